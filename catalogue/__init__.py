@@ -1,0 +1,1 @@
+"""The model catalogue: `models/<name>.yaml`, one file per model; data, not code."""
