@@ -1,0 +1,210 @@
+"""Fill an MLflow server with the example catalogue's models, trained for real on synthetic data.
+
+    python -m ops.demo_registry --tracking-uri http://127.0.0.1:5000
+
+- churn-prediction: champion v1 (accuracy ~0.87), challenger v2 (~0.90): beats it by > 1 point, passes.
+- fraud-detection: champion v1 (~0.93), challenger v2 (~0.91): worse, refused by the champion gate.
+Each version is a real sklearn model logged with mlflow, its run carries accuracy, f1_weighted, precision,
+recall and roc_auc on a held-out split, and the version carries the evidence tags the gates read
+(validation.data, scan.max_cvss, compliance). Training is deterministic (fixed seeds) and takes < 1 s.
+
+Idempotent: each version is tagged `demo.seed=<fingerprint of its spec>` AT CREATION (create_model_version
+with tags, so a crash cannot leave an untagged duplicate); a rerun finds it and registers nothing new.
+The building blocks (train, log_and_register, find_version_by_tag) are reused by tests/mlflow_server.py.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+DEMO_EXPERIMENT = "mlops-platform-demo"
+SEED_TAG = "demo.seed"
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    seed: int
+    class_sep: float
+    flip_y: float  # label noise: caps the reachable accuracy, so metrics look like real ones
+    n_samples: int = 3000
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    alias: str  # "champion" | "challenger"
+    estimator: str  # "tree" | "forest"
+    params: tuple[tuple[str, Any], ...]
+    scan_max_cvss: float  # what the image scan found; the evidence gate blocks > 7.0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    data: DataSpec
+    versions: tuple[VersionSpec, ...]  # registered in this order: v1, v2, ...
+
+
+DEMO_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("churn-prediction", DataSpec(seed=11, class_sep=1.0, flip_y=0.05), (
+        VersionSpec("champion", "forest", (("n_estimators", 10), ("max_depth", 8)), scan_max_cvss=4.3),
+        VersionSpec("challenger", "forest", (("n_estimators", 40),), scan_max_cvss=3.1),
+    )),
+    ModelSpec("fraud-detection", DataSpec(seed=23, class_sep=1.5, flip_y=0.04), (
+        VersionSpec("champion", "tree", (("max_depth", 6),), scan_max_cvss=5.0),
+        VersionSpec("challenger", "tree", (("max_depth", 4),), scan_max_cvss=2.0),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class SeededVersion:
+    model: str
+    alias: str
+    version: str
+    metrics: dict
+    created: bool  # False when found from an earlier run
+
+
+def make_data(spec: DataSpec):
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(n_samples=spec.n_samples, n_features=20, n_informative=8, n_redundant=4,
+                               class_sep=spec.class_sep, flip_y=spec.flip_y, random_state=spec.seed)
+    return train_test_split(X, y, test_size=0.3, random_state=spec.seed, stratify=y)
+
+
+def train(data: DataSpec, version: VersionSpec):
+    """(fitted estimator, metrics on the held-out split, a few rows for the signature)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, X_test, y_train, y_test = make_data(data)
+    kinds = {"tree": DecisionTreeClassifier, "forest": RandomForestClassifier}
+    estimator = kinds[version.estimator](random_state=0, **dict(version.params)).fit(X_train, y_train)
+    predicted = estimator.predict(X_test)
+    metrics = {
+        "accuracy": accuracy_score(y_test, predicted),
+        "f1_weighted": f1_score(y_test, predicted, average="weighted"),
+        "precision": precision_score(y_test, predicted, average="weighted"),
+        "recall": recall_score(y_test, predicted, average="weighted"),
+        "roc_auc": roc_auc_score(y_test, estimator.predict_proba(X_test)[:, 1]),
+    }
+    return estimator, {k: round(float(v), 4) for k, v in metrics.items()}, X_test[:5]
+
+
+def fingerprint(model: ModelSpec, version: VersionSpec) -> str:
+    return hashlib.sha256(repr((model.name, model.data, version)).encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _tracking(uri: str) -> Iterator[None]:
+    """mlflow's fluent API (start_run, log_model) only knows the global tracking URI, and
+    mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI to os.environ. Restore both afterwards, so
+    seeding does not redirect everything else in this process (tests, the provider's env override)."""
+    import mlflow
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    previous_global = tracking_utils._tracking_uri  # None when never set: get_tracking_uri() would invent one
+    previous_env = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous_global)  # None: unset, as before
+        if previous_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous_env
+
+
+def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics: dict, *, tags: dict,
+                     params: dict | None = None, example=None, experiment: str = DEMO_EXPERIMENT) -> str:
+    """Logs a real model in a run carrying `metrics`, registers it as a new version WITH `tags` (one call,
+    so the tags exist from the version's first moment) and returns the version number."""
+    import mlflow
+    import mlflow.sklearn
+    import sklearn
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri)
+    with _tracking(tracking_uri):
+        experiment_id = (client.get_experiment_by_name(experiment) or None)
+        experiment_id = experiment_id.experiment_id if experiment_id else client.create_experiment(experiment)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.log_metrics(metrics)
+            if params:
+                mlflow.log_params(params)
+            signature = None
+            if example is not None:
+                signature = mlflow.models.infer_signature(example, estimator.predict(example))
+            # pip_requirements given: skips mlflow's requirement inference (a subprocess, seconds).
+            # MLflow 3 saves sklearn models with skops, which refuses tree node storage unless trusted;
+            # we trained this estimator in this process, so its Tree objects are ours.
+            info = mlflow.sklearn.log_model(estimator, name="model", signature=signature,
+                                            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+                                            skops_trusted_types=["sklearn.tree._tree.Tree"])
+    try:
+        client.create_registered_model(registered_name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+    mv = client.create_model_version(registered_name, source=info.model_uri, run_id=run.info.run_id,
+                                     tags={k: str(v) for k, v in tags.items()}, model_id=info.model_id)
+    return str(mv.version)
+
+
+def find_version_by_tag(registry, name: str, key: str, value: str) -> dict | None:
+    """The version of `name` tagged key=value, via our paged REST client; None if none (or no model)."""
+    from components.mlflow_registry import tags_of
+
+    for mv in registry.search_versions(name):
+        if tags_of(mv).get(key) == value:
+            return mv
+    return None
+
+
+def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS) -> list[SeededVersion]:
+    """Registers every missing version of `models`, then points the champion/challenger aliases at them."""
+    from components.mlflow_registry import MlflowRegistryClient, metrics_of
+
+    registry = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
+    seeded = []
+    for model in models:
+        for spec in model.versions:
+            mark = fingerprint(model, spec)
+            found = find_version_by_tag(registry, model.name, SEED_TAG, mark)
+            if found:
+                metrics = metrics_of(registry.get_run(found["run_id"]))
+                seeded.append(SeededVersion(model.name, spec.alias, str(found["version"]), metrics, False))
+            else:
+                estimator, metrics, example = train(model.data, spec)
+                tags = {SEED_TAG: mark, "validation.data": "passed", "scan.max_cvss": spec.scan_max_cvss,
+                        "compliance": "approved"}
+                version = log_and_register(tracking_uri, model.name, estimator, metrics, tags=tags,
+                                           params={"estimator": spec.estimator, **dict(spec.params)}, example=example)
+                seeded.append(SeededVersion(model.name, spec.alias, version, metrics, True))
+            registry.set_alias(model.name, spec.alias, seeded[-1].version)
+    return seeded
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Seed an MLflow server with the demo catalogue's models.")
+    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
+                        help="MLflow server URL (default: env MLFLOW_TRACKING_URI)")
+    ns = parser.parse_args(argv)
+    if not ns.tracking_uri:
+        parser.error("give --tracking-uri or set MLFLOW_TRACKING_URI")
+    for v in seed_demo_registry(ns.tracking_uri):
+        shown = ", ".join(f"{k}={v.metrics[k]:.3f}" for k in ("accuracy", "f1_weighted") if k in v.metrics)
+        print(f"{v.model:18} v{v.version:3} @{v.alias:11} {shown}  {'registered' if v.created else 'already there'}")
+
+
+if __name__ == "__main__":
+    main()

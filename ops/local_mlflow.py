@@ -1,0 +1,115 @@
+"""Start and stop a throwaway local MLflow tracking server: one code path for the tests, the benchmark
+and the demo.
+
+`--workers 1` and MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false bring start-up to seconds; the server spawns
+uvicorn and job consumers, so it runs in its own session and stop() kills the whole process group.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+DEFAULT_START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalMlflow:
+    uri: str
+    root: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the whole process group, then SIGKILL whatever is left. Safe to call twice."""
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        try:  # uvicorn workers and job consumers may outlive the leader
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=timeout)
+
+    def __enter__(self) -> "LocalMlflow":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_local_mlflow(root: Path | str, *, port: int | None = None,
+                       timeout: float = DEFAULT_START_TIMEOUT) -> LocalMlflow:
+    """A real `mlflow server` on 127.0.0.1 with a sqlite store and artifacts under `root`; returns once
+    /health answers. Raises RuntimeError with the server's log tail if it does not come up."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log_path = root / "server.log"
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    cmd = [
+        sys.executable, "-m", "mlflow", "server",
+        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+        "--default-artifact-root", str(root / "artifacts"),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+    ]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env=env, start_new_session=True)
+    server = LocalMlflow(f"http://127.0.0.1:{port}", root, process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mlflow server exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            if requests.get(f"{server.uri}/health", timeout=2).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    server.stop()
+    raise RuntimeError(f"mlflow server not healthy on {server.uri} after {timeout}s:\n{server.log_tail()}")
+
+
+def main() -> None:
+    """`python -m ops.local_mlflow DIR`: run a server in the foreground until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("root", nargs="?", default=".demo/mlflow")
+    parser.add_argument("--port", type=int, default=None)
+    ns = parser.parse_args()
+    with start_local_mlflow(ns.root, port=ns.port) as server:
+        print(f"MLflow at {server.uri} (data in {server.root}); Ctrl-C to stop", flush=True)
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
