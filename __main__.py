@@ -1,0 +1,64 @@
+"""mlops-platform: one Pulumi stack per environment.
+
+Thin on purpose. Order matters for safety: settings and the catalogue are validated before anything
+is registered (a broken file changes nothing); every model version is resolved from the registry
+before the cluster or any Kubernetes object is touched (an unreachable registry, a missing alias or a
+refused candidate stops the run first); then the cluster and one serving stack per model.
+"""
+from pathlib import Path
+
+import pulumi
+
+from catalogue.loader import load_catalogue
+from components.cluster_access import ClusterAccess, ClusterAccessArgs
+from components.model_serving import ModelServing, ModelServingArgs
+from components.model_version import ModelVersion, ModelVersionArgs
+from components.serving_plan import select_models, serving_plan
+from settings.pulumi_config import read_stack_settings
+
+loaded = read_stack_settings()
+settings = loaded.stack
+catalogue = load_catalogue(Path(__file__).resolve().parent / settings.models_dir)
+models = select_models(settings, catalogue)
+
+versions = {
+    model.name: ModelVersion(
+        f"{model.name}-version",
+        ModelVersionArgs(
+            model=model.name,
+            registered_model=model.registered_model,
+            environment=settings.environment,
+            selector=model.environments[settings.environment].selector(),
+            gates=model.gates_for(settings.environment).as_input(),
+            record=settings.record_deployments,
+        ),
+    )
+    for model in models
+}
+resolved = pulumi.ResourceOptions(depends_on=list(versions.values()))
+
+cluster = ClusterAccess(settings.stack, ClusterAccessArgs(cluster=settings.cluster), opts=resolved)
+
+servings = {
+    model.name: ModelServing(
+        model.name,
+        ModelServingArgs(
+            plan=serving_plan(settings, model),
+            version=versions[model.name].version,
+            registry_token=loaded.mlflow_token,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+    )
+    for model in models
+}
+
+pulumi.export("environment", settings.environment)
+pulumi.export("models", {
+    name: {
+        "selector": " ".join(f"{k}={v}" for k, v in model.environments[settings.environment].selector().items()),
+        "version": versions[name].version,
+        "namespace": servings[name].namespace,
+        "gate": versions[name].gate,
+    }
+    for name, model in ((m.name, m) for m in models)
+})
