@@ -17,9 +17,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Annotated, Literal, Sequence
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from catalogue.schema import _LABEL_KEY as LABEL_KEY
@@ -115,23 +115,20 @@ class Networking(Spec):
         return self
 
 
-class SystemNodePoolSettings(Spec):
-    """The on-demand, CPU-only pool for platform add-ons (Argo CD, Flagger, Prometheus, ...)."""
+def _pool_name(value: str) -> str:
+    if not _POOL_NAME.match(value):
+        raise ValueError(f"{value!r} is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)")
+    return value
 
-    name: str = "system"
-    machine_type: str = "e2-standard-4"
-    # Total counts over all zones of the pool; at least one node so add-ons always have a home.
-    total_min_node_count: int = Field(1, ge=1)
-    total_max_node_count: int = Field(3, ge=1)
-    disk_size_gb: int = Field(100, ge=10)
-    disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard"] = "pd-balanced"
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _POOL_NAME.match(value):
-            raise ValueError(f"{value!r} is not a node pool name (fix: lowercase letters, digits and '-', max 40)")
-        return value
+PoolName = Annotated[str, AfterValidator(_pool_name)]
+
+
+class TotalNodeCounts(Spec):
+    """Autoscaling bounds counted over all zones of a pool (subclasses give the fields their defaults)."""
+
+    total_min_node_count: int
+    total_max_node_count: int
 
     @model_validator(mode="after")
     def _bounds(self):
@@ -141,6 +138,18 @@ class SystemNodePoolSettings(Spec):
                 f"{self.total_min_node_count} (fix: raise totalMaxNodeCount)"
             )
         return self
+
+
+class SystemNodePoolSettings(TotalNodeCounts):
+    """The on-demand, CPU-only pool for platform add-ons (Argo CD, Flagger, Prometheus, ...)."""
+
+    name: PoolName = "system"
+    machine_type: str = "e2-standard-4"
+    # At least one node, so add-ons always have a home.
+    total_min_node_count: int = Field(1, ge=1)
+    total_max_node_count: int = Field(3, ge=1)
+    disk_size_gb: int = Field(100, ge=10)
+    disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard"] = "pd-balanced"
 
 
 # Keys that only mean something in one mode; setting them in another is a mistake worth reporting.
@@ -254,21 +263,12 @@ class AcceleratorSettings(Spec):
     mig_partition_size: str | None = None
 
 
-class PoolAutoscaling(Spec):
+class PoolAutoscaling(TotalNodeCounts):
     total_min_node_count: int = Field(0, ge=0)
     total_max_node_count: int = Field(ge=1)
     # ANY: the autoscaler takes GPUs in whichever zone has them and uses unused reservations first;
     # GPU capacity is scarce per zone, and GKE recommends ANY for spot and reservations.
     location_policy: Literal["BALANCED", "ANY"] = "ANY"
-
-    @model_validator(mode="after")
-    def _bounds(self):
-        if self.total_max_node_count < self.total_min_node_count:
-            raise ValueError(
-                f"totalMaxNodeCount {self.total_max_node_count} is below totalMinNodeCount "
-                f"{self.total_min_node_count} (fix: raise totalMaxNodeCount)"
-            )
-        return self
 
 
 class ReservationAffinity(Spec):
@@ -312,7 +312,7 @@ class UpgradeSettings(Spec):
 
 
 class GpuNodePoolSettings(Spec):
-    name: str
+    name: PoolName
     machine_type: str
     accelerator: AcceleratorSettings
     spot: bool = False
@@ -327,13 +327,6 @@ class GpuNodePoolSettings(Spec):
     auto_upgrade: bool = True
     disk_size_gb: int = Field(200, ge=10, description="Serving images with CUDA are large.")
     disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard", "hyperdisk-balanced"] = "pd-balanced"
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _POOL_NAME.match(value):
-            raise ValueError(f"{value!r} is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)")
-        return value
 
     @property
     def capacity(self) -> str:

@@ -113,7 +113,7 @@ def test_logging_and_monitoring_components():
 
 def test_system_node_pool_settings():
     assert errors(ClusterSettings, {**GKE, "systemNodePool": {"name": "System", "totalMinNodeCount": 3, "totalMaxNodeCount": 2}}) == [
-        f"{SOURCE}: systemNodePool.name: 'System' is not a node pool name (fix: lowercase letters, digits and '-', max 40)",
+        f"{SOURCE}: systemNodePool.name: 'System' is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)",
     ]
     assert errors(ClusterSettings, {**GKE, "systemNodePool": {"totalMinNodeCount": 3, "totalMaxNodeCount": 2}}) == [
         f"{SOURCE}: systemNodePool: totalMaxNodeCount 2 is below totalMinNodeCount 3 (fix: raise totalMaxNodeCount)"
