@@ -37,7 +37,11 @@ versions = {
 }
 resolved = pulumi.ResourceOptions(depends_on=list(versions.values()))
 
-cluster = ClusterAccess(settings.stack, ClusterAccessArgs(cluster=settings.cluster), opts=resolved)
+cluster = ClusterAccess(
+    settings.stack,
+    ClusterAccessArgs(cluster=settings.cluster, gpu_node_pools=settings.gpu_node_pools, production=settings.production),
+    opts=resolved,
+)
 
 servings = {
     model.name: ModelServing(

@@ -22,7 +22,7 @@ Environment = Literal["local", "dev", "staging", "prod"]
 ModelName = Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40)]
 LabelValue = Annotated[str, StringConstraints(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 # Keys the platform sets itself; letting an entry override them would break selectors and dashboards.
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "mlops.platform/")
 RESERVED_ENV_PREFIXES = ("MLSERVER_", "MLFLOW_")
@@ -184,7 +184,7 @@ class ModelSpec(Spec):
     @classmethod
     def _label_keys(cls, labels: dict[str, str]) -> dict[str, str]:
         for key in labels:
-            if not _LABEL_KEY.match(key):
+            if not LABEL_KEY.match(key):
                 raise ValueError(f"label key {key!r} is not a valid Kubernetes label key (fix: use [prefix/]name, e.g. cost-center)")
             if key.startswith(RESERVED_LABEL_PREFIXES):
                 raise ValueError(f"label key {key!r} is set by the platform (fix: remove it)")

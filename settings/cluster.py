@@ -22,7 +22,7 @@ from typing import Annotated, Literal, Sequence
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from catalogue.schema import _LABEL_KEY as LABEL_KEY
+from catalogue.schema import LABEL_KEY
 from catalogue.schema import LabelValue
 from components import gpu_catalog as catalog
 from settings.base import Spec

@@ -1,0 +1,209 @@
+"""An in-process engine: runs the real `__main__.py` on Pulumi's mocks API and records every resource.
+
+Pulumi's own unit-testing mechanism (`pulumi.runtime.set_mocks`) stands in for the engine and the
+cloud; nothing else is faked. Kubernetes resources echo their inputs (what the API server would
+store); dynamic resources (the MLflow ModelVersion) run their real provider through
+`ops.dynamic_runner`; GCP resources get the computed outputs the program reads (ops.gcp_outputs).
+"""
+from __future__ import annotations
+
+import logging
+import runpy
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+from ops.stack_config import StackConfig
+from settings.stack import PROJECT
+
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str  # URN of the parent ("" for the stack's direct children)
+    custom: bool
+    inputs: dict  # wire format; secrets still wrapped (see is_secret / unwrap / mask)
+    outputs: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # protect, provider, dependencies, ...
+
+
+@dataclass
+class ProgramRun:
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    warnings: list[str]
+
+    def by_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def kubernetes_objects(self) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
+
+    def find(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def unwrap(value: Any) -> Any:
+    """Plain values, secrets revealed: for validating, never for writing."""
+    if is_secret(value):
+        return unwrap(value["value"])
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def mask(value: Any, placeholder: str = "[secret]") -> Any:
+    """Plain values with every secret replaced: what may be written to disk or printed."""
+    if is_secret(value):
+        return placeholder
+    if isinstance(value, dict):
+        return {k: mask(v, placeholder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, placeholder) for v in value]
+    return value
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self, config: StackConfig, preview: bool):
+        self.config = config
+        self.preview = preview
+        self.failures: list[BaseException] = []
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        try:
+            if args.typ == DYNAMIC_TYPE:
+                from ops.dynamic_runner import run_dynamic
+
+                plain = {k: unwrap(v) for k, v in args.inputs.items()}
+                return run_dynamic(plain, self.config.values, self.preview)
+            if args.typ.startswith("gcp:"):
+                from ops.gcp_outputs import gcp_outputs
+
+                return f"{args.name}-id", {**args.inputs, **gcp_outputs(args.typ, args.name, unwrap(args.inputs))}
+            return f"{args.name}-id", dict(args.inputs)
+        except BaseException as exc:  # surfaced after the run with the resource named
+            self.failures.append(exc)
+            raise
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        from ops.gcp_outputs import gcp_invoke
+
+        return gcp_invoke(args.token, unwrap(args.args)), []
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, plus what it sees but does not keep: parents and resource options."""
+
+    def __init__(self, mocks: _Mocks):
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        registration = self.resources.get(response.urn)
+        record = RecordedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent if not request.parent.endswith(f"::{PROJECT}-{pulumi.get_stack()}") else "",
+            custom=request.custom,
+            inputs=inputs,
+            outputs=dict(registration.state) if registration else {},
+            options={
+                "protect": bool(request.protect),
+                "provider": request.provider,
+                "dependencies": list(request.dependencies),
+                "deleteBeforeReplace": request.deleteBeforeReplace,
+                "replaceOnChanges": list(request.replaceOnChanges),
+                "ignoreChanges": list(request.ignoreChanges),
+                "retainOnDelete": request.retainOnDelete,
+                "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            },
+        )
+        with self._lock:
+            self.recorded.append(record)
+        return response
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def run_program(project_dir: Path, config: StackConfig, preview: bool = False) -> ProgramRun:
+    """Runs `<project_dir>/__main__.py` for one stack and returns what it registered and exported.
+
+    Any error (bad settings, a refused model version) propagates unchanged, so callers can report it.
+    """
+    project_dir = project_dir.resolve()
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+    mocks = _Mocks(config, preview)
+    monitor = _RecordingMonitor(mocks)
+    logger = logging.getLogger(f"mlops.engine.{config.stack}")
+    warnings = _WarningCollector()
+    logger.addHandler(warnings)
+    logger.propagate = False
+
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=config.stack, preview=preview, logger=logger, monitor=monitor)
+
+    exported: dict[str, Any] = {}
+    secret_outputs: set[str] = set()
+
+    def program():
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        stack_resource = pulumi.runtime.get_root_resource()
+        outputs = dict(getattr(stack_resource, "outputs", {}) or {})
+
+        async def collect():
+            for key, value in outputs.items():
+                output = pulumi.Output.from_input(value)
+                exported[key] = await output.future()
+                if await output.is_secret():
+                    secret_outputs.add(key)
+
+        return pulumi.Output.from_input(collect())
+
+    try:
+        pulumi.runtime.test(program)()
+    finally:
+        logger.removeHandler(warnings)
+    if mocks.failures:
+        raise mocks.failures[0]
+    return ProgramRun(
+        stack=config.stack,
+        resources=list(monitor.recorded),
+        outputs=exported,
+        secret_outputs=secret_outputs,
+        warnings=warnings.messages,
+    )

@@ -1,0 +1,116 @@
+"""`python -m ops render`: the whole program for one stack, offline, written out as YAML + plan.json.
+
+It is the preview for people without cloud credentials (pull requests from forks) and a newcomer's
+first run. Files are written to a temporary directory and moved into place only when the run
+succeeded, so bad input leaves nothing behind (not even a half-updated previous render).
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
+from ops.stack_config import load_stack_config
+
+# Offline renders must not write to the registry: ModelVersion records deployments only on a real `up`.
+RENDER_OVERRIDES = {"mlops-platform:recordDeployments": "false"}
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    run: ProgramRun
+    out_dir: Path
+    files: list[Path]
+
+
+def render(project_dir: Path, stack: str, out_dir: Path | None = None) -> RenderResult:
+    config = load_stack_config(project_dir, stack, overrides=RENDER_OVERRIDES)
+    run = run_program(project_dir, config)
+    out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        files = _write(run, staging)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return RenderResult(run=run, out_dir=out_dir, files=[out_dir / f.relative_to(staging) for f in files])
+
+
+def _group_of(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> str:
+    """The top-level component a resource belongs to (a model's name), or 'stack' for top-level ones."""
+    current = resource
+    while current.parent and current.parent in by_urn:
+        current = by_urn[current.parent]
+    return current.name if current is not resource else "stack"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip("-")
+
+
+def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> dict:
+    inputs = mask(resource.inputs)
+    if resource.type == DYNAMIC_TYPE and "__provider" in inputs:
+        inputs["__provider"] = f"[pickled provider, {len(str(inputs['__provider']))} characters]"
+    parent = by_urn.get(resource.parent)
+    return {
+        "type": resource.type,
+        "name": resource.name,
+        "parent": parent.name if parent else None,
+        "custom": resource.custom,
+        "inputs": inputs,
+        "protect": resource.options.get("protect", False),
+        "dependsOn": [by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn],
+    }
+
+
+def _write(run: ProgramRun, directory: Path) -> list[Path]:
+    by_urn = {r.urn: r for r in run.resources}
+    files = []
+    for resource in run.kubernetes_objects():
+        manifest = mask(resource.inputs)
+        group = _group_of(resource, by_urn)
+        kind = manifest["kind"]
+        name = manifest.get("metadata", {}).get("name", resource.name)
+        path = directory / _slug(group) / f"{_slug(kind)}-{_slug(name)}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+        files.append(path)
+    plan = {
+        "stack": run.stack,
+        "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
+        "resources": [_plan_entry(r, by_urn) for r in run.resources],
+    }
+    plan_path = directory / "plan.json"
+    plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    files.append(plan_path)
+    return files
+
+
+def summary(result: RenderResult) -> str:
+    run = result.run
+    counts = Counter(r.type for r in run.resources if r.custom)
+    lines = [f"stack {run.stack}: {sum(counts.values())} resources, "
+             f"{len(run.kubernetes_objects())} Kubernetes objects written to {result.out_dir}"]
+    for type_token, count in sorted(counts.items()):
+        lines.append(f"  {count:4d}  {type_token}")
+    models = run.outputs.get("models") or {}
+    if models:
+        lines.append("")
+        lines.append(f"  {'model':<24} {'selector':<22} {'version':>7}  namespace")
+        for name, info in sorted(models.items()):
+            lines.append(f"  {name:<24} {info.get('selector', ''):<22} {str(info.get('version', '')):>7}  {info.get('namespace', '')}")
+    for warning in run.warnings:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""The typed settings of one stack: what `Pulumi.yaml` declares plus the stack file's overrides.
+
+Field defaults are deliberately absent for scalar keys: Pulumi.yaml's `config:` block is their
+only home, and the CLI (or ops.stack_config offline) supplies them. Structured keys (cluster,
+gpuNodePools) cannot be typed there, so their models carry their own defaults.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from catalogue.schema import ENVIRONMENTS, Environment
+from settings.base import Spec
+from settings.cluster import (
+    ClusterSettings, GpuNodePoolSettings, environment_problems, gpu_node_pool_problems, raise_setting_problems,
+)
+
+PROJECT = "mlops-platform"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class StackSettings(Spec):
+    stack: str = Field(description="The Pulumi stack name (not a config key).")
+    environment: Environment
+    kubernetes_version: str
+    models_dir: str
+    models: tuple[str, ...]
+    namespace_prefix: str
+    pod_security_level: Literal["restricted", "baseline"]
+    monitoring_namespace: str
+    traffic_namespaces: tuple[str, ...]
+    traffic_source_cidrs: tuple[str, ...]
+    mlflow_tracking_uri: str
+    mlflow_serving_tracking_uri: str
+    record_deployments: bool
+    has_mlflow_token: bool = Field(False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output.")
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _minor_version(cls, value: str) -> str:
+        if not re.fullmatch(r"1\.\d{2}", value):
+            raise ValueError(f"{value!r} is not a Kubernetes minor version (fix: write it like \"1.33\")")
+        return value
+
+    @field_validator("namespace_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[a-z0-9][-a-z0-9]*", value):
+            raise ValueError(f"{value!r} cannot start a namespace name (fix: lowercase letters, digits and '-', e.g. ml-)")
+        return value
+
+    @field_validator("monitoring_namespace")
+    @classmethod
+    def _namespace(cls, value: str) -> str:
+        if not _DNS_LABEL.match(value):
+            raise ValueError(f"{value!r} is not a namespace name (fix: a lowercase DNS label)")
+        return value
+
+    @field_validator("traffic_namespaces")
+    @classmethod
+    def _namespaces(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            cls._namespace(name)
+        return value
+
+    @field_validator("traffic_source_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("mlflow_tracking_uri")
+    @classmethod
+    def _uri(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL (fix: e.g. https://mlflow.example.com)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _stack_matches_environment(self):
+        # A stack named after an environment deploying another environment's versions is almost
+        # certainly a copy-paste slip, and in prod an expensive one.
+        if self.stack in ENVIRONMENTS and self.stack != self.environment:
+            raise ValueError(
+                f"stack {self.stack!r} deploys environment {self.environment!r} "
+                f"(fix: set {PROJECT}:environment: {self.stack} in Pulumi.{self.stack}.yaml)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_fits_pools_and_environment(self):
+        raise_setting_problems(
+            "StackSettings",
+            gpu_node_pool_problems(self.cluster, self.gpu_node_pools) + environment_problems(self.environment, self.cluster),
+        )
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def kubernetes_minor(self) -> int:
+        return int(self.kubernetes_version.split(".")[1])
+
+    @property
+    def pods_tracking_uri(self) -> str:
+        return self.mlflow_serving_tracking_uri or self.mlflow_tracking_uri
+
+    def namespace_for(self, model_name: str) -> str:
+        return f"{self.namespace_prefix}{model_name}"
+
+
+def config_key(field_alias: str) -> str:
+    return f"{PROJECT}:{field_alias}"
+
+
+def declared_keys() -> dict[str, Any]:
+    """Config keys a stack may set, by alias (excluding `stack`, which is not config)."""
+    return {f.alias: f for name, f in StackSettings.model_fields.items() if name not in ("stack", "has_mlflow_token")}
