@@ -5,6 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from components.model_version import GateRefused, ResolutionError
+from ops.dynamic_runner import DynamicProviderError
+from ops.engine import ProgramError
 from settings.errors import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -13,7 +16,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def _render(args: argparse.Namespace) -> int:
     from ops.render import render, summary
 
-    result = render(PROJECT_DIR, args.stack, Path(args.out) if args.out else None)
+    result = render(Path(args.project), args.stack, Path(args.out) if args.out else None)
     print(summary(result))
     return 0
 
@@ -24,15 +27,26 @@ def main(argv: list[str] | None = None) -> int:
     render_cmd = commands.add_parser("render", help="evaluate a stack offline and write its manifests and plan.json")
     render_cmd.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml in the project")
     render_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
+    render_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     render_cmd.set_defaults(run=_render)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except ConfigError as exc:
-        print(f"error: {len(exc.problems)} problem(s); nothing was written:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+    except (ConfigError, ProgramError) as exc:
+        report(exc.cause if isinstance(exc, ProgramError) else exc)
         return 2
+
+
+def report(error: BaseException) -> None:
+    """One line per problem, no traceback: these are the user's inputs or the registry's answers."""
+    if isinstance(error, ConfigError):
+        print(f"error: {len(error.problems)} problem(s); nothing was written:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+    elif isinstance(error, (ResolutionError, GateRefused, DynamicProviderError)):
+        print(f"error: nothing was written: {error}", file=sys.stderr)
+    else:
+        raise error
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ store); dynamic resources (the MLflow ModelVersion) run their real provider thro
 """
 from __future__ import annotations
 
+import gc
 import logging
 import runpy
 import sys
@@ -84,6 +85,16 @@ def mask(value: Any, placeholder: str = "[secret]") -> Any:
     return value
 
 
+class ProgramError(Exception):
+    """The program failed. `cause` is the original error (a ConfigError, a refused model version, ...);
+    `resources` is what had been registered before it, which lets tests prove what a failure prevented."""
+
+    def __init__(self, cause: BaseException, resources: list[RecordedResource]):
+        self.cause = cause
+        self.resources = resources
+        super().__init__(str(cause))
+
+
 class _Mocks(pulumi.runtime.Mocks):
     def __init__(self, config: StackConfig, preview: bool):
         self.config = config
@@ -150,6 +161,14 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+class _DropOrphanedFutureErrors(logging.Filter):
+    """When one resource fails, every Output that depended on it fails too and asyncio logs each as
+    'exception was never retrieved': noise about an error the run already reports once, clearly."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "exception was never retrieved" not in record.getMessage()
+
+
 class _WarningCollector(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.WARNING)
@@ -162,7 +181,7 @@ class _WarningCollector(logging.Handler):
 def run_program(project_dir: Path, config: StackConfig, preview: bool = False) -> ProgramRun:
     """Runs `<project_dir>/__main__.py` for one stack and returns what it registered and exported.
 
-    Any error (bad settings, a refused model version) propagates unchanged, so callers can report it.
+    Any error (bad settings, a refused model version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
     if str(project_dir) not in sys.path:
@@ -194,12 +213,18 @@ def run_program(project_dir: Path, config: StackConfig, preview: bool = False) -
 
         return pulumi.Output.from_input(collect())
 
+    orphans = _DropOrphanedFutureErrors()
+    logging.getLogger("asyncio").addFilter(orphans)
     try:
         pulumi.runtime.test(program)()
+    except BaseException as exc:
+        # A resource that failed in the mocks surfaces here as a gRPC error: report the original.
+        cause = mocks.failures[0] if mocks.failures else exc
+        raise ProgramError(cause, list(monitor.recorded)) from cause
     finally:
+        gc.collect()  # let the orphaned futures report (and be filtered) now, not at some later GC
+        logging.getLogger("asyncio").removeFilter(orphans)
         logger.removeHandler(warnings)
-    if mocks.failures:
-        raise mocks.failures[0]
     return ProgramRun(
         stack=config.stack,
         resources=list(monitor.recorded),

@@ -30,8 +30,10 @@ class RenderResult:
     files: list[Path]
 
 
-def render(project_dir: Path, stack: str, out_dir: Path | None = None) -> RenderResult:
-    config = load_stack_config(project_dir, stack, overrides=RENDER_OVERRIDES)
+def render(project_dir: Path, stack: str, out_dir: Path | None = None,
+           overrides: dict[str, str] | None = None) -> RenderResult:
+    """`overrides` replace stack config values (the demo points the stack at its local registry)."""
+    config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     run = run_program(project_dir, config)
     out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,8 @@ class StackSettings(Spec):
     traffic_source_cidrs: tuple[str, ...]
     mlflow_tracking_uri: str
     mlflow_serving_tracking_uri: str
+    mlflow_timeout_seconds: int = Field(ge=1, le=300)
+    mlflow_retries: int = Field(ge=0, le=10)
     record_deployments: bool
     has_mlflow_token: bool = Field(False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output.")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)

@@ -1,0 +1,28 @@
+"""Shared fixtures. The MLflow ones start a real `mlflow server` (tests/mlflow_server.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ops.engine import ProgramRun, run_program
+from ops.stack_config import load_stack_config, stack_names
+
+pytest_plugins = ["tests.mlflow_server"]
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = stack_names(PROJECT_DIR)
+
+
+def registry_overrides(uri: str) -> dict[str, str]:
+    """Point a stack at the test registry, and never record test runs in it."""
+    return {"mlops-platform:mlflowTrackingUri": uri, "mlops-platform:recordDeployments": "false"}
+
+
+@pytest.fixture(scope="session")
+def stack_runs(mlflow_server, seeded_demo) -> dict[str, ProgramRun]:
+    """The whole __main__.py, run once per stack file in the repository against the seeded registry."""
+    return {
+        stack: run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=registry_overrides(mlflow_server.uri)))
+        for stack in STACKS
+    }
