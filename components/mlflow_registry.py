@@ -301,7 +301,8 @@ class MlflowRegistryClient:
     def _model_missing(self, err: RegistryError, name: str) -> RegistryError:
         if err.code == "RESOURCE_DOES_NOT_EXIST" and "registered model" in err.detail.lower():
             return ModelNotFound(
-                f"registered model '{name}' does not exist", registry=self.display_uri, code=err.code, status=err.status,
+                f"registered model '{name}' does not exist", registry=self.display_uri, code=err.code,
+                status=err.status,
                 fix="register it first (mlflow.register_model / log_model(registered_model_name=...)) or fix "
                 "registeredModel in the catalogue entry",
             )

@@ -334,7 +334,8 @@ def _record(client: MlflowRegistryClient, name: str, env: str, version: str, exi
     """Idempotent: keeps an existing deployment time (an update that does not move the version is not a
     new deployment); setting the alias moves it from any other version in one call."""
     if _deployed_tag(env) not in existing_tags:
-        client.set_version_tag(name, version, _deployed_tag(env), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        client.set_version_tag(name, version, _deployed_tag(env), now)
     client.set_alias(name, _live_alias(env), version)
 
 

@@ -33,7 +33,8 @@ def load_provider(serialized: Any) -> ResourceProvider:
     """The provider object from its serialized form (maybe still wrapped as an RPC secret)."""
     serialized = rpc.unwrap_rpc_secret(serialized)
     if not isinstance(serialized, str):
-        raise TypeError(f"{PROVIDER_KEY} must be the base64 string Resource serialized, got {type(serialized).__name__}")
+        raise TypeError(f"{PROVIDER_KEY} must be the base64 string Resource serialized, "
+                        f"got {type(serialized).__name__}")
     return _deserialize(lambda: dill.loads(base64.b64decode(serialized)))
 
 

@@ -62,7 +62,7 @@ class LocalMlflow:
         self.stop()
 
 
-def start_local_mlflow(root: Path | str, *, port: int | None = None,
+def start_local_mlflow(root: Path | str, *, port: int | None = None, workers: int = 1,
                        timeout: float = DEFAULT_START_TIMEOUT) -> LocalMlflow:
     """A real `mlflow server` on 127.0.0.1 with a sqlite store and artifacts under `root`; returns once
     /health answers. Raises RuntimeError with the server's log tail if it does not come up."""
@@ -75,7 +75,7 @@ def start_local_mlflow(root: Path | str, *, port: int | None = None,
         sys.executable, "-m", "mlflow", "server",
         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
         "--default-artifact-root", str(root / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -73,7 +73,9 @@ def failure(provider, new, olds=None):
 
 def test_every_selector_resolves_to_a_ready_version(provider, make_model, mlflow_server):
     model = make_model([{"aliases": ["champion"]}, {}, {}])
-    MlflowClient(mlflow_server.uri).transition_model_version_stage(model.name, "2", "Production")
+    with warnings.catch_warnings():  # MLflow's own deprecation of stages: expected, stages are what we test
+        warnings.simplefilter("ignore", FutureWarning)
+        MlflowClient(mlflow_server.uri).transition_model_version_stage(model.name, "2", "Production")
     assert checked(provider, news(model.name, {"alias": "champion"}))["version"] == "1"
     with pytest.warns(FutureWarning, match="deprecated since MLflow 2.9"):
         assert checked(provider, news(model.name, {"stage": "production"}))["version"] == "2"
@@ -126,7 +128,7 @@ def test_alias_deleted_is_a_clear_error(provider, make_model, registry_client, m
     registry_client.delete_alias(model.name, "champion")
     prop, reason = failure(provider, news(model.name))
     assert prop == "selector"
-    for part in ("churn-prediction (dev)", "{'alias': 'champion'}", f"has no alias 'champion'", mlflow_server.uri,
+    for part in ("churn-prediction (dev)", "{'alias': 'champion'}", "has no alias 'champion'", mlflow_server.uri,
                  "fix: set it"):
         assert part in reason
 
@@ -313,6 +315,27 @@ def test_the_token_never_reaches_state_outputs_or_logs(mlflow_server, make_model
     assert any("urllib3" in r.name for r in caplog.records)  # debug logging was on: the check means something
 
 
+# -- the demo catalogue ---------------------------------------------------------------------------------
+
+def test_demo_seed_is_idempotent_and_its_challengers_meet_their_fate(seeded_demo, mlflow_server):
+    from ops.demo_registry import seed_demo_registry
+
+    again = seed_demo_registry(mlflow_server.uri)
+    assert [(v.model, v.alias, v.version) for v in again] == [(v.model, v.alias, v.version) for v in seeded_demo]
+    assert not any(v.created for v in again)
+    acc_of = {(v.model, v.alias): v.metrics["accuracy"] for v in seeded_demo}
+    assert acc_of["churn-prediction", "challenger"] - acc_of["churn-prediction", "champion"] >= 0.01
+    assert acc_of["fraud-detection", "challenger"] < acc_of["fraud-detection", "champion"]
+    assert all(set(v.metrics) == {"accuracy", "f1_weighted", "precision", "recall", "roc_auc"} for v in seeded_demo)
+    client = configured(mlflow_server.uri)._client()
+    churn = resolve_and_gate(client, ModelVersionArgs("churn-prediction", "churn-prediction", "staging",
+                                                      {"alias": "challenger"}, GATES), None)
+    assert churn.version == "2" and churn.verdict.champion.version == "1"
+    with pytest.raises(GateRefused, match="fraud-detection .*challenger v2 .* vs champion v1"):
+        resolve_and_gate(client, ModelVersionArgs("fraud-detection", "fraud-detection", "staging",
+                                                  {"alias": "challenger"}, GATES), None)
+
+
 # -- the resource and the render engine hook ----------------------------------------------------------
 
 def test_bad_args_fail_at_construction_with_every_problem():
@@ -343,11 +366,13 @@ def test_model_version_renders_through_run_dynamic_under_mocks(mlflow_server, ma
         mv = ModelVersion("churn-dev", ModelVersionArgs("churn-prediction", model.name, "dev", record=False))
 
         def verify(values):
-            version, artifact_uri, gate, metrics, previous = values
+            version, artifact_uri, gate, metrics, previous, aliases, tags = values
             assert version == "1" and artifact_uri.endswith("/artifacts") and gate["passed"]
             assert metrics == {"accuracy": 0.9, "f1_weighted": 0.9} and previous == ""
+            assert aliases == ["champion"] and tags == FULL_EVIDENCE  # record=False: nothing written
 
-        return pulumi.Output.all(mv.version, mv.artifact_uri, mv.gate, mv.metrics, mv.previous_version).apply(verify)
+        return pulumi.Output.all(mv.version, mv.artifact_uri, mv.gate, mv.metrics, mv.previous_version, mv.aliases,
+                                 mv.tags).apply(verify)
 
     render()
     assert seen == [DYNAMIC_TYPE]

@@ -103,7 +103,8 @@ def test_provider_round_trip_in_the_real_host(host, mlflow_server, make_model, r
     worse = {**inputs, "selector": {"alias": "challenger"}}
     refused = stub.Check(pb.CheckRequest(urn=URN, olds=read.inputs, news=struct(worse)))
     assert [f.property for f in refused.failures] == ["gates"]
-    assert "challenger v3 (accuracy=0.8000" in refused.failures[0].reason and "champion v2" in refused.failures[0].reason
+    reason = refused.failures[0].reason
+    assert "challenger v3 (accuracy=0.8000" in reason and "champion v2" in reason
 
     stub.Delete(pb.DeleteRequest(id=created.id, urn=URN, properties=updated.properties))
     assert "dev-live" not in registry_client.get_version(model.name, "2")["aliases"]
