@@ -11,6 +11,7 @@ import pulumi
 
 from catalogue.loader import load_catalogue
 from components.cluster_access import ClusterAccess, ClusterAccessArgs
+from components.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.model_serving import ModelServing, ModelServingArgs
 from components.model_version import ModelVersion, ModelVersionArgs
 from components.serving_plan import select_models, serving_plan
@@ -43,6 +44,25 @@ cluster = ClusterAccess(
     opts=resolved,
 )
 
+gcp_platform = None
+if cluster.gke is not None:
+    gcp_platform = GcpPlatform(
+        settings.stack,
+        GcpPlatformArgs(
+            project=settings.cluster.project,
+            region=settings.cluster.region,
+            environment=settings.environment,
+            production=settings.production,
+            workload_pool=cluster.gke.workload_pool,
+            models=tuple(ServedModel(m.name, settings.namespace_for(m.name), m.name) for m in models),
+            bucket_name=settings.bucket_name,
+            image_repository=settings.image_repository,
+            scan_attestor=settings.scan_attestor,
+            allowlist=settings.binary_authorization_allowlist,
+        ),
+        opts=resolved,
+    )
+
 servings = {
     model.name: ModelServing(
         model.name,
@@ -50,6 +70,7 @@ servings = {
             plan=serving_plan(settings, model),
             version=versions[model.name].version,
             registry_token=loaded.mlflow_token,
+            service_account_annotations=gcp_platform.service_account_annotations(model.name) if gcp_platform else {},
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
     )

@@ -1,7 +1,8 @@
 """ModelServing: the Kubernetes serving stack of one model in one environment."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import pulumi
 
@@ -15,6 +16,8 @@ class ModelServingArgs:
     plan: ServingPlan  # the validated model, environment and runtime
     version: pulumi.Input[str]  # the registry version to serve (a pin, or a resolved ModelVersion output)
     registry_token: pulumi.Input[str] | None = None  # secret Output; when set, pods authenticate downloads
+    # e.g. the Workload Identity binding {"iam.gke.io/gcp-service-account": <email Output>}
+    service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class ModelServing(pulumi.ComponentResource):
@@ -27,7 +30,8 @@ class ModelServing(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelServingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:serving:ModelServing", name, None, opts)
-        plan = args.plan
+        plan = replace(args.plan, service_account_annotations={**args.plan.service_account_annotations,
+                                                               **args.service_account_annotations})
         child = pulumi.ResourceOptions(parent=self)
 
         namespace = kube_object(f"{name}-namespace", build.namespace_manifest(plan), child)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from catalogue.schema import ENVIRONMENTS, Environment
+from components.model_storage import default_bucket_name
 from settings.base import Spec
 from settings.cluster import (
     ClusterSettings, GpuNodePoolSettings, environment_problems, gpu_node_pool_problems, raise_setting_problems,
@@ -33,6 +34,10 @@ class StackSettings(Spec):
     monitoring_namespace: str
     traffic_namespaces: tuple[str, ...]
     traffic_source_cidrs: tuple[str, ...]
+    artifact_bucket: str
+    image_repository: str
+    scan_attestor: str
+    binary_authorization_allowlist: tuple[str, ...]
     mlflow_tracking_uri: str
     mlflow_serving_tracking_uri: str
     mlflow_timeout_seconds: int = Field(ge=1, le=300)
@@ -117,6 +122,10 @@ class StackSettings(Spec):
     @property
     def pods_tracking_uri(self) -> str:
         return self.mlflow_serving_tracking_uri or self.mlflow_tracking_uri
+
+    @property
+    def bucket_name(self) -> str:
+        return self.artifact_bucket or default_bucket_name(self.cluster.project, self.environment)
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"

@@ -132,3 +132,31 @@ def test_broken_catalogue_registers_nothing(tmp_path, mlflow_server):
     assert isinstance(caught.value.cause, ConfigError)
     assert "models/fraud-detection.yaml: resources.requests.memory: '2GB' is not a Kubernetes quantity" in str(caught.value.cause)
     assert caught.value.resources == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs, stack):
+    run = stack_runs[stack]
+    project = load_stack_config(PROJECT_DIR, stack).values
+    accounts = {r.inputs["accountId"]: r for r in run.by_type("gcp:serviceaccount/account:Account")}
+    bindings = [r.inputs for r in run.by_type("gcp:serviceaccount/iAMMember:IAMMember")]
+    for ksa in (r for r in run.kubernetes_objects() if r.inputs["kind"] == "ServiceAccount"):
+        namespace, name = ksa.inputs["metadata"]["namespace"], ksa.inputs["metadata"]["name"]
+        email = ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"]
+        account_id, gcp_project = email.split("@")[0], email.split("@")[1].split(".")[0]
+        assert account_id in accounts and gcp_project in project["mlops-platform:cluster"]
+        member = f"serviceAccount:{gcp_project}.svc.id.goog[{namespace}/{name}]"
+        matching = [b for b in bindings if b["member"] == member]
+        assert len(matching) == 1 and matching[0]["role"] == "roles/iam.workloadIdentityUser"
+        assert accounts[account_id].inputs["accountId"] == account_id
+    assert not run.by_type("gcp:serviceaccount/key:Key"), "no service account keys, ever"
+
+
+@pytest.mark.parametrize("stack, mode", [("dev", "DRYRUN_AUDIT_LOG_ONLY"), ("staging", "DRYRUN_AUDIT_LOG_ONLY"),
+                                         ("prod", "ENFORCED_BLOCK_AND_AUDIT_LOG")])
+def test_binary_authorization_enforces_the_scan_attestation_in_prod_only(stack_runs, stack, mode):
+    (policy,) = stack_runs[stack].by_type("gcp:binaryauthorization/policy:Policy")
+    rule = policy.inputs["defaultAdmissionRule"]
+    assert rule["enforcementMode"] == mode
+    assert rule["evaluationMode"] == "REQUIRE_ATTESTATION"
+    assert rule["requireAttestationsBies"][0].endswith("/attestors/vulnerability-scan-passed")
