@@ -21,6 +21,12 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from ops.demo import run_demo
+
+    return run_demo(Path(args.project), args.stack, Path(args.out) if args.out else None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -29,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     render_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
     render_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     render_cmd.set_defaults(run=_render)
+    demo_cmd = commands.add_parser("demo", help="seed a local MLflow registry, render a stack against it, show the verdicts")
+    demo_cmd.add_argument("--stack", default="dev", help="stack to render (default: dev)")
+    demo_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
+    demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
+    demo_cmd.set_defaults(run=_demo)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
