@@ -1,6 +1,7 @@
 """Fill an MLflow server with the example catalogue's models, trained for real on synthetic data.
 
     python -m ops.demo_registry --tracking-uri http://127.0.0.1:5000
+    python -m ops.demo_registry --local .demo/mlflow      # start a local server (ops/local_mlflow.py) too
 
 - churn-prediction: champion v1 (accuracy ~0.87), challenger v2 (~0.90): beats it by > 1 point, passes.
 - fraud-detection: champion v1 (~0.93), challenger v2 (~0.91): worse, refused by the champion gate.
@@ -194,16 +195,60 @@ def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_M
     return seeded
 
 
+DEMO_GATES = {  # the catalogue's default gates (models/*.yaml), snake_case as ModelVersionArgs takes them
+    "min_metrics": {"accuracy": 0.85},
+    "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
+    "evidence": [{"tag": "validation.data", "equals": "passed"}, {"tag": "scan.max_cvss", "max": 7.0},
+                 {"tag": "compliance", "equals": "approved"}],
+}
+
+
+def evaluate_challengers(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS) -> list[str]:
+    """One line per model: would its challenger replace its champion? (what a PR preview would say)"""
+    from components.mlflow_registry import MlflowRegistryClient
+    from components.model_version import GateRefused, ModelVersionArgs, resolve_and_gate
+
+    client = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
+    lines = []
+    for model in models:
+        args = ModelVersionArgs(model.name, model.name, "staging", {"alias": "challenger"}, DEMO_GATES)
+        try:
+            res = resolve_and_gate(client, args, None)
+            lines.append(f"{model.name}: v{res.verdict.champion.version} -> v{res.version} PASSES: "
+                         + "; ".join(res.verdict.reasons))
+        except GateRefused as refused:
+            lines.append(f"{model.name}: REFUSED: " + "; ".join(refused.verdict.reasons))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Seed an MLflow server with the demo catalogue's models.")
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
-                        help="MLflow server URL (default: env MLFLOW_TRACKING_URI)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
+                       help="MLflow server URL (default: env MLFLOW_TRACKING_URI)")
+    where.add_argument("--local", metavar="DIR", help="start a local server with its data in DIR, seed it and "
+                       "keep it running until Ctrl-C")
     ns = parser.parse_args(argv)
+    if ns.local:
+        from ops.local_mlflow import start_local_mlflow
+
+        with start_local_mlflow(ns.local) as server:
+            _seed_and_report(server.uri)
+            print(f"\nMLflow at {server.uri} (export MLFLOW_TRACKING_URI={server.uri}); Ctrl-C to stop", flush=True)
+            server.serve_forever()
+        return
     if not ns.tracking_uri:
-        parser.error("give --tracking-uri or set MLFLOW_TRACKING_URI")
-    for v in seed_demo_registry(ns.tracking_uri):
+        parser.error("give --tracking-uri, --local DIR, or set MLFLOW_TRACKING_URI")
+    _seed_and_report(ns.tracking_uri)
+
+
+def _seed_and_report(uri: str) -> None:
+    for v in seed_demo_registry(uri):
         shown = ", ".join(f"{k}={v.metrics[k]:.3f}" for k in ("accuracy", "f1_weighted") if k in v.metrics)
         print(f"{v.model:18} v{v.version:3} @{v.alias:11} {shown}  {'registered' if v.created else 'already there'}")
+    print()
+    for line in evaluate_challengers(uri):
+        print(line)
 
 
 if __name__ == "__main__":

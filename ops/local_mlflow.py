@@ -58,6 +58,18 @@ class LocalMlflow:
     def __enter__(self) -> "LocalMlflow":
         return self
 
+    def serve_forever(self) -> None:
+        """Blocks until the server exits, Ctrl-C or SIGTERM; the with-block then stops the whole group.
+        SIGTERM becomes SystemExit because Python's default SIGTERM ends the process without running
+        `finally`, which would orphan the server (it runs in its own session)."""
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            self.process.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
     def __exit__(self, *exc) -> None:
         self.stop()
 
@@ -105,10 +117,7 @@ def main() -> None:
     ns = parser.parse_args()
     with start_local_mlflow(ns.root, port=ns.port) as server:
         print(f"MLflow at {server.uri} (data in {server.root}); Ctrl-C to stop", flush=True)
-        try:
-            server.process.wait()
-        except KeyboardInterrupt:
-            pass
+        server.serve_forever()
 
 
 if __name__ == "__main__":
