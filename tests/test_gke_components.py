@@ -15,11 +15,11 @@ from components.gke_cluster import NODE_SERVICE_ACCOUNT_ROLES, GkeCluster, GkeCl
 from components.gpu_node_pool import replacement_fields
 from components.model_storage import ModelStorage, ModelStorageArgs
 from components.workload_identity import ModelIdentity, ModelIdentityArgs, service_account_id
+from ops.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
+from ops.gcp_outputs import ENDPOINT, gcp_invoke, gcp_outputs
 from settings.cluster import ClusterSettings, GpuNodePoolSettings
 
 PROJECT = "acme-ml"
-CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"  # base64 PEM, as GKE reports it
-ENDPOINT = "203.0.113.10"
 GKE = {"mode": "gke", "project": PROJECT, "location": "us-central1", "name": "ml",
        "masterAuthorizedNetworks": [{"cidrBlock": "198.51.100.0/24", "displayName": "ci"}]}
 L4_SPOT = {"name": "l4-spot", "machineType": "g2-standard-8", "spot": True, "nodeLocations": ["us-central1-a", "us-central1-b"],
@@ -44,23 +44,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.calls: list[pulumi.runtime.MockCallArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = dict(args.inputs)
-        if args.typ == "gcp:container/cluster:Cluster":
-            state |= {"endpoint": ENDPOINT, "masterAuth": {"clusterCaCertificate": CA}}
-        elif args.typ == "gcp:serviceaccount/account:Account":
-            email = f"{args.inputs['accountId']}@{args.inputs['project']}.iam.gserviceaccount.com"
-            state |= {"email": email, "name": f"projects/{args.inputs['project']}/serviceAccounts/{email}"}
-        elif args.typ == "gcp:storage/bucket:Bucket":
-            state |= {"url": f"gs://{args.inputs['name']}"}
+        state = dict(args.inputs) | gcp_outputs(args.typ, args.name, args.inputs)
         return (f"{args.name}-id" if args.custom else None), state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append(args)
-        if args.token == "gcp:container/getCluster:getCluster":
-            configs = [{"workloadPool": self.adopted_workload_pool}] if self.adopted_workload_pool else []
-            return {"name": args.args["name"], "location": args.args["location"], "project": args.args["project"],
-                    "endpoint": ENDPOINT, "masterAuths": [{"clusterCaCertificate": CA}], "workloadIdentityConfigs": configs}
-        return {}
+        return gcp_invoke(args.token, args.args, adopted_workload_pool=self.adopted_workload_pool)
 
 
 class RecordingMonitor(MockMonitor):
