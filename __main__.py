@@ -10,17 +10,18 @@ from pathlib import Path
 import pulumi
 
 from catalogue.loader import load_catalogue
-from components.cluster_access import ClusterAccess, ClusterAccessArgs
+from components.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.model_serving import ModelServing, ModelServingArgs
 from components.model_version import ModelVersion, ModelVersionArgs
-from components.serving_plan import select_models, serving_plan
+from components.serving_plan import select_models, serving_plans
 from settings.pulumi_config import read_stack_settings
 
 loaded = read_stack_settings()
 settings = loaded.stack
 catalogue = load_catalogue(Path(__file__).resolve().parent / settings.models_dir)
 models = select_models(settings, catalogue)
+plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
 
 versions = {
     model.name: ModelVersion(
@@ -40,7 +41,12 @@ resolved = pulumi.ResourceOptions(depends_on=list(versions.values()))
 
 cluster = ClusterAccess(
     settings.stack,
-    ClusterAccessArgs(cluster=settings.cluster, gpu_node_pools=settings.gpu_node_pools, production=settings.production),
+    ClusterAccessArgs(
+        cluster=settings.cluster,
+        gpu_node_pools=settings.gpu_node_pools,
+        production=settings.production,
+        last_deployment=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
+    ),
     opts=resolved,
 )
 
@@ -67,7 +73,7 @@ servings = {
     model.name: ModelServing(
         model.name,
         ModelServingArgs(
-            plan=serving_plan(settings, model),
+            plan=plans[model.name],
             version=versions[model.name].version,
             registry_token=loaded.mlflow_token,
             service_account_annotations=gcp_platform.service_account_annotations(model.name) if gcp_platform else {},
@@ -78,6 +84,7 @@ servings = {
 }
 
 pulumi.export("environment", settings.environment)
+pulumi.export(GPU_POOLS_OUTPUT, gpu_pools_output(settings.gpu_node_pools))
 pulumi.export("models", {
     name: {
         "selector": " ".join(f"{k}={v}" for k, v in model.environments[settings.environment].selector().items()),

@@ -15,11 +15,21 @@ from components.gke_cluster import GkeCluster, GkeClusterArgs
 from settings.cluster import ClusterSettings, GpuNodePoolSettings
 
 
+GPU_POOLS_OUTPUT = "gpuNodePools"  # stack output: the pools as deployed, read back by the next preview
+
+
+def gpu_pools_output(pools: tuple[GpuNodePoolSettings, ...]) -> list[dict]:
+    return [pool.model_dump(mode="json", by_alias=True) for pool in pools]
+
+
 @dataclass(frozen=True)
 class ClusterAccessArgs:
     cluster: ClusterSettings
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
     production: bool = False  # protect the cluster and its pools
+    # Fully qualified name of this very stack ("org/project/stack"): its last deployed outputs say how the
+    # GPU pools were configured, so the preview can call out a change that replaces a pool.
+    last_deployment: str | None = None
 
 
 class ClusterAccess(pulumi.ComponentResource):
@@ -38,9 +48,15 @@ class ClusterAccess(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         else:
+            previous = None
+            if args.last_deployment:
+                reference = pulumi.StackReference(f"{name}-last-deployment", stack_name=args.last_deployment,
+                                                  opts=pulumi.ResourceOptions(parent=self))
+                previous = reference.get_output(GPU_POOLS_OUTPUT)
             self.gke = GkeCluster(
                 f"{name}-gke",
-                GkeClusterArgs(settings=cluster, gpu_node_pools=args.gpu_node_pools, production=args.production),
+                GkeClusterArgs(settings=cluster, gpu_node_pools=args.gpu_node_pools, production=args.production,
+                               previous_gpu_node_pools=previous),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.kube_provider = self.gke.kube_provider

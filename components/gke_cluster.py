@@ -143,7 +143,9 @@ class GkeClusterArgs:
     settings: ClusterSettings  # mode gke or gke-existing
     gpu_node_pools: tuple[GpuNodePoolSettings, ...]
     production: bool  # protect the cluster and its node pools: the engine refuses to delete or replace them
-    previous_gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()  # last deployed pools, for replacement warnings
+    # The pools as last deployed (the stack's `gpuNodePools` output: camelCase dicts), for replacement
+    # warnings on the preview; None on a first deployment.
+    previous_gpu_node_pools: pulumi.Input[list | None] = None
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -191,7 +193,7 @@ class GkeCluster(pulumi.ComponentResource):
             self.ca_certificate = found.master_auths.apply(lambda auths: auths[0].cluster_ca_certificate)
             self.workload_pool = found.workload_identity_configs.apply(lambda configs: _adopted_workload_pool(settings, configs))
 
-        previous = {p.name: p for p in args.previous_gpu_node_pools}
+        previous = pulumi.Output.from_input(args.previous_gpu_node_pools)
         self.gpu_node_pools = tuple(
             GpuNodePool(
                 f"{name}-{pool.name}",
@@ -202,7 +204,7 @@ class GkeCluster(pulumi.ComponentResource):
                     project=settings.project,
                     node_service_account=node_sa.email,
                     production=args.production,
-                    previous=previous.get(pool.name),
+                    previous=previous.apply(lambda pools, name=pool.name: _named(pools, name)),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=node_sa_roles),
             )
@@ -251,6 +253,10 @@ class GkeCluster(pulumi.ComponentResource):
             for role in NODE_SERVICE_ACCOUNT_ROLES
         ]
         return account, roles
+
+
+def _named(pools: list | None, name: str) -> dict | None:
+    return next((p for p in pools or [] if isinstance(p, dict) and p.get("name") == name), None)
 
 
 def _adopted_workload_pool(settings: ClusterSettings, configs) -> str:

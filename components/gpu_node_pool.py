@@ -82,6 +82,20 @@ def replacement_fields(old: GpuNodePoolSettings, new: GpuNodePoolSettings) -> li
     return changes
 
 
+def replacement_warning(old: GpuNodePoolSettings, new: GpuNodePoolSettings, production: bool) -> str | None:
+    """The loud preview line for a pool that a settings change replaces, or None."""
+    changes = replacement_fields(old, new)
+    if not changes:
+        return None
+    outcome = (
+        "it is protected in production, so the update will stop: remove the protection deliberately to go ahead"
+        if production
+        else "its GPUs are gone until the new nodes are ready"
+    )
+    return (f"GPU node pool '{new.name}' will be REPLACED (deleted, then created again) because "
+            f"{'; '.join(changes)}; {outcome}")
+
+
 def pool_taints(pool: GpuNodePoolSettings) -> tuple[Taint, ...]:
     extra = tuple(Taint(t.key, t.value, t.effect) for t in pool.taints)
     return (GPU_TAINT, *((SPOT_TAINT,) if pool.spot else ()), *extra)
@@ -210,7 +224,9 @@ class GpuNodePoolArgs:
     project: str
     node_service_account: pulumi.Input[str]  # email of the least-privilege node service account
     production: bool  # protect the pool: the engine then refuses to delete or replace it
-    previous: GpuNodePoolSettings | None = None  # settings of the last deployment, to warn about replacements
+    # The pool as last deployed (its `gpuNodePools` entry in the stack's outputs, camelCase), to warn
+    # about replacements on the preview; None for a new pool or when unknown.
+    previous: pulumi.Input[dict | None] = None
 
 
 class GpuNodePool(pulumi.ComponentResource):
@@ -220,18 +236,8 @@ class GpuNodePool(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:infra:GpuNodePool", name, None, opts)
-        changes = replacement_fields(args.previous, args.pool) if args.previous else []
-        if changes:
-            outcome = (
-                "it is protected in production, so the update will stop: remove the protection deliberately to go ahead"
-                if args.production
-                else "its GPUs are gone until the new nodes are ready"
-            )
-            pulumi.log.warn(
-                f"GPU node pool '{args.pool.name}' will be REPLACED (deleted, then created again) because "
-                f"{'; '.join(changes)}; {outcome}",
-                resource=self,
-            )
+        if args.previous is not None:
+            pulumi.Output.from_input(args.previous).apply(lambda old: self._warn_if_replaced(old, args))
         self.node_pool = gcp.container.NodePool(
             f"{name}-pool",
             **node_pool_inputs(args.pool, args.cluster, args.location, args.project, args.node_service_account),
@@ -240,3 +246,16 @@ class GpuNodePool(pulumi.ComponentResource):
         self.name = self.node_pool.name
         self.facts = pool_scheduling_facts(args.pool)
         self.register_outputs({"name": self.name, "accelerator": args.pool.accelerator.type})
+
+    def _warn_if_replaced(self, previous: dict | None, args: GpuNodePoolArgs) -> None:
+        if not previous:
+            return
+        try:
+            old = GpuNodePoolSettings.model_validate(previous)
+        except ValueError:
+            pulumi.log.warn(f"GPU node pool '{args.pool.name}': the last deployed settings no longer parse; "
+                            "cannot tell whether this update replaces the pool", resource=self)
+            return
+        message = replacement_warning(old, args.pool, args.production)
+        if message:
+            pulumi.log.warn(message, resource=self)

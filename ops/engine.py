@@ -96,9 +96,10 @@ class ProgramError(Exception):
 
 
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self, config: StackConfig, preview: bool):
+    def __init__(self, config: StackConfig, preview: bool, last_outputs: dict | None = None):
         self.config = config
         self.preview = preview
+        self.last_outputs = last_outputs or {}
         self.failures: list[BaseException] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
@@ -108,6 +109,9 @@ class _Mocks(pulumi.runtime.Mocks):
 
                 plain = {k: unwrap(v) for k, v in args.inputs.items()}
                 return run_dynamic(plain, self.config.values, self.preview)
+            if args.typ == "pulumi:pulumi:StackReference":
+                # The stack's own last deployment: none offline, unless a test supplies one.
+                return args.inputs["name"], {**args.inputs, "outputs": self.last_outputs, "secretOutputNames": []}
             if args.typ.startswith("gcp:"):
                 from ops.gcp_outputs import gcp_outputs
 
@@ -178,15 +182,18 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_program(project_dir: Path, config: StackConfig, preview: bool = False) -> ProgramRun:
+def run_program(project_dir: Path, config: StackConfig, preview: bool = False,
+                last_outputs: dict | None = None) -> ProgramRun:
     """Runs `<project_dir>/__main__.py` for one stack and returns what it registered and exported.
 
-    Any error (bad settings, a refused model version) is raised as ProgramError carrying the original.
+    `last_outputs` are the stack outputs of a previous deployment, as a StackReference to the stack itself
+    would read them (none by default: a first deployment). Any error (bad settings, a refused model
+    version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
-    mocks = _Mocks(config, preview)
+    mocks = _Mocks(config, preview, last_outputs)
     monitor = _RecordingMonitor(mocks)
     logger = logging.getLogger(f"mlops.engine.{config.stack}")
     warnings = _WarningCollector()

@@ -117,7 +117,7 @@ def cluster_args(production, pools=(L4_SPOT, A100, T4_BATCH), previous=(), **clu
         settings=ClusterSettings.model_validate({**GKE, **cluster}),
         gpu_node_pools=tuple(GpuNodePoolSettings.model_validate(p) for p in pools),
         production=production,
-        previous_gpu_node_pools=tuple(GpuNodePoolSettings.model_validate(p) for p in previous),
+        previous_gpu_node_pools=list(previous) or None,
     )
 
 

@@ -160,3 +160,17 @@ def test_binary_authorization_enforces_the_scan_attestation_in_prod_only(stack_r
     assert rule["enforcementMode"] == mode
     assert rule["evaluationMode"] == "REQUIRE_ATTESTATION"
     assert rule["requireAttestationsBies"][0].endswith("/attestors/vulnerability-scan-passed")
+
+
+def test_preview_calls_out_a_gpu_pool_replacement_loudly(stack_runs, mlflow_server):
+    """The stack reads its own last deployment; a driver-version change replaces a pool, so it is named."""
+    config = load_stack_config(PROJECT_DIR, "prod", overrides=registry_overrides(mlflow_server.uri))
+    deployed = [dict(p) for p in stack_runs["prod"].outputs["gpuNodePools"]]
+    unchanged = run_program(PROJECT_DIR, config, preview=True, last_outputs={"gpuNodePools": deployed})
+    assert not [w for w in unchanged.warnings if "REPLACED" in w]
+    deployed[0] = {**deployed[0], "accelerator": {**deployed[0]["accelerator"], "driverVersion": "LATEST"}}
+    changed = run_program(PROJECT_DIR, config, preview=True, last_outputs={"gpuNodePools": deployed})
+    (warning,) = [w for w in changed.warnings if "REPLACED" in w]
+    assert "GPU node pool 'l4' will be REPLACED" in warning
+    assert "accelerator.driverVersion: LATEST -> DEFAULT" in warning
+    assert "protected in production, so the update will stop" in warning
