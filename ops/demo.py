@@ -8,7 +8,6 @@ challenger is refused: shown as a refusal with its reason, not as a crash.
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +100,6 @@ def run_demo(project_dir: Path, stack: str = "dev", out_dir: Path | None = None)
         # The provider honours MLFLOW_TRACKING_URI over stack config, as MLflow tools do: point it here.
         os.environ["MLFLOW_TRACKING_URI"] = server.uri
         os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
-        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"  # keep the demo's output readable
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
         seeded = seed_demo_registry(server.uri)
         created = sum(1 for s in seeded if s.created)
         print(f"registry {server.uri}: {len(seeded)} model versions ({created} registered now, "
