@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from components import gpu_catalog
+from components.runtimes import RUNTIMES, runtime_for
 from settings.base import Spec
 from settings.quantities import Quantity, parse_quantity
 
@@ -157,10 +160,146 @@ class Quality(Spec):
     min_confidence: float = Field(0.7, ge=0, le=1)
 
 
+# Runtime and framework names come from the runtime presets (components/runtimes.py), the one place
+# that says which model server runs which model flavour.
+RuntimeName = Literal[tuple(RUNTIMES)]
+Framework = Literal[tuple(dict.fromkeys(f for preset in RUNTIMES.values() for f in preset.frameworks))]
+
+
+def _raise_located(title: str, problems: list[tuple[tuple[str, ...], str]]) -> None:
+    """Raise every (camelCase location, "message (fix: ...)") at once, each on its own key."""
+    if problems:
+        raise ValidationError.from_exception_data(title, [
+            InitErrorDetails(type=PydanticCustomError("invalid_entry", "{message}", {"message": message}),
+                             loc=loc, input=None)
+            for loc, message in problems
+        ])
+
+
+class GpuSpec(Spec):
+    """The GPUs one server container needs; the stack's GPU pool that fits is chosen at deploy time
+    (components/gpu_scheduling.py), so the same entry runs on every stack that has such a pool."""
+
+    accelerator: str = Field(description="GKE accelerator type, e.g. nvidia-l4 (components/gpu_catalog.py).")
+    count: int = Field(1, description="GPUs per container; for vLLM also the tensor-parallel size.",
+                       json_schema_extra={"minimum": 1})
+    spot: bool | None = Field(
+        None, description="true: spot GPUs only; false: on-demand only; unset: on-demand when the stack has it, "
+                          "else spot. Prod stacks always serve on on-demand GPUs.")
+    sharing_acceptable: bool = Field(False, description="A time-shared or MPS GPU is good enough (then count is 1).")
+    mig_partition_size: str | None = Field(None, description="Run on a multi-instance GPU slice of this size, e.g. 3g.20gb.")
+
+    @field_validator("accelerator")
+    @classmethod
+    def _known_accelerator(cls, value: str) -> str:
+        for problem in gpu_catalog.accelerator_problems(value):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("count")
+    @classmethod
+    def _positive_count(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"count {value} asks for no GPU (fix: ask for at least 1, or use runtime mlserver without serving.gpu)")
+        return value
+
+    @model_validator(mode="after")
+    def _partition_exists(self):
+        _raise_located("GpuSpec", [
+            (("migPartitionSize",), problem)
+            for problem in gpu_catalog.partition_problems(self.accelerator, self.mig_partition_size)
+        ])
+        return self
+
+
+class LlmSpec(Spec):
+    """Token limits and memory of a generative model served by vLLM (its engine arguments)."""
+
+    max_model_len: int = Field(description="Context length in tokens, prompt plus completion (--max-model-len).",
+                               json_schema_extra={"minimum": 1})
+    max_num_seqs: int = Field(256, description="Sequences decoded concurrently per server (--max-num-seqs).",
+                              json_schema_extra={"minimum": 1})
+    max_num_batched_tokens: int | None = Field(
+        None, description="Tokens per engine step (--max-num-batched-tokens); unset lets vLLM choose.",
+        json_schema_extra={"minimum": 1})
+    chunked_prefill: bool = Field(
+        False, description="Split long prompts over several steps (--enable-chunked-prefill); allows "
+                           "maxNumBatchedTokens below maxModelLen.")
+    gpu_memory_utilization: float = Field(
+        0.9, description="Fraction of GPU memory vLLM takes for weights and KV cache (--gpu-memory-utilization).",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 0.95})
+    dtype: Literal["auto", "float16", "bfloat16"] = Field("auto", description="Weight and activation type (--dtype).")
+
+    @field_validator("max_model_len", "max_num_seqs", "max_num_batched_tokens")
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"{value} is not a positive number of tokens or sequences (fix: use a number >= 1)")
+        return value
+
+    @field_validator("gpu_memory_utilization")
+    @classmethod
+    def _utilization(cls, value: float) -> float:
+        # Above 0.95 the CUDA context, NCCL buffers and activations no longer fit beside the KV cache.
+        if not 0 < value <= 0.95:
+            raise ValueError(f"{value} is outside (0, 0.95] (fix: use a fraction such as 0.9)")
+        return value
+
+    @model_validator(mode="after")
+    def _batch_holds_a_whole_prompt(self):
+        if (self.max_num_batched_tokens is not None and not self.chunked_prefill
+                and self.max_num_batched_tokens < self.max_model_len):
+            _raise_located("LlmSpec", [(("maxNumBatchedTokens",), (
+                f"{self.max_num_batched_tokens} is below maxModelLen {self.max_model_len}: without chunked prefill "
+                f"a full-length prompt never fits one step (fix: raise it to at least {self.max_model_len}, "
+                "or set chunkedPrefill: true)"))])
+        return self
+
+
 class Serving(Spec):
-    runtime: Literal["mlserver"] = Field(description="Serving runtime preset (see components/runtimes.py).")
-    framework: Literal["sklearn", "xgboost", "pyfunc"] = Field(description="Model flavour, as logged in MLflow.")
+    runtime: RuntimeName = Field(description="Serving runtime preset (see components/runtimes.py).")
+    framework: Framework = Field(
+        description="Model flavour, as logged in MLflow: " + "; ".join(
+            f"{', '.join(p.frameworks)} on {p.name}" for p in RUNTIMES.values()) + ".")
     model_storage: Quantity = Field("2Gi", description="Size of the emptyDir the model is downloaded into.")
+    gpu: GpuSpec | None = Field(None, description="GPUs per container: required for triton and vllm, refused for mlserver.")
+    shared_memory: Quantity | None = Field(
+        None, description="Size of /dev/shm (a memory-backed emptyDir counted against limits.memory); "
+                          "unset: the runtime's default (" + ", ".join(
+                              f"{p.name} {p.shared_memory}" for p in RUNTIMES.values() if p.shared_memory) + ").")
+    llm: LlmSpec | None = Field(None, description="Token limits of a generative model: required for vllm, refused otherwise.")
+
+    @model_validator(mode="after")
+    def _fits_runtime(self):
+        preset = runtime_for(self.runtime)
+        problems = []
+        if self.framework not in preset.frameworks:
+            hosts = [name for name, p in RUNTIMES.items() if self.framework in p.frameworks]
+            problems.append((("framework",), (
+                f"{self.framework} models do not run on runtime {self.runtime} "
+                f"(fix: use a framework of {self.runtime} ({', '.join(preset.frameworks)}), or runtime {', '.join(hosts)})")))
+        gpu_runtimes = " or ".join(name for name, p in RUNTIMES.items() if p.gpu)
+        if preset.gpu and self.gpu is None:
+            problems.append((("gpu",), (
+                f"runtime {self.runtime} serves on GPUs and needs to know which "
+                "(fix: add gpu: {accelerator: nvidia-l4, count: 1} with an accelerator your stacks' GPU pools have)")))
+        if not preset.gpu and self.gpu is not None:
+            problems.append((("gpu",), f"runtime {self.runtime} runs on CPU nodes (fix: remove gpu, or use runtime {gpu_runtimes})"))
+        if preset.shared_memory is None and self.shared_memory is not None:
+            problems.append((("sharedMemory",), f"runtime {self.runtime} mounts no /dev/shm volume (fix: remove sharedMemory)"))
+        if preset.generative and self.llm is None:
+            problems.append((("llm",), (
+                f"runtime {self.runtime} needs the model's token limits "
+                "(fix: add llm: {maxModelLen: <context length>}; models/schema.json lists the other limits)")))
+        if not preset.generative and self.llm is not None:
+            problems.append((("llm",), f"runtime {self.runtime} takes no token limits (fix: remove llm)"))
+        _raise_located("Serving", problems)
+        return self
+
+    @property
+    def effective_shared_memory(self) -> str | None:
+        """The /dev/shm size the pod gets: the entry's, else its runtime's default."""
+        return str(self.shared_memory) if self.shared_memory is not None else runtime_for(self.runtime).shared_memory
 
 
 class ModelSpec(Spec):
@@ -208,6 +347,19 @@ class ModelSpec(Spec):
     def gates_for(self, environment: str) -> Gates:
         env = self.environments[environment]
         return env.gates if env.gates is not None else self.gates
+
+    @model_validator(mode="after")
+    def _shared_memory_fits_the_limit(self):
+        # A memory-backed emptyDir is charged to the pod's memory: /dev/shm as large as the limit
+        # leaves nothing for the server, which the kernel then kills when shm fills up.
+        shm = self.serving.effective_shared_memory
+        limit = self.resources.limits.memory
+        if shm is not None and parse_quantity(shm) >= parse_quantity(str(limit)):
+            source = "" if self.serving.shared_memory is not None else f" (the {self.serving.runtime} default)"
+            _raise_located("ModelSpec", [(("serving", "sharedMemory"), (
+                f"{shm}{source} is not below limits.memory {limit}, and /dev/shm counts against it "
+                "(fix: raise resources.limits.memory, or set serving.sharedMemory lower)"))])
+        return self
 
     @model_validator(mode="after")
     def _environment_bounds(self):

@@ -94,9 +94,9 @@ def registry_secret_manifest(plan: ServingPlan, token: str) -> dict:
     }
 
 
-def _http_probe(probe: Probe, port: str) -> dict:
+def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
     return {
-        "httpGet": {"path": probe.path, "port": port},
+        "httpGet": {"path": probe.path_for(model_name), "port": port},
         "periodSeconds": probe.period_seconds,
         "failureThreshold": probe.failure_threshold,
         "timeoutSeconds": probe.timeout_seconds,
@@ -141,18 +141,19 @@ def _downloader(plan: ServingPlan, version: str) -> dict:
 
 def _server(plan: ServingPlan, version: str) -> dict:
     runtime = plan.runtime
-    container = runtime.container(plan.name, version)
+    container = runtime.container(plan.model, version)
     env = [{"name": k, "value": v} for k, v in {**plan.model.env, **container.env}.items()]
     ports = [{"name": "http", "containerPort": runtime.http_port, "protocol": "TCP"}]
     if runtime.grpc_port:
         ports.append({"name": "grpc", "containerPort": runtime.grpc_port, "protocol": "TCP"})
-    ports.append({"name": "http-metrics", "containerPort": runtime.metrics_port, "protocol": "TCP"})
+    if runtime.metrics_port_name != "http":  # a server with metrics on its serving port (vLLM) has no second one
+        ports.append({"name": runtime.metrics_port_name, "containerPort": runtime.metrics_port, "protocol": "TCP"})
     resources = plan.model.resources
     mounts = [
         {"name": "model-store", "mountPath": MODEL_MOUNT, "readOnly": True},
         {"name": "tmp", "mountPath": "/tmp"},
     ]
-    if runtime.shared_memory:
+    if plan.model.serving.effective_shared_memory:
         mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
     spec = {
         "name": "server",
@@ -168,9 +169,9 @@ def _server(plan: ServingPlan, version: str) -> dict:
                 **plan.placement.extra_limits,
             },
         },
-        "startupProbe": _http_probe(runtime.startup, "http"),
-        "readinessProbe": _http_probe(runtime.readiness, "http"),
-        "livenessProbe": _http_probe(runtime.liveness, "http"),
+        "startupProbe": _http_probe(runtime.startup, "http", plan.name),
+        "readinessProbe": _http_probe(runtime.readiness, "http", plan.name),
+        "livenessProbe": _http_probe(runtime.liveness, "http", plan.name),
         "securityContext": _restricted_container_security(runtime.run_as_user),
         "volumeMounts": mounts,
     }
@@ -183,10 +184,12 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
     pod_labels = L.versioned_labels(plan.labels, version)
     volumes = [
         {"name": "model-store", "emptyDir": {"sizeLimit": str(plan.model.serving.model_storage)}},
-        {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": plan.runtime.scratch_storage}},
     ]
-    if plan.runtime.shared_memory:
-        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": plan.runtime.shared_memory}})
+    shared_memory = plan.model.serving.effective_shared_memory
+    if shared_memory:
+        # Memory-backed: /dev/shm must be RAM; the catalogue keeps it below the memory limit it counts against.
+        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": shared_memory}})
     pod_spec = {
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,
@@ -238,7 +241,9 @@ def service_manifest(plan: ServingPlan) -> dict:
     if runtime.grpc_port:
         ports.append({"name": "grpc", "port": runtime.grpc_port, "targetPort": "grpc", "protocol": "TCP",
                       "appProtocol": "grpc"})
-    ports.append({"name": "http-metrics", "port": runtime.metrics_port, "targetPort": "http-metrics", "protocol": "TCP"})
+    if runtime.metrics_port_name != "http":
+        ports.append({"name": runtime.metrics_port_name, "port": runtime.metrics_port,
+                      "targetPort": runtime.metrics_port_name, "protocol": "TCP"})
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -309,6 +314,8 @@ def network_policy_manifests(plan: ServingPlan) -> list[dict]:
                 "policyTypes": ["Ingress"],
                 "ingress": [{
                     "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": plan.monitoring_namespace}}}],
+                    # For a server with metrics on its serving port (vLLM) this also opens the API to
+                    # monitoring: NetworkPolicy filters ports, not paths.
                     "ports": [{"protocol": "TCP", "port": runtime.metrics_port}],
                 }],
             },

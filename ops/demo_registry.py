@@ -5,6 +5,7 @@
 
 - churn-prediction: champion v1 (accuracy ~0.87), challenger v2 (~0.90): beats it by > 1 point, passes.
 - fraud-detection: champion v1 (~0.93), challenger v2 (~0.91): worse, refused by the champion gate.
+- image-classifier and support-assistant (GPU): placeholder artifacts without weights, see ops/demo_stand_ins.py.
 Each version is a real sklearn model logged with mlflow, its run carries accuracy, f1_weighted, precision,
 recall and roc_auc on a held-out split, and the version carries the evidence tags the gates read
 (validation.data, scan.max_cvss, compliance). Training is deterministic (fixed seeds) and takes < 1 s.
@@ -18,9 +19,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, Iterator
+
+from ops.demo_stand_ins import STAND_IN_MODELS, StandInModel, seed_stand_ins
 
 DEMO_EXPERIMENT = "mlops-platform-demo"
 SEED_TAG = "demo.seed"
@@ -103,6 +107,9 @@ def fingerprint(model: ModelSpec, version: VersionSpec) -> str:
     return hashlib.sha256(repr((model.name, model.data, version)).encode()).hexdigest()[:16]
 
 
+_QUIET = "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"
+
+
 @contextlib.contextmanager
 def _tracking(uri: str) -> Iterator[None]:
     """mlflow's fluent API (start_run, log_model) only knows the global tracking URI, and
@@ -113,11 +120,22 @@ def _tracking(uri: str) -> Iterator[None]:
 
     previous_global = tracking_utils._tracking_uri  # None when never set: get_tracking_uri() would invent one
     previous_env = os.environ.get("MLFLOW_TRACKING_URI")
+    previous_quiet = os.environ.get(_QUIET)
+    mlflow_logger = logging.getLogger("mlflow")
+    previous_level = mlflow_logger.level
+    # Seeding logs a run per version: without this, every one prints its URL and a "waiting" line.
+    os.environ[_QUIET] = "true"
+    mlflow_logger.setLevel(logging.WARNING)
     mlflow.set_tracking_uri(uri)
     try:
         yield
     finally:
         mlflow.set_tracking_uri(previous_global)  # None: unset, as before
+        mlflow_logger.setLevel(previous_level)
+        if previous_quiet is None:
+            os.environ.pop(_QUIET, None)
+        else:
+            os.environ[_QUIET] = previous_quiet
         if previous_env is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:
@@ -157,7 +175,8 @@ def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics
         if exc.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
     mv = client.create_model_version(registered_name, source=info.model_uri, run_id=run.info.run_id,
-                                     tags={k: str(v) for k, v in tags.items()}, model_id=info.model_id)
+                                     tags={k: str(v) for k, v in tags.items()}, model_id=info.model_id,
+                                     await_creation_for=0)  # the tracking server registers synchronously: nothing to wait for
     return str(mv.version)
 
 
@@ -171,8 +190,10 @@ def find_version_by_tag(registry, name: str, key: str, value: str) -> dict | Non
     return None
 
 
-def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS) -> list[SeededVersion]:
-    """Registers every missing version of `models`, then points the champion/challenger aliases at them."""
+def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS,
+                       stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list[SeededVersion]:
+    """Registers every missing version of `models` and of the GPU models' `stand_ins`
+    (ops/demo_stand_ins.py), then points the champion/challenger aliases at them."""
     from components.mlflow_registry import MlflowRegistryClient, metrics_of
 
     registry = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
@@ -192,7 +213,7 @@ def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_M
                                            params={"estimator": spec.estimator, **dict(spec.params)}, example=example)
                 seeded.append(SeededVersion(model.name, spec.alias, version, metrics, True))
             registry.set_alias(model.name, spec.alias, seeded[-1].version)
-    return seeded
+    return seeded + seed_stand_ins(registry, tracking_uri, stand_ins)
 
 
 DEMO_GATES = {  # the catalogue's default gates (models/*.yaml), snake_case as ModelVersionArgs takes them

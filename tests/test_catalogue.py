@@ -34,9 +34,9 @@ def problems_of(models_dir: Path) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def test_shipped_catalogue_loads_with_both_models():
+def test_shipped_catalogue_loads_with_every_model():
     catalogue = load_catalogue(MODELS)
-    assert catalogue.names() == ["churn-prediction", "fraud-detection"]
+    assert catalogue.names() == ["churn-prediction", "fraud-detection", "image-classifier", "support-assistant"]
     churn = catalogue.models[0]
     assert churn.registered_model == "churn-prediction"
     assert churn.environments["prod"].selector() == {"alias": "champion"}
