@@ -30,7 +30,13 @@ GATES = {"champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
 
 
 def struct(props: dict):
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    # A private loop: asyncio.run() would leave the main thread without a current event loop, and
+    # later tests that build pulumi Outputs outside a program (test_stack_settings) then fail.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
 
 
 def plain(message) -> dict:
