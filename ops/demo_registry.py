@@ -150,7 +150,6 @@ def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics
     import mlflow.sklearn
     import sklearn
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
     client = MlflowClient(tracking_uri)
     with _tracking(tracking_uri):
@@ -169,14 +168,22 @@ def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics
             info = mlflow.sklearn.log_model(estimator, name="model", signature=signature,
                                             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
                                             skops_trusted_types=["sklearn.tree._tree.Tree"])
+    return register_version(client, registered_name, info.model_uri, run.info.run_id, tags, model_id=info.model_id)
+
+
+def register_version(client, registered_name: str, source: str, run_id: str, tags: dict, model_id: str | None = None) -> str:
+    """Registers a new version WITH its tags (one call: they exist from its first moment); creates the
+    registered model on first use. Returns the version number."""
+    from mlflow.exceptions import MlflowException
+
     try:
         client.create_registered_model(registered_name)
     except MlflowException as exc:
         if exc.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
-    mv = client.create_model_version(registered_name, source=info.model_uri, run_id=run.info.run_id,
-                                     tags={k: str(v) for k, v in tags.items()}, model_id=info.model_id,
-                                     await_creation_for=0)  # the tracking server registers synchronously: nothing to wait for
+    mv = client.create_model_version(registered_name, source=source, run_id=run_id,
+                                     tags={k: str(v) for k, v in tags.items()}, model_id=model_id,
+                                     await_creation_for=0)  # the server registers synchronously: nothing to wait for
     return str(mv.version)
 
 

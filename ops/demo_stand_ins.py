@@ -111,9 +111,8 @@ def log_and_register_files(tracking_uri: str, registered_name: str, files: tuple
     WITH `tags` (one call) and returns the version number."""
     import mlflow
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
-    from ops.demo_registry import _tracking
+    from ops.demo_registry import _tracking, register_version
 
     client = MlflowClient(tracking_uri)
     with _tracking(tracking_uri), tempfile.TemporaryDirectory() as directory:
@@ -127,14 +126,7 @@ def log_and_register_files(tracking_uri: str, registered_name: str, files: tuple
             mlflow.log_metrics(metrics)
             mlflow.log_params(params)
             mlflow.log_artifacts(directory, artifact_path="model")
-    try:
-        client.create_registered_model(registered_name)
-    except MlflowException as exc:
-        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
-            raise
-    mv = client.create_model_version(registered_name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id,
-                                     tags={k: str(v) for k, v in tags.items()})
-    return str(mv.version)
+    return register_version(client, registered_name, f"{run.info.artifact_uri}/model", run.info.run_id, tags)
 
 
 def seed_stand_ins(registry, tracking_uri: str, models: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list:
