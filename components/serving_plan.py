@@ -72,16 +72,8 @@ def placement_for(settings: StackSettings, model: ModelSpec) -> Placement | list
     # notice and a large model needs many minutes to come back. Spot is for dev and staging.
     placed = place_gpu_workload(gpu_request(model), pools, settings.stack, environment_allows_spot=settings.environment != "prod")
     if isinstance(placed, PlacementError):
-        return [Problem(source, field, *_message_and_fix(problem)) for problem in placed.problems]
+        return [Problem.from_text(source, field, problem) for problem in placed.problems]
     return Placement(node_selector=placed.node_selector, tolerations=placed.tolerations, extra_limits=placed.limits)
-
-
-def _message_and_fix(problem: str) -> tuple[str, str]:
-    """gpu_scheduling writes "what is wrong (fix: what to do)"; a Problem keeps the two apart."""
-    if problem.endswith(")") and " (fix: " in problem:
-        message, fix = problem[:-1].split(" (fix: ", 1)
-        return message, fix
-    return problem, ""
 
 
 def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dict[str, ServingPlan]:

@@ -98,10 +98,8 @@ def problems_from_validation_error(
             message = err["msg"]
             if message.startswith("Value error, "):
                 message = message[len("Value error, ") :]
-            fix = ""
-            if " (fix: " in message and message.endswith(")"):
-                message, fix = message[:-1].split(" (fix: ", 1)
-            elif "input" in err and kind.endswith("_type") or kind.endswith("_parsing"):
-                fix = f"got {err.get('input')!r}; write a value of the expected type"
-            problems.append(Problem(source, field, message, fix))
+            problem = Problem.from_text(source, field, message)
+            if not problem.fix and (kind.endswith("_type") or kind.endswith("_parsing")):
+                problem = Problem(source, field, message, f"got {err.get('input')!r}; write a value of the expected type")
+            problems.append(problem)
     return problems
