@@ -178,3 +178,27 @@ def test_preview_calls_out_a_gpu_pool_replacement_loudly(stack_runs, mlflow_serv
     assert "GPU node pool 'l4' will be REPLACED" in warning
     assert "accelerator.driverVersion: LATEST -> DEFAULT" in warning
     assert "protected in production, so the update will stop" in warning
+
+
+_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "PREFER_NO_SCHEDULE": "PreferNoSchedule", "NO_EXECUTE": "NoExecute"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_gpu_pods_fit_the_node_pool_resource_registered_in_the_same_run(stack_runs, stack):
+    """Cross-check the two halves as GKE and the scheduler will see them: the NodePool's wire inputs
+    (name, accelerator, spot, taints) against the Deployment's nodeSelector, limits and tolerations."""
+    run = stack_runs[stack]
+    pools = {r.inputs["name"]: r.inputs for r in run.by_type("gcp:container/nodePool:NodePool")}
+    gpu_pods = [d.inputs["spec"]["template"]["spec"] for d in run.kubernetes_objects()
+                if d.inputs["kind"] == "Deployment" and "nodeSelector" in d.inputs["spec"]["template"]["spec"]]
+    assert len(gpu_pods) == 2
+    for pod in gpu_pods:
+        selector = pod["nodeSelector"]
+        node = pools[selector["cloud.google.com/gke-nodepool"]]["nodeConfig"]
+        (accelerator,) = node["guestAccelerators"]
+        assert selector["cloud.google.com/gke-accelerator"] == accelerator["type"]
+        assert (selector.get("cloud.google.com/gke-spot") == "true") == bool(node.get("spot"))
+        assert int(pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"]) <= accelerator["count"]
+        tolerated = {(t["key"], t.get("value"), t["effect"]) for t in pod["tolerations"]}
+        for taint in node["taints"]:
+            assert (taint["key"], taint["value"], _EFFECTS[taint["effect"]]) in tolerated, taint
