@@ -197,29 +197,42 @@ def find_version_by_tag(registry, name: str, key: str, value: str) -> dict | Non
     return None
 
 
+def seed_version(registry, name: str, alias: str, mark: str, register) -> SeededVersion:
+    """The version of `name` fingerprinted `mark`, registered through `register() -> (version, metrics)`
+    only if it is not there yet; then `alias` points at it. Idempotent."""
+    from components.mlflow_registry import metrics_of
+
+    found = find_version_by_tag(registry, name, SEED_TAG, mark)
+    if found:
+        seeded = SeededVersion(name, alias, str(found["version"]), metrics_of(registry.get_run(found["run_id"])), False)
+    else:
+        version, metrics = register()
+        seeded = SeededVersion(name, alias, version, metrics, True)
+    registry.set_alias(name, alias, seeded.version)
+    return seeded
+
+
 def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS,
                        stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list[SeededVersion]:
     """Registers every missing version of `models` and of the GPU models' `stand_ins`
     (ops/demo_stand_ins.py), then points the champion/challenger aliases at them."""
-    from components.mlflow_registry import MlflowRegistryClient, metrics_of
+    from components.mlflow_registry import MlflowRegistryClient
 
     registry = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
     seeded = []
     for model in models:
         for spec in model.versions:
             mark = fingerprint(model, spec)
-            found = find_version_by_tag(registry, model.name, SEED_TAG, mark)
-            if found:
-                metrics = metrics_of(registry.get_run(found["run_id"]))
-                seeded.append(SeededVersion(model.name, spec.alias, str(found["version"]), metrics, False))
-            else:
+
+            def register(model=model, spec=spec, mark=mark) -> tuple[str, dict]:
                 estimator, metrics, example = train(model.data, spec)
                 tags = {SEED_TAG: mark, "validation.data": "passed", "scan.max_cvss": spec.scan_max_cvss,
                         "compliance": "approved"}
                 version = log_and_register(tracking_uri, model.name, estimator, metrics, tags=tags,
                                            params={"estimator": spec.estimator, **dict(spec.params)}, example=example)
-                seeded.append(SeededVersion(model.name, spec.alias, version, metrics, True))
-            registry.set_alias(model.name, spec.alias, seeded[-1].version)
+                return version, metrics
+
+            seeded.append(seed_version(registry, model.name, spec.alias, mark, register))
     return seeded + seed_stand_ins(registry, tracking_uri, stand_ins)
 
 

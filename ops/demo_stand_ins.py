@@ -131,23 +131,20 @@ def log_and_register_files(tracking_uri: str, registered_name: str, files: tuple
 
 def seed_stand_ins(registry, tracking_uri: str, models: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list:
     """Registers every missing stand-in version and points its alias at it; -> [SeededVersion]."""
-    from components.mlflow_registry import metrics_of
-    from ops.demo_registry import DEMO_EXPERIMENT, SEED_TAG, SeededVersion, find_version_by_tag
+    from ops.demo_registry import DEMO_EXPERIMENT, SEED_TAG, seed_version
 
     seeded = []
     for model in models:
         for spec in model.versions:
             mark = fingerprint(model, spec)
-            found = find_version_by_tag(registry, model.name, SEED_TAG, mark)
-            if found:
-                seeded.append(SeededVersion(model.name, spec.alias, str(found["version"]),
-                                            metrics_of(registry.get_run(found["run_id"])), False))
-            else:
+
+            def register(model=model, spec=spec, mark=mark) -> tuple[str, dict]:
                 metrics = dict(spec.metrics)
                 tags = {SEED_TAG: mark, STAND_IN_TAG: "true", "validation.data": "passed",
                         "scan.max_cvss": spec.scan_max_cvss, "compliance": "approved", **dict(spec.extra_tags)}
                 version = log_and_register_files(tracking_uri, model.name, model.files, metrics, tags=tags,
                                                  params=dict(model.params), experiment=DEMO_EXPERIMENT)
-                seeded.append(SeededVersion(model.name, spec.alias, version, metrics, True))
-            registry.set_alias(model.name, spec.alias, seeded[-1].version)
+                return version, metrics
+
+            seeded.append(seed_version(registry, model.name, spec.alias, mark, register))
     return seeded
