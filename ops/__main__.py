@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from components.model_version import GateRefused, ResolutionError
+from components.mlflow_registry import RegistryError
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from settings.errors import ConfigError
@@ -54,7 +54,7 @@ def report(error: BaseException) -> None:
         print(f"error: {len(error.problems)} problem(s); nothing was written:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
-    elif isinstance(error, (ResolutionError, GateRefused, DynamicProviderError)):
+    elif isinstance(error, (DynamicProviderError, RegistryError)):  # check failures; registry errors in create
         print(f"error: nothing was written: {error}", file=sys.stderr)
     else:
         raise error

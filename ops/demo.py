@@ -14,7 +14,7 @@ from pathlib import Path
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from components.model_version import Connection, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
+from components.model_version import CONFIG_URI, Connection, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
 from ops.demo_registry import seed_demo_registry
 from ops.local_mlflow import start_local_mlflow
 from ops.render import render, summary
@@ -104,7 +104,7 @@ def run_demo(project_dir: Path, stack: str = "dev", out_dir: Path | None = None)
         created = sum(1 for s in seeded if s.created)
         print(f"registry {server.uri}: {len(seeded)} model versions ({created} registered now, "
               f"{len(seeded) - created} already there)\n", flush=True)
-        result = render(project_dir, stack, out_dir, overrides={"mlops-platform:mlflowTrackingUri": server.uri})
+        result = render(project_dir, stack, out_dir, overrides={CONFIG_URI: server.uri})
         print(summary(result))
         catalogue = load_catalogue(project_dir / "models")
         environment = result.run.outputs["environment"]

@@ -47,18 +47,18 @@ class VersionSpec:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class TrainedModel:
     name: str
     data: DataSpec
     versions: tuple[VersionSpec, ...]  # registered in this order: v1, v2, ...
 
 
-DEMO_MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("churn-prediction", DataSpec(seed=11, class_sep=1.0, flip_y=0.05), (
+DEMO_MODELS: tuple[TrainedModel, ...] = (
+    TrainedModel("churn-prediction", DataSpec(seed=11, class_sep=1.0, flip_y=0.05), (
         VersionSpec("champion", "forest", (("n_estimators", 10), ("max_depth", 8)), scan_max_cvss=4.3),
         VersionSpec("challenger", "forest", (("n_estimators", 40),), scan_max_cvss=3.1),
     )),
-    ModelSpec("fraud-detection", DataSpec(seed=23, class_sep=1.5, flip_y=0.04), (
+    TrainedModel("fraud-detection", DataSpec(seed=23, class_sep=1.5, flip_y=0.04), (
         VersionSpec("champion", "tree", (("max_depth", 6),), scan_max_cvss=5.0),
         VersionSpec("challenger", "tree", (("max_depth", 4),), scan_max_cvss=2.0),
     )),
@@ -103,7 +103,7 @@ def train(data: DataSpec, version: VersionSpec):
     return estimator, {k: round(float(v), 4) for k, v in metrics.items()}, X_test[:5]
 
 
-def fingerprint(model: ModelSpec, version: VersionSpec) -> str:
+def fingerprint(model: TrainedModel, version: VersionSpec) -> str:
     return hashlib.sha256(repr((model.name, model.data, version)).encode()).hexdigest()[:16]
 
 
@@ -212,7 +212,7 @@ def seed_version(registry, name: str, alias: str, mark: str, register) -> Seeded
     return seeded
 
 
-def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS,
+def seed_demo_registry(tracking_uri: str, models: tuple[TrainedModel, ...] = DEMO_MODELS,
                        stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list[SeededVersion]:
     """Registers every missing version of `models` and of the GPU models' `stand_ins`
     (ops/demo_stand_ins.py), then points the champion/challenger aliases at them."""
@@ -234,32 +234,6 @@ def seed_demo_registry(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_M
 
             seeded.append(seed_version(registry, model.name, spec.alias, mark, register))
     return seeded + seed_stand_ins(registry, tracking_uri, stand_ins)
-
-
-DEMO_GATES = {  # the catalogue's default gates (models/*.yaml), snake_case as ModelVersionArgs takes them
-    "min_metrics": {"accuracy": 0.85},
-    "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
-    "evidence": [{"tag": "validation.data", "equals": "passed"}, {"tag": "scan.max_cvss", "max": 7.0},
-                 {"tag": "compliance", "equals": "approved"}],
-}
-
-
-def evaluate_challengers(tracking_uri: str, models: tuple[ModelSpec, ...] = DEMO_MODELS) -> list[str]:
-    """One line per model: would its challenger replace its champion? (what a PR preview would say)"""
-    from components.mlflow_registry import MlflowRegistryClient
-    from components.model_version import GateRefused, ModelVersionArgs, resolve_and_gate
-
-    client = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
-    lines = []
-    for model in models:
-        args = ModelVersionArgs(model.name, model.name, "staging", {"alias": "challenger"}, DEMO_GATES)
-        try:
-            res = resolve_and_gate(client, args, None)
-            lines.append(f"{model.name}: v{res.verdict.champion.version} -> v{res.version} PASSES: "
-                         + "; ".join(res.verdict.reasons))
-        except GateRefused as refused:
-            lines.append(f"{model.name}: REFUSED: " + "; ".join(refused.verdict.reasons))
-    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -285,11 +259,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _seed_and_report(uri: str) -> None:
     for v in seed_demo_registry(uri):
-        shown = ", ".join(f"{k}={v.metrics[k]:.3f}" for k in ("accuracy", "f1_weighted") if k in v.metrics)
+        shown = ", ".join(f"{k}={v.metrics[k]:.3f}" for k in sorted(v.metrics)[:3])
         print(f"{v.model:18} v{v.version:3} @{v.alias:11} {shown}  {'registered' if v.created else 'already there'}")
-    print()
-    for line in evaluate_challengers(uri):
-        print(line)
+    # Judging challengers uses the catalogue's own gates: `python -m ops demo` shows that table.
 
 
 if __name__ == "__main__":

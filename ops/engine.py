@@ -52,12 +52,6 @@ class ProgramRun:
     def kubernetes_objects(self) -> list[RecordedResource]:
         return [r for r in self.resources if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
 
-    def find(self, name: str) -> RecordedResource:
-        matches = [r for r in self.resources if r.name == name]
-        if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r}")
-        return matches[0]
-
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig

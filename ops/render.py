@@ -18,9 +18,10 @@ import yaml
 
 from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
 from ops.stack_config import load_stack_config
+from settings.stack import config_key
 
 # Offline renders must not write to the registry: ModelVersion records deployments only on a real `up`.
-RENDER_OVERRIDES = {"mlops-platform:recordDeployments": "false"}
+RENDER_OVERRIDES = {config_key("recordDeployments"): "false"}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Encrypted values cannot be decrypted offline: they become a masked placeholder, 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from settings.errors import ProblemCollector
@@ -24,7 +24,6 @@ class StackConfig:
     stack: str
     values: dict[str, str]  # namespaced key -> value as the CLI passes it
     secret_keys: tuple[str, ...] = ()
-    declared: dict[str, dict] = field(default_factory=dict)
 
 
 def stack_names(project_dir: Path) -> list[str]:
@@ -84,4 +83,4 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
         values[key] = _as_cli_text(value)
     problems.raise_if_any()
     values.update(overrides or {})
-    return StackConfig(stack=stack, values=values, secret_keys=tuple(secret_keys), declared=declared)
+    return StackConfig(stack=stack, values=values, secret_keys=tuple(secret_keys))

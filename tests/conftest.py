@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from components.model_version import CONFIG_URI
 from ops.engine import ProgramRun, run_program
+from ops.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
 
 pytest_plugins = ["tests.mlflow_server"]
@@ -16,7 +18,7 @@ STACKS = stack_names(PROJECT_DIR)
 
 def registry_overrides(uri: str) -> dict[str, str]:
     """Point a stack at the test registry, and never record test runs in it."""
-    return {"mlops-platform:mlflowTrackingUri": uri, "mlops-platform:recordDeployments": "false"}
+    return {CONFIG_URI: uri, **RENDER_OVERRIDES}
 
 
 @pytest.fixture(scope="session")

@@ -50,16 +50,6 @@ def _crd_validator(path: Path):
     return cls(schema)
 
 
-def is_builtin(manifest: dict, kubernetes_version: str) -> bool:
-    try:
-        kubernetes_validate.validate(manifest, kubernetes_version, strict=True)
-    except kubernetes_validate.SchemaNotFoundError:
-        return False
-    except kubernetes_validate.ValidationError:
-        return True
-    return True
-
-
 def validate(manifest: dict, kubernetes_version: str) -> None:
     """Raises with the schema's own message when the object is invalid."""
     try:

@@ -2,6 +2,7 @@
 MLflow registry: what it registers, in which order, and that every object is strictly valid."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -141,18 +142,19 @@ def test_broken_catalogue_registers_nothing(tmp_path, mlflow_server):
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs, stack):
     run = stack_runs[stack]
-    project = load_stack_config(PROJECT_DIR, stack).values
-    accounts = {r.inputs["accountId"]: r for r in run.by_type("gcp:serviceaccount/account:Account")}
+    project = json.loads(load_stack_config(PROJECT_DIR, stack).values["mlops-platform:cluster"])["project"]
+    emails = {r.outputs["email"]: r for r in run.by_type("gcp:serviceaccount/account:Account")}
     bindings = [r.inputs for r in run.by_type("gcp:serviceaccount/iAMMember:IAMMember")]
-    for ksa in (r for r in run.kubernetes_objects() if r.inputs["kind"] == "ServiceAccount"):
+    service_accounts = [r for r in run.kubernetes_objects() if r.inputs["kind"] == "ServiceAccount"]
+    assert len(service_accounts) == 4
+    for ksa in service_accounts:
         namespace, name = ksa.inputs["metadata"]["namespace"], ksa.inputs["metadata"]["name"]
         email = ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"]
-        account_id, gcp_project = email.split("@")[0], email.split("@")[1].split(".")[0]
-        assert account_id in accounts and gcp_project in project["mlops-platform:cluster"]
-        member = f"serviceAccount:{gcp_project}.svc.id.goog[{namespace}/{name}]"
+        assert email in emails and email.endswith(f"@{project}.iam.gserviceaccount.com")
+        member = f"serviceAccount:{project}.svc.id.goog[{namespace}/{name}]"
         matching = [b for b in bindings if b["member"] == member]
         assert len(matching) == 1 and matching[0]["role"] == "roles/iam.workloadIdentityUser"
-        assert accounts[account_id].inputs["accountId"] == account_id
+        assert matching[0]["serviceAccountId"] == emails[email].outputs["name"]  # bound on the annotated account
     assert not run.by_type("gcp:serviceaccount/key:Key"), "no service account keys, ever"
 
 
