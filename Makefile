@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install demo render test schema bench clean
+.PHONY: install lint demo render test schema bench clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ demo: install          ## local MLflow + seeded models + offline render of the d
 render: install        ## offline render of STACK against the configured registry
 	$(PY) -m ops render --stack $(STACK)
 
-test: install          ## the whole test suite (starts a real MLflow server on 127.0.0.1)
+lint: install          ## layering (import-linter), lint and format (ruff)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint             ## lint, then the whole test suite (starts a real MLflow server on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py

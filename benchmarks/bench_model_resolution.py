@@ -7,6 +7,7 @@ better challenger v2 (one real logged sklearn model backs every version; each ve
 with its own metrics, and the evidence tags), then resolves them through `resolve_and_gate` sequentially
 and with `resolve_many`. Requests are counted by the client's transport adapter, not estimated.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,16 +19,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from components.mlflow_registry import MlflowRegistryClient  # noqa: E402
-from components.model_version import ModelVersionArgs, resolve_and_gate, resolve_many  # noqa: E402
-from ops.demo_registry import DEMO_MODELS, log_and_register, train  # noqa: E402
-from ops.local_mlflow import start_local_mlflow  # noqa: E402
+from ops.demo_registry import DEMO_MODELS, log_and_register, train
+from ops.local_mlflow import start_local_mlflow
+from registry.client import MlflowRegistryClient
+from registry.resolution import ModelVersionArgs, resolve_and_gate, resolve_many
 
 GATES = {
     "min_metrics": {"accuracy": 0.8},
     "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
-    "evidence": [{"tag": "validation.data", "equals": "passed"}, {"tag": "scan.max_cvss", "max": 7.0},
-                 {"tag": "compliance", "equals": "approved"}],
+    "evidence": [
+        {"tag": "validation.data", "equals": "passed"},
+        {"tag": "scan.max_cvss", "max": 7.0},
+        {"tag": "compliance", "equals": "approved"},
+    ],
 }
 EVIDENCE = {"validation.data": "passed", "scan.max_cvss": "3.0", "compliance": "approved"}
 
@@ -52,12 +56,18 @@ def seed(uri: str, count: int) -> list[str]:
                 continue  # bench-000 v1 is the logged model itself
             run = client.create_run(experiment_id)
             now = int(time.time() * 1000)
-            client.log_batch(run.info.run_id,
-                             metrics=[Metric(k, accuracy, now, 0) for k in ("accuracy", "f1_weighted")])
+            client.log_batch(
+                run.info.run_id, metrics=[Metric(k, accuracy, now, 0) for k in ("accuracy", "f1_weighted")]
+            )
             client.set_terminated(run.info.run_id)
             # MLflow 3: source is models:/<model id>; the registry wants that id alongside it.
-            client.create_model_version(name, source.source, run_id=run.info.run_id, tags=EVIDENCE,
-                                        model_id=source.source.removeprefix("models:/"))
+            client.create_model_version(
+                name,
+                source.source,
+                run_id=run.info.run_id,
+                tags=EVIDENCE,
+                model_id=source.source.removeprefix("models:/"),
+            )
         client.set_registered_model_alias(name, "champion", "1")
         client.set_registered_model_alias(name, "challenger", "2")
         names.append(name)
@@ -70,8 +80,10 @@ def measure(uri: str, jobs: list, label: str, workers: int | None = None) -> flo
     if workers:
         results = resolve_many(client, jobs, max_workers=workers)
     else:
-        results = [resolve_and_gate(client, *job) if isinstance(job, tuple) else resolve_and_gate(client, job, None)
-                   for job in jobs]
+        results = [
+            resolve_and_gate(client, *job) if isinstance(job, tuple) else resolve_and_gate(client, job, None)
+            for job in jobs
+        ]
     elapsed = time.perf_counter() - start
     failed = [r for r in results if isinstance(r, Exception)]
     per_model = client.request_count / len(jobs)
@@ -102,23 +114,40 @@ def main() -> None:
             measure(server.uri, champion[:5], "warm-up (not counted)")
             seq = measure(server.uri, champion, "alias champion, sequential")
             conc = measure(server.uri, champion, f"alias champion, resolve_many({ns.workers} threads)", ns.workers)
-            measure(server.uri, [args(n, {"alias": "challenger"}) for n in names],
-                    "alias challenger, nothing deployed (champion from registry)")
-            measure(server.uri, [(args(n, {"alias": "challenger"}), "1") for n in names],
-                    "alias challenger, v1 deployed (champion metrics fetched)")
+            measure(
+                server.uri,
+                [args(n, {"alias": "challenger"}) for n in names],
+                "alias challenger, nothing deployed (champion from registry)",
+            )
+            measure(
+                server.uri,
+                [(args(n, {"alias": "challenger"}), "1") for n in names],
+                "alias challenger, v1 deployed (champion metrics fetched)",
+            )
             client = MlflowRegistryClient(server.uri)
             start = time.perf_counter()
             for n in names:  # what check() does: the deployed version's metrics come from the old state
-                resolve_and_gate(client, args(n, {"alias": "challenger"}), "1",
-                                 current_metrics={"accuracy": 0.86, "f1_weighted": 0.86})
-            print(f"{'alias challenger, v1 deployed, metrics from state (check)':58} "
-                  f"{client.request_count / len(names):4.1f} req/model  {time.perf_counter() - start:6.2f} s")
+                resolve_and_gate(
+                    client,
+                    args(n, {"alias": "challenger"}),
+                    "1",
+                    current_metrics={"accuracy": 0.86, "f1_weighted": 0.86},
+                )
+            print(
+                f"{'alias challenger, v1 deployed, metrics from state (check)':58} "
+                f"{client.request_count / len(names):4.1f} req/model  {time.perf_counter() - start:6.2f} s"
+            )
             measure(server.uri, [args(n, {"version": 1}) for n in names], "pin version 1")
-            measure(server.uri, [args(n, {"latest": True}) for n in names],
-                    "latest, nothing deployed (champion from registry)")
-            print(f"\nsequential {seq:.2f} s, concurrent {conc:.2f} s: {seq / conc:.2f}x faster "
-                  f"({ns.models} models, {ns.workers} threads, server --workers {ns.server_workers}, "
-                  f"{os.cpu_count()} cores)")
+            measure(
+                server.uri,
+                [args(n, {"latest": True}) for n in names],
+                "latest, nothing deployed (champion from registry)",
+            )
+            print(
+                f"\nsequential {seq:.2f} s, concurrent {conc:.2f} s: {seq / conc:.2f}x faster "
+                f"({ns.models} models, {ns.workers} threads, server --workers {ns.server_workers}, "
+                f"{os.cpu_count()} cores)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Writes models/schema.json from catalogue.schema.ModelSpec: `python -m catalogue.export_schema`."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Loads and validates every `models/*.yaml`, reporting all problems of all files at once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from catalogue.schema import ModelSpec
-from settings.base import problems_from_validation_error
-from settings.errors import ProblemCollector
-from settings.yaml_files import read_yaml
+from core.problems import ProblemCollector
+from core.spec import problems_from_validation_error
+from core.yaml_files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ def load_catalogue(models_dir: Path, display_root: Path | None = None) -> Catalo
     problems = ProblemCollector()
     root = display_root or models_dir.parent
     if not models_dir.is_dir():
-        problems.add(str(models_dir), "", "catalogue directory does not exist", "create it or set modelsDir in the stack config")
+        problems.add(
+            str(models_dir), "", "catalogue directory does not exist", "create it or set modelsDir in the stack config"
+        )
         problems.raise_if_any()
 
     files = sorted(p for p in models_dir.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -50,12 +53,20 @@ def load_catalogue(models_dir: Path, display_root: Path | None = None) -> Catalo
             problems.extend(problems_from_validation_error(exc, display, ModelSpec))
             continue
         if model.name != path.stem:
-            problems.add(display, "name", f"is {model.name!r} but the file is {path.name}",
-                         f"rename the file to {model.name}.yaml or set name: {path.stem}")
+            problems.add(
+                display,
+                "name",
+                f"is {model.name!r} but the file is {path.name}",
+                f"rename the file to {model.name}.yaml or set name: {path.stem}",
+            )
             continue
         if model.name in by_name:
-            problems.add(display, "name", f"duplicate model {model.name!r}, also in {by_name[model.name]}",
-                         "keep one file per model")
+            problems.add(
+                display,
+                "name",
+                f"duplicate model {model.name!r}, also in {by_name[model.name]}",
+                "keep one file per model",
+            )
             continue
         by_name[model.name] = display
         models.append(model)

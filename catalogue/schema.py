@@ -4,28 +4,25 @@ This class is the single definition of what a model entry may say and of every c
 `models/schema.json` is generated from it (`python -m catalogue.export_schema`) so editors can validate
 as you type, and a test keeps the two in sync.
 """
+
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components import gpu_catalog
-from components.runtimes import RUNTIMES, runtime_for
-from settings.base import Spec
-from settings.quantities import Quantity, parse_quantity
-
-ENVIRONMENTS = ("local", "dev", "staging", "prod")
-Environment = Literal["local", "dev", "staging", "prod"]
+from core.environments import Environment
+from core.names import LABEL_KEY, LabelValue
+from core.quantities import Quantity, parse_quantity
+from core.spec import Spec
+from facts import gpus
+from facts.runtimes import RUNTIMES, runtime_for
 
 # A model name becomes a namespace (with a prefix), a Deployment and label values: a DNS label, kept
 # short enough that "<prefix><name>-primary" (Flagger) still fits the 63-character limit.
 ModelName = Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40)]
-LabelValue = Annotated[str, StringConstraints(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 # Keys the platform sets itself; letting an entry override them would break selectors and dashboards.
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "mlops.platform/")
 RESERVED_ENV_PREFIXES = ("MLSERVER_", "MLFLOW_")
@@ -73,7 +70,9 @@ class EvidenceRule(Spec):
     @model_validator(mode="after")
     def _one_condition(self):
         if sum(v is not None for v in (self.equals, self.max, self.min)) != 1:
-            raise ValueError(f"evidence rule for tag {self.tag!r} needs exactly one of equals, max, min (fix: keep one)")
+            raise ValueError(
+                f"evidence rule for tag {self.tag!r} needs exactly one of equals, max, min (fix: keep one)"
+            )
         return self
 
 
@@ -93,7 +92,9 @@ class Gates(Spec):
         """Plain snake_case dict for the ModelVersion resource."""
         return {
             "min_metrics": dict(self.min_metrics),
-            "champion": None if self.champion is None else {"metrics": list(self.champion.metrics), "margin": self.champion.margin},
+            "champion": None
+            if self.champion is None
+            else {"metrics": list(self.champion.metrics), "margin": self.champion.margin},
             "evidence": [r.model_dump(exclude_none=True) for r in self.evidence],
         }
 
@@ -160,7 +161,7 @@ class Quality(Spec):
     min_confidence: float = Field(0.7, ge=0, le=1)
 
 
-# Runtime and framework names come from the runtime presets (components/runtimes.py), the one place
+# Runtime and framework names come from the runtime presets (facts/runtimes.py), the one place
 # that says which model server runs which model flavour.
 RuntimeName = Literal[tuple(RUNTIMES)]
 Framework = Literal[tuple(dict.fromkeys(f for preset in RUNTIMES.values() for f in preset.frameworks))]
@@ -169,30 +170,39 @@ Framework = Literal[tuple(dict.fromkeys(f for preset in RUNTIMES.values() for f 
 def _raise_located(title: str, problems: list[tuple[tuple[str, ...], str]]) -> None:
     """Raise every (camelCase location, "message (fix: ...)") at once, each on its own key."""
     if problems:
-        raise ValidationError.from_exception_data(title, [
-            InitErrorDetails(type=PydanticCustomError("invalid_entry", "{message}", {"message": message}),
-                             loc=loc, input=None)
-            for loc, message in problems
-        ])
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("invalid_entry", "{message}", {"message": message}), loc=loc, input=None
+                )
+                for loc, message in problems
+            ],
+        )
 
 
 class GpuSpec(Spec):
     """The GPUs one server container needs; the stack's GPU pool that fits is chosen at deploy time
-    (components/gpu_scheduling.py), so the same entry runs on every stack that has such a pool."""
+    (plan/gpu_placement.py), so the same entry runs on every stack that has such a pool."""
 
-    accelerator: str = Field(description="GKE accelerator type, e.g. nvidia-l4 (components/gpu_catalog.py).")
-    count: int = Field(1, description="GPUs per container; for vLLM also the tensor-parallel size.",
-                       json_schema_extra={"minimum": 1})
+    accelerator: str = Field(description="GKE accelerator type, e.g. nvidia-l4 (facts/gpus.py).")
+    count: int = Field(
+        1, description="GPUs per container; for vLLM also the tensor-parallel size.", json_schema_extra={"minimum": 1}
+    )
     spot: bool | None = Field(
-        None, description="true: spot GPUs only; false: on-demand only; unset: on-demand when the stack has it, "
-                          "else spot. Prod stacks always serve on on-demand GPUs.")
+        None,
+        description="true: spot GPUs only; false: on-demand only; unset: on-demand when the stack has it, "
+        "else spot. Prod stacks always serve on on-demand GPUs.",
+    )
     sharing_acceptable: bool = Field(False, description="A time-shared or MPS GPU is good enough (then count is 1).")
-    mig_partition_size: str | None = Field(None, description="Run on a multi-instance GPU slice of this size, e.g. 3g.20gb.")
+    mig_partition_size: str | None = Field(
+        None, description="Run on a multi-instance GPU slice of this size, e.g. 3g.20gb."
+    )
 
     @field_validator("accelerator")
     @classmethod
     def _known_accelerator(cls, value: str) -> str:
-        for problem in gpu_catalog.accelerator_problems(value):
+        for problem in gpus.accelerator_problems(value):
             raise ValueError(problem)
         return value
 
@@ -200,34 +210,48 @@ class GpuSpec(Spec):
     @classmethod
     def _positive_count(cls, value: int) -> int:
         if value < 1:
-            raise ValueError(f"count {value} asks for no GPU (fix: ask for at least 1, or use runtime mlserver without serving.gpu)")
+            raise ValueError(
+                f"count {value} asks for no GPU (fix: ask for at least 1, or use runtime mlserver without serving.gpu)"
+            )
         return value
 
     @model_validator(mode="after")
     def _partition_exists(self):
-        _raise_located("GpuSpec", [
-            (("migPartitionSize",), problem)
-            for problem in gpu_catalog.partition_problems(self.accelerator, self.mig_partition_size)
-        ])
+        _raise_located(
+            "GpuSpec",
+            [
+                (("migPartitionSize",), problem)
+                for problem in gpus.partition_problems(self.accelerator, self.mig_partition_size)
+            ],
+        )
         return self
 
 
 class LlmSpec(Spec):
     """Token limits and memory of a generative model served by vLLM (its engine arguments)."""
 
-    max_model_len: int = Field(description="Context length in tokens, prompt plus completion (--max-model-len).",
-                               json_schema_extra={"minimum": 1})
-    max_num_seqs: int = Field(256, description="Sequences decoded concurrently per server (--max-num-seqs).",
-                              json_schema_extra={"minimum": 1})
+    max_model_len: int = Field(
+        description="Context length in tokens, prompt plus completion (--max-model-len).",
+        json_schema_extra={"minimum": 1},
+    )
+    max_num_seqs: int = Field(
+        256, description="Sequences decoded concurrently per server (--max-num-seqs).", json_schema_extra={"minimum": 1}
+    )
     max_num_batched_tokens: int | None = Field(
-        None, description="Tokens per engine step (--max-num-batched-tokens); unset lets vLLM choose.",
-        json_schema_extra={"minimum": 1})
+        None,
+        description="Tokens per engine step (--max-num-batched-tokens); unset lets vLLM choose.",
+        json_schema_extra={"minimum": 1},
+    )
     chunked_prefill: bool = Field(
-        False, description="Split long prompts over several steps (--enable-chunked-prefill); allows "
-                           "maxNumBatchedTokens below maxModelLen.")
+        False,
+        description="Split long prompts over several steps (--enable-chunked-prefill); allows "
+        "maxNumBatchedTokens below maxModelLen.",
+    )
     gpu_memory_utilization: float = Field(
-        0.9, description="Fraction of GPU memory vLLM takes for weights and KV cache (--gpu-memory-utilization).",
-        json_schema_extra={"exclusiveMinimum": 0, "maximum": 0.95})
+        0.9,
+        description="Fraction of GPU memory vLLM takes for weights and KV cache (--gpu-memory-utilization).",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 0.95},
+    )
     dtype: Literal["auto", "float16", "bfloat16"] = Field("auto", description="Weight and activation type (--dtype).")
 
     @field_validator("max_model_len", "max_num_seqs", "max_num_batched_tokens")
@@ -247,27 +271,48 @@ class LlmSpec(Spec):
 
     @model_validator(mode="after")
     def _batch_holds_a_whole_prompt(self):
-        if (self.max_num_batched_tokens is not None and not self.chunked_prefill
-                and self.max_num_batched_tokens < self.max_model_len):
-            _raise_located("LlmSpec", [(("maxNumBatchedTokens",), (
-                f"{self.max_num_batched_tokens} is below maxModelLen {self.max_model_len}: without chunked prefill "
-                f"a full-length prompt never fits one step (fix: raise it to at least {self.max_model_len}, "
-                "or set chunkedPrefill: true)"))])
+        if (
+            self.max_num_batched_tokens is not None
+            and not self.chunked_prefill
+            and self.max_num_batched_tokens < self.max_model_len
+        ):
+            _raise_located(
+                "LlmSpec",
+                [
+                    (
+                        ("maxNumBatchedTokens",),
+                        (
+                            f"{self.max_num_batched_tokens} is below maxModelLen {self.max_model_len}: without chunked prefill "
+                            f"a full-length prompt never fits one step (fix: raise it to at least {self.max_model_len}, "
+                            "or set chunkedPrefill: true)"
+                        ),
+                    )
+                ],
+            )
         return self
 
 
 class Serving(Spec):
-    runtime: RuntimeName = Field(description="Serving runtime preset (see components/runtimes.py).")
+    runtime: RuntimeName = Field(description="Serving runtime preset (see facts/runtimes.py).")
     framework: Framework = Field(
-        description="Model flavour, as logged in MLflow: " + "; ".join(
-            f"{', '.join(p.frameworks)} on {p.name}" for p in RUNTIMES.values()) + ".")
+        description="Model flavour, as logged in MLflow: "
+        + "; ".join(f"{', '.join(p.frameworks)} on {p.name}" for p in RUNTIMES.values())
+        + "."
+    )
     model_storage: Quantity = Field("2Gi", description="Size of the emptyDir the model is downloaded into.")
-    gpu: GpuSpec | None = Field(None, description="GPUs per container: required for triton and vllm, refused for mlserver.")
+    gpu: GpuSpec | None = Field(
+        None, description="GPUs per container: required for triton and vllm, refused for mlserver."
+    )
     shared_memory: Quantity | None = Field(
-        None, description="Size of /dev/shm (a memory-backed emptyDir counted against limits.memory); "
-                          "unset: the runtime's default (" + ", ".join(
-                              f"{p.name} {p.shared_memory}" for p in RUNTIMES.values() if p.shared_memory) + ").")
-    llm: LlmSpec | None = Field(None, description="Token limits of a generative model: required for vllm, refused otherwise.")
+        None,
+        description="Size of /dev/shm (a memory-backed emptyDir counted against limits.memory); "
+        "unset: the runtime's default ("
+        + ", ".join(f"{p.name} {p.shared_memory}" for p in RUNTIMES.values() if p.shared_memory)
+        + ").",
+    )
+    llm: LlmSpec | None = Field(
+        None, description="Token limits of a generative model: required for vllm, refused otherwise."
+    )
 
     @model_validator(mode="after")
     def _fits_runtime(self):
@@ -275,22 +320,44 @@ class Serving(Spec):
         problems = []
         if self.framework not in preset.frameworks:
             hosts = [name for name, p in RUNTIMES.items() if self.framework in p.frameworks]
-            problems.append((("framework",), (
-                f"{self.framework} models do not run on runtime {self.runtime} "
-                f"(fix: use a framework of {self.runtime} ({', '.join(preset.frameworks)}), or runtime {', '.join(hosts)})")))
+            problems.append(
+                (
+                    ("framework",),
+                    (
+                        f"{self.framework} models do not run on runtime {self.runtime} "
+                        f"(fix: use a framework of {self.runtime} ({', '.join(preset.frameworks)}), or runtime {', '.join(hosts)})"
+                    ),
+                )
+            )
         gpu_runtimes = " or ".join(name for name, p in RUNTIMES.items() if p.gpu)
         if preset.gpu and self.gpu is None:
-            problems.append((("gpu",), (
-                f"runtime {self.runtime} serves on GPUs and needs to know which "
-                "(fix: add gpu: {accelerator: nvidia-l4, count: 1} with an accelerator your stacks' GPU pools have)")))
+            problems.append(
+                (
+                    ("gpu",),
+                    (
+                        f"runtime {self.runtime} serves on GPUs and needs to know which "
+                        "(fix: add gpu: {accelerator: nvidia-l4, count: 1} with an accelerator your stacks' GPU pools have)"
+                    ),
+                )
+            )
         if not preset.gpu and self.gpu is not None:
-            problems.append((("gpu",), f"runtime {self.runtime} runs on CPU nodes (fix: remove gpu, or use runtime {gpu_runtimes})"))
+            problems.append(
+                (("gpu",), f"runtime {self.runtime} runs on CPU nodes (fix: remove gpu, or use runtime {gpu_runtimes})")
+            )
         if preset.shared_memory is None and self.shared_memory is not None:
-            problems.append((("sharedMemory",), f"runtime {self.runtime} mounts no /dev/shm volume (fix: remove sharedMemory)"))
+            problems.append(
+                (("sharedMemory",), f"runtime {self.runtime} mounts no /dev/shm volume (fix: remove sharedMemory)")
+            )
         if preset.generative and self.llm is None:
-            problems.append((("llm",), (
-                f"runtime {self.runtime} needs the model's token limits "
-                "(fix: add llm: {maxModelLen: <context length>}; models/schema.json lists the other limits)")))
+            problems.append(
+                (
+                    ("llm",),
+                    (
+                        f"runtime {self.runtime} needs the model's token limits "
+                        "(fix: add llm: {maxModelLen: <context length>}; models/schema.json lists the other limits)"
+                    ),
+                )
+            )
         if not preset.generative and self.llm is not None:
             problems.append((("llm",), f"runtime {self.runtime} takes no token limits (fix: remove llm)"))
         _raise_located("Serving", problems)
@@ -324,7 +391,9 @@ class ModelSpec(Spec):
     def _label_keys(cls, labels: dict[str, str]) -> dict[str, str]:
         for key in labels:
             if not LABEL_KEY.match(key):
-                raise ValueError(f"label key {key!r} is not a valid Kubernetes label key (fix: use [prefix/]name, e.g. cost-center)")
+                raise ValueError(
+                    f"label key {key!r} is not a valid Kubernetes label key (fix: use [prefix/]name, e.g. cost-center)"
+                )
             if key.startswith(RESERVED_LABEL_PREFIXES):
                 raise ValueError(f"label key {key!r} is set by the platform (fix: remove it)")
         return labels
@@ -356,9 +425,18 @@ class ModelSpec(Spec):
         limit = self.resources.limits.memory
         if shm is not None and parse_quantity(shm) >= parse_quantity(str(limit)):
             source = "" if self.serving.shared_memory is not None else f" (the {self.serving.runtime} default)"
-            _raise_located("ModelSpec", [(("serving", "sharedMemory"), (
-                f"{shm}{source} is not below limits.memory {limit}, and /dev/shm counts against it "
-                "(fix: raise resources.limits.memory, or set serving.sharedMemory lower)"))])
+            _raise_located(
+                "ModelSpec",
+                [
+                    (
+                        ("serving", "sharedMemory"),
+                        (
+                            f"{shm}{source} is not below limits.memory {limit}, and /dev/shm counts against it "
+                            "(fix: raise resources.limits.memory, or set serving.sharedMemory lower)"
+                        ),
+                    )
+                ],
+            )
         return self
 
     @model_validator(mode="after")

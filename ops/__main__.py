@@ -1,14 +1,15 @@
 """`python -m ops <command>`: the operator's command line."""
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from components.mlflow_registry import RegistryError
+from core.problems import ConfigError
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
-from settings.errors import ConfigError
+from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     render_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
     render_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     render_cmd.set_defaults(run=_render)
-    demo_cmd = commands.add_parser("demo", help="seed a local MLflow registry, render a stack against it, show the verdicts")
+    demo_cmd = commands.add_parser(
+        "demo", help="seed a local MLflow registry, render a stack against it, show the verdicts"
+    )
     demo_cmd.add_argument("--stack", default="dev", help="stack to render (default: dev)")
     demo_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)

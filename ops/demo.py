@@ -6,6 +6,7 @@ stack offline against it, and prints what each model resolved to and what its ga
 evaluates each model's `challenger` for promotion to the next environment, which is where a weaker
 challenger is refused: shown as a refusal with its reason, not as a crash.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,10 +15,11 @@ from pathlib import Path
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from components.model_version import CONFIG_URI, Connection, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
 from ops.demo_registry import seed_demo_registry
 from ops.local_mlflow import start_local_mlflow
 from ops.render import render, summary
+from registry.connection import Connection
+from registry.resolution import CONFIG_URI, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
 
 NEXT_ENVIRONMENT = {"local": "dev", "dev": "staging", "staging": "prod"}
 
@@ -51,8 +53,16 @@ def deployed_rows(run, catalogue, environment: str) -> list[Row]:
     for name, info in sorted((run.outputs.get("models") or {}).items()):
         model = next(m for m in catalogue.models if m.name == name)
         gate = info.get("gate") or {}
-        rows.append(Row(name, environment, info["selector"], f"v{info['version']}",
-                        _key_metrics(model, environment, gate.get("candidate_metrics") or {}), _verdict(gate)))
+        rows.append(
+            Row(
+                name,
+                environment,
+                info["selector"],
+                f"v{info['version']}",
+                _key_metrics(model, environment, gate.get("candidate_metrics") or {}),
+                _verdict(gate),
+            )
+        )
     return rows
 
 
@@ -67,16 +77,38 @@ def promotion_rows(uri: str, models: tuple[ModelSpec, ...], environment: str) ->
     for model in models:
         if target not in model.environments:
             continue
-        args = ModelVersionArgs(model=model.name, registered_model=model.registered_model, environment=target,
-                                selector={"alias": "challenger"}, gates=model.gates_for(target).as_input(), record=False)
+        args = ModelVersionArgs(
+            model=model.name,
+            registered_model=model.registered_model,
+            environment=target,
+            selector={"alias": "challenger"},
+            gates=model.gates_for(target).as_input(),
+            record=False,
+        )
         try:
             resolution = resolve_and_gate(client, args, None)
-            rows.append(Row(model.name, target, "alias=challenger", f"v{resolution.version}",
-                            _key_metrics(model, target, resolution.metrics), _verdict(resolution.verdict.to_dict())))
+            rows.append(
+                Row(
+                    model.name,
+                    target,
+                    "alias=challenger",
+                    f"v{resolution.version}",
+                    _key_metrics(model, target, resolution.metrics),
+                    _verdict(resolution.verdict.to_dict()),
+                )
+            )
         except GateRefused as refused:
             verdict = refused.verdict
-            rows.append(Row(model.name, target, "alias=challenger", f"v{verdict.candidate.version}",
-                            _key_metrics(model, target, verdict.candidate.metrics), "REFUSED: " + "; ".join(verdict.reasons)))
+            rows.append(
+                Row(
+                    model.name,
+                    target,
+                    "alias=challenger",
+                    f"v{verdict.candidate.version}",
+                    _key_metrics(model, target, verdict.candidate.metrics),
+                    "REFUSED: " + "; ".join(verdict.reasons),
+                )
+            )
         except ResolutionError as error:
             rows.append(Row(model.name, target, "alias=challenger", "-", "", f"UNRESOLVED: {error}"))
     return rows
@@ -85,11 +117,19 @@ def promotion_rows(uri: str, models: tuple[ModelSpec, ...], environment: str) ->
 def table(rows: list[Row]) -> str:
     headers = Row("model", "env", "selector", "version", "metrics", "gate verdict")
     cells = [headers, *rows]
-    widths = [max(len(getattr(r, f)) for r in cells) for f in ("model", "environment", "selector", "version", "metrics")]
+    widths = [
+        max(len(getattr(r, f)) for r in cells) for f in ("model", "environment", "selector", "version", "metrics")
+    ]
     lines = []
     for r in cells:
-        lines.append("  ".join(v.ljust(w) for v, w in zip((r.model, r.environment, r.selector, r.version, r.metrics), widths))
-                     + "  " + r.verdict)
+        lines.append(
+            "  ".join(
+                v.ljust(w)
+                for v, w in zip((r.model, r.environment, r.selector, r.version, r.metrics), widths, strict=False)
+            )
+            + "  "
+            + r.verdict
+        )
     return "\n".join(lines)
 
 
@@ -102,8 +142,11 @@ def run_demo(project_dir: Path, stack: str = "dev", out_dir: Path | None = None)
         os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
         seeded = seed_demo_registry(server.uri)
         created = sum(1 for s in seeded if s.created)
-        print(f"registry {server.uri}: {len(seeded)} model versions ({created} registered now, "
-              f"{len(seeded) - created} already there)\n", flush=True)
+        print(
+            f"registry {server.uri}: {len(seeded)} model versions ({created} registered now, "
+            f"{len(seeded) - created} already there)\n",
+            flush=True,
+        )
         result = render(project_dir, stack, out_dir, overrides={CONFIG_URI: server.uri})
         print(summary(result))
         catalogue = load_catalogue(project_dir / "models")
@@ -112,6 +155,8 @@ def run_demo(project_dir: Path, stack: str = "dev", out_dir: Path | None = None)
         print(table(deployed_rows(result.run, catalogue, environment)))
         promotions = promotion_rows(server.uri, catalogue.for_environment(environment), environment)
         if promotions:
-            print(f"\npromotion candidates ({environment} -> {NEXT_ENVIRONMENT[environment]}), judged by the next environment's gates:")
+            print(
+                f"\npromotion candidates ({environment} -> {NEXT_ENVIRONMENT[environment]}), judged by the next environment's gates:"
+            )
             print(table(promotions))
     return 0

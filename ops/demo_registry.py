@@ -14,6 +14,7 @@ Idempotent: each version is tagged `demo.seed=<fingerprint of its spec>` AT CREA
 with tags, so a crash cannot leave an untagged duplicate); a rerun finds it and registers nothing new.
 The building blocks (train, log_and_register, find_version_by_tag) are reused by tests/mlflow_server.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,9 @@ import contextlib
 import hashlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ops.demo_stand_ins import STAND_IN_MODELS, StandInModel, seed_stand_ins
 
@@ -54,14 +56,22 @@ class TrainedModel:
 
 
 DEMO_MODELS: tuple[TrainedModel, ...] = (
-    TrainedModel("churn-prediction", DataSpec(seed=11, class_sep=1.0, flip_y=0.05), (
-        VersionSpec("champion", "forest", (("n_estimators", 10), ("max_depth", 8)), scan_max_cvss=4.3),
-        VersionSpec("challenger", "forest", (("n_estimators", 40),), scan_max_cvss=3.1),
-    )),
-    TrainedModel("fraud-detection", DataSpec(seed=23, class_sep=1.5, flip_y=0.04), (
-        VersionSpec("champion", "tree", (("max_depth", 6),), scan_max_cvss=5.0),
-        VersionSpec("challenger", "tree", (("max_depth", 4),), scan_max_cvss=2.0),
-    )),
+    TrainedModel(
+        "churn-prediction",
+        DataSpec(seed=11, class_sep=1.0, flip_y=0.05),
+        (
+            VersionSpec("champion", "forest", (("n_estimators", 10), ("max_depth", 8)), scan_max_cvss=4.3),
+            VersionSpec("challenger", "forest", (("n_estimators", 40),), scan_max_cvss=3.1),
+        ),
+    ),
+    TrainedModel(
+        "fraud-detection",
+        DataSpec(seed=23, class_sep=1.5, flip_y=0.04),
+        (
+            VersionSpec("champion", "tree", (("max_depth", 6),), scan_max_cvss=5.0),
+            VersionSpec("challenger", "tree", (("max_depth", 4),), scan_max_cvss=2.0),
+        ),
+    ),
 )
 
 
@@ -78,8 +88,15 @@ def make_data(spec: DataSpec):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
-    X, y = make_classification(n_samples=spec.n_samples, n_features=20, n_informative=8, n_redundant=4,
-                               class_sep=spec.class_sep, flip_y=spec.flip_y, random_state=spec.seed)
+    X, y = make_classification(
+        n_samples=spec.n_samples,
+        n_features=20,
+        n_informative=8,
+        n_redundant=4,
+        class_sep=spec.class_sep,
+        flip_y=spec.flip_y,
+        random_state=spec.seed,
+    )
     return train_test_split(X, y, test_size=0.3, random_state=spec.seed, stratify=y)
 
 
@@ -142,8 +159,17 @@ def _tracking(uri: str) -> Iterator[None]:
             os.environ["MLFLOW_TRACKING_URI"] = previous_env
 
 
-def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics: dict, *, tags: dict,
-                     params: dict | None = None, example=None, experiment: str = DEMO_EXPERIMENT) -> str:
+def log_and_register(
+    tracking_uri: str,
+    registered_name: str,
+    estimator,
+    metrics: dict,
+    *,
+    tags: dict,
+    params: dict | None = None,
+    example=None,
+    experiment: str = DEMO_EXPERIMENT,
+) -> str:
     """Logs a real model in a run carrying `metrics`, registers it as a new version WITH `tags` (one call,
     so the tags exist from the version's first moment) and returns the version number."""
     import mlflow
@@ -153,7 +179,7 @@ def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics
 
     client = MlflowClient(tracking_uri)
     with _tracking(tracking_uri):
-        experiment_id = (client.get_experiment_by_name(experiment) or None)
+        experiment_id = client.get_experiment_by_name(experiment) or None
         experiment_id = experiment_id.experiment_id if experiment_id else client.create_experiment(experiment)
         with mlflow.start_run(experiment_id=experiment_id) as run:
             mlflow.log_metrics(metrics)
@@ -165,13 +191,19 @@ def log_and_register(tracking_uri: str, registered_name: str, estimator, metrics
             # pip_requirements given: skips mlflow's requirement inference (a subprocess, seconds).
             # MLflow 3 saves sklearn models with skops, which refuses tree node storage unless trusted;
             # we trained this estimator in this process, so its Tree objects are ours.
-            info = mlflow.sklearn.log_model(estimator, name="model", signature=signature,
-                                            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
-                                            skops_trusted_types=["sklearn.tree._tree.Tree"])
+            info = mlflow.sklearn.log_model(
+                estimator,
+                name="model",
+                signature=signature,
+                pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+                skops_trusted_types=["sklearn.tree._tree.Tree"],
+            )
     return register_version(client, registered_name, info.model_uri, run.info.run_id, tags, model_id=info.model_id)
 
 
-def register_version(client, registered_name: str, source: str, run_id: str, tags: dict, model_id: str | None = None) -> str:
+def register_version(
+    client, registered_name: str, source: str, run_id: str, tags: dict, model_id: str | None = None
+) -> str:
     """Registers a new version WITH its tags (one call: they exist from its first moment); creates the
     registered model on first use. Returns the version number."""
     from mlflow.exceptions import MlflowException
@@ -181,15 +213,20 @@ def register_version(client, registered_name: str, source: str, run_id: str, tag
     except MlflowException as exc:
         if exc.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
-    mv = client.create_model_version(registered_name, source=source, run_id=run_id,
-                                     tags={k: str(v) for k, v in tags.items()}, model_id=model_id,
-                                     await_creation_for=0)  # the server registers synchronously: nothing to wait for
+    mv = client.create_model_version(
+        registered_name,
+        source=source,
+        run_id=run_id,
+        tags={k: str(v) for k, v in tags.items()},
+        model_id=model_id,
+        await_creation_for=0,
+    )  # the server registers synchronously: nothing to wait for
     return str(mv.version)
 
 
 def find_version_by_tag(registry, name: str, key: str, value: str) -> dict | None:
     """The version of `name` tagged key=value, via our paged REST client; None if none (or no model)."""
-    from components.mlflow_registry import tags_of
+    from registry.client import tags_of
 
     for mv in registry.search_versions(name):
         if tags_of(mv).get(key) == value:
@@ -200,7 +237,7 @@ def find_version_by_tag(registry, name: str, key: str, value: str) -> dict | Non
 def seed_version(registry, name: str, alias: str, mark: str, register) -> SeededVersion:
     """The version of `name` fingerprinted `mark`, registered through `register() -> (version, metrics)`
     only if it is not there yet; then `alias` points at it. Idempotent."""
-    from components.mlflow_registry import metrics_of
+    from registry.client import metrics_of
 
     found = find_version_by_tag(registry, name, SEED_TAG, mark)
     if found:
@@ -212,11 +249,14 @@ def seed_version(registry, name: str, alias: str, mark: str, register) -> Seeded
     return seeded
 
 
-def seed_demo_registry(tracking_uri: str, models: tuple[TrainedModel, ...] = DEMO_MODELS,
-                       stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list[SeededVersion]:
+def seed_demo_registry(
+    tracking_uri: str,
+    models: tuple[TrainedModel, ...] = DEMO_MODELS,
+    stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS,
+) -> list[SeededVersion]:
     """Registers every missing version of `models` and of the GPU models' `stand_ins`
     (ops/demo_stand_ins.py), then points the champion/challenger aliases at them."""
-    from components.mlflow_registry import MlflowRegistryClient
+    from registry.client import MlflowRegistryClient
 
     registry = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
     seeded = []
@@ -226,10 +266,21 @@ def seed_demo_registry(tracking_uri: str, models: tuple[TrainedModel, ...] = DEM
 
             def register(model=model, spec=spec, mark=mark) -> tuple[str, dict]:
                 estimator, metrics, example = train(model.data, spec)
-                tags = {SEED_TAG: mark, "validation.data": "passed", "scan.max_cvss": spec.scan_max_cvss,
-                        "compliance": "approved"}
-                version = log_and_register(tracking_uri, model.name, estimator, metrics, tags=tags,
-                                           params={"estimator": spec.estimator, **dict(spec.params)}, example=example)
+                tags = {
+                    SEED_TAG: mark,
+                    "validation.data": "passed",
+                    "scan.max_cvss": spec.scan_max_cvss,
+                    "compliance": "approved",
+                }
+                version = log_and_register(
+                    tracking_uri,
+                    model.name,
+                    estimator,
+                    metrics,
+                    tags=tags,
+                    params={"estimator": spec.estimator, **dict(spec.params)},
+                    example=example,
+                )
                 return version, metrics
 
             seeded.append(seed_version(registry, model.name, spec.alias, mark, register))
@@ -239,10 +290,16 @@ def seed_demo_registry(tracking_uri: str, models: tuple[TrainedModel, ...] = DEM
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Seed an MLflow server with the demo catalogue's models.")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
-                       help="MLflow server URL (default: env MLFLOW_TRACKING_URI)")
-    where.add_argument("--local", metavar="DIR", help="start a local server with its data in DIR, seed it and "
-                       "keep it running until Ctrl-C")
+    where.add_argument(
+        "--tracking-uri",
+        default=os.environ.get("MLFLOW_TRACKING_URI"),
+        help="MLflow server URL (default: env MLFLOW_TRACKING_URI)",
+    )
+    where.add_argument(
+        "--local",
+        metavar="DIR",
+        help="start a local server with its data in DIR, seed it and keep it running until Ctrl-C",
+    )
     ns = parser.parse_args(argv)
     if ns.local:
         from ops.local_mlflow import start_local_mlflow

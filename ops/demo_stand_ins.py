@@ -2,7 +2,7 @@
 
 Real weights (a ResNet ONNX file, an instruct LLM's safetensors) cannot be fetched here, and the demo
 renders manifests, it never starts Triton or vLLM. So each version registers a small directory laid
-out the way the runtime expects (components/runtimes.py), with a README saying what a real pipeline
+out the way the runtime expects (facts/runtimes.py), with a README saying what a real pipeline
 logs there, and the run carries metrics of the kind such a model is judged by. Every version is tagged
 `demo.stand_in=true`, so no one mistakes it for a servable model.
 
@@ -14,6 +14,7 @@ logs there, and the run carries metrics of the kind such a model is judged by. E
 Seeded by ops.demo_registry.seed_demo_registry with the trained models, idempotently (the same
 `demo.seed` fingerprint tag).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,7 @@ class StandInModel:
 _CLASSIFIER_README = """\
 # image-classifier: demo stand-in (no weights)
 
-Served by Triton (components/runtimes.py, TritonRuntime). The registered artifact is a Triton model
+Served by Triton (facts/runtimes.py, TritonRuntime). The registered artifact is a Triton model
 repository with ONE model directory named like the catalogue entry:
 
     image-classifier/config.pbtxt
@@ -66,7 +67,7 @@ instance_group [ { count: 1, kind: KIND_GPU } ]
 _ASSISTANT_README = """\
 # support-assistant: demo stand-in (no weights)
 
-Served by vLLM (components/runtimes.py, VllmRuntime) from the artifact directory itself, which must be
+Served by vLLM (facts/runtimes.py, VllmRuntime) from the artifact directory itself, which must be
 a plain Hugging Face model directory:
 
     config.json  generation_config.json  tokenizer.json  tokenizer_config.json  model*.safetensors
@@ -80,8 +81,11 @@ STAND_IN_MODELS: tuple[StandInModel, ...] = (
     StandInModel(
         "image-classifier",
         (("architecture", "resnet50"), ("format", "onnx"), ("input", "3x224x224")),
-        (("README.md", _CLASSIFIER_README), ("image-classifier/config.pbtxt", _CLASSIFIER_CONFIG),
-         ("image-classifier/1/README.md", "model.onnx goes here (version directory 1 of the Triton repository).\n")),
+        (
+            ("README.md", _CLASSIFIER_README),
+            ("image-classifier/config.pbtxt", _CLASSIFIER_CONFIG),
+            ("image-classifier/1/README.md", "model.onnx goes here (version directory 1 of the Triton repository).\n"),
+        ),
         (
             StandInVersion("champion", (("accuracy", 0.781), ("top5_accuracy", 0.937)), scan_max_cvss=5.3),
             StandInVersion("challenger", (("accuracy", 0.796), ("top5_accuracy", 0.948)), scan_max_cvss=4.1),
@@ -92,10 +96,18 @@ STAND_IN_MODELS: tuple[StandInModel, ...] = (
         (("base_model", "1.5B-parameter instruct model"), ("format", "safetensors"), ("dtype", "bfloat16")),
         (("README.md", _ASSISTANT_README),),
         (
-            StandInVersion("champion", (("eval_score", 0.820), ("win_rate", 0.500)), scan_max_cvss=5.9,
-                           extra_tags=(("safety.toxicity_rate", "0.006"),)),
-            StandInVersion("challenger", (("eval_score", 0.836), ("win_rate", 0.570)), scan_max_cvss=4.7,
-                           extra_tags=(("safety.toxicity_rate", "0.004"),)),
+            StandInVersion(
+                "champion",
+                (("eval_score", 0.820), ("win_rate", 0.500)),
+                scan_max_cvss=5.9,
+                extra_tags=(("safety.toxicity_rate", "0.006"),),
+            ),
+            StandInVersion(
+                "challenger",
+                (("eval_score", 0.836), ("win_rate", 0.570)),
+                scan_max_cvss=4.7,
+                extra_tags=(("safety.toxicity_rate", "0.004"),),
+            ),
         ),
     ),
 )
@@ -105,8 +117,16 @@ def fingerprint(model: StandInModel, version: StandInVersion) -> str:
     return hashlib.sha256(repr((model.name, model.params, model.files, version)).encode()).hexdigest()[:16]
 
 
-def log_and_register_files(tracking_uri: str, registered_name: str, files: tuple[tuple[str, str], ...],
-                           metrics: dict, *, tags: dict, params: dict, experiment: str) -> str:
+def log_and_register_files(
+    tracking_uri: str,
+    registered_name: str,
+    files: tuple[tuple[str, str], ...],
+    metrics: dict,
+    *,
+    tags: dict,
+    params: dict,
+    experiment: str,
+) -> str:
     """Logs `files` as the run's `model` artifact directory with `metrics`, registers it as a new version
     WITH `tags` (one call) and returns the version number."""
     import mlflow
@@ -140,10 +160,23 @@ def seed_stand_ins(registry, tracking_uri: str, models: tuple[StandInModel, ...]
 
             def register(model=model, spec=spec, mark=mark) -> tuple[str, dict]:
                 metrics = dict(spec.metrics)
-                tags = {SEED_TAG: mark, STAND_IN_TAG: "true", "validation.data": "passed",
-                        "scan.max_cvss": spec.scan_max_cvss, "compliance": "approved", **dict(spec.extra_tags)}
-                version = log_and_register_files(tracking_uri, model.name, model.files, metrics, tags=tags,
-                                                 params=dict(model.params), experiment=DEMO_EXPERIMENT)
+                tags = {
+                    SEED_TAG: mark,
+                    STAND_IN_TAG: "true",
+                    "validation.data": "passed",
+                    "scan.max_cvss": spec.scan_max_cvss,
+                    "compliance": "approved",
+                    **dict(spec.extra_tags),
+                }
+                version = log_and_register_files(
+                    tracking_uri,
+                    model.name,
+                    model.files,
+                    metrics,
+                    tags=tags,
+                    params=dict(model.params),
+                    experiment=DEMO_EXPERIMENT,
+                )
                 return version, metrics
 
             seeded.append(seed_version(registry, model.name, spec.alias, mark, register))

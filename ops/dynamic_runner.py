@@ -6,6 +6,7 @@ base64 + dill-unpickle `inputs["__provider"]` inside `_deserialize` (so captured
 `configure` it with a `ConfigureRequest` over the stack config, `check({}, inputs)` (no old state: a render
 is always a first deployment), then `create` unless this is a preview. Nothing here knows ModelVersion.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,8 +34,9 @@ def load_provider(serialized: Any) -> ResourceProvider:
     """The provider object from its serialized form (maybe still wrapped as an RPC secret)."""
     serialized = rpc.unwrap_rpc_secret(serialized)
     if not isinstance(serialized, str):
-        raise TypeError(f"{PROVIDER_KEY} must be the base64 string Resource serialized, "
-                        f"got {type(serialized).__name__}")
+        raise TypeError(
+            f"{PROVIDER_KEY} must be the base64 string Resource serialized, got {type(serialized).__name__}"
+        )
     return _deserialize(lambda: dill.loads(base64.b64decode(serialized)))
 
 

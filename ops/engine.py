@@ -1,16 +1,15 @@
-"""An in-process engine: runs the real `__main__.py` on Pulumi's mocks API and records every resource.
+"""An in-process engine: runs the real program (`program.main`, what `__main__.py` calls) on Pulumi's mocks API and records every resource.
 
 Pulumi's own unit-testing mechanism (`pulumi.runtime.set_mocks`) stands in for the engine and the
 cloud; nothing else is faked. Kubernetes resources echo their inputs (what the API server would
 store); dynamic resources (the MLflow ModelVersion) run their real provider through
 `ops.dynamic_runner`; GCP resources get the computed outputs the program reads (ops.gcp_outputs).
 """
+
 from __future__ import annotations
 
 import gc
 import logging
-import runpy
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
+import program as pulumi_program
 from ops.stack_config import StackConfig
 from settings.stack import PROJECT
 
@@ -176,17 +176,16 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_program(project_dir: Path, config: StackConfig, preview: bool = False,
-                last_outputs: dict | None = None) -> ProgramRun:
-    """Runs `<project_dir>/__main__.py` for one stack and returns what it registered and exported.
+def run_program(
+    project_dir: Path, config: StackConfig, preview: bool = False, last_outputs: dict | None = None
+) -> ProgramRun:
+    """Runs the program on `<project_dir>` (its models/) for one stack and returns what it registered and exported.
 
     `last_outputs` are the stack outputs of a previous deployment, as a StackReference to the stack itself
     would read them (none by default: a first deployment). Any error (bad settings, a refused model
     version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
     mocks = _Mocks(config, preview, last_outputs)
     monitor = _RecordingMonitor(mocks)
     logger = logging.getLogger(f"mlops.engine.{config.stack}")
@@ -195,13 +194,15 @@ def run_program(project_dir: Path, config: StackConfig, preview: bool = False,
     logger.propagate = False
 
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=config.stack, preview=preview, logger=logger, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=config.stack, preview=preview, logger=logger, monitor=monitor
+    )
 
     exported: dict[str, Any] = {}
     secret_outputs: set[str] = set()
 
     def program():
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        pulumi_program.main(project_dir)
         stack_resource = pulumi.runtime.get_root_resource()
         outputs = dict(getattr(stack_resource, "outputs", {}) or {})
 

@@ -4,12 +4,15 @@ Only values the program consumes are produced, each either derived exactly as GC
 service account's email) or a clearly marked placeholder for what is only known after apply (a
 cluster's endpoint). Unknown types echo their inputs, like any other mocked resource.
 """
+
 from __future__ import annotations
 
 import base64
 
 ENDPOINT = "203.0.113.1"  # documentation range (RFC 5737): never a real control plane
-CA_CERTIFICATE = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nknown after apply\n-----END CERTIFICATE-----\n").decode()
+CA_CERTIFICATE = base64.b64encode(
+    b"-----BEGIN CERTIFICATE-----\nknown after apply\n-----END CERTIFICATE-----\n"
+).decode()
 
 
 def _email(inputs: dict) -> str:
@@ -31,7 +34,10 @@ def gcp_invoke(token: str, args: dict, adopted_workload_pool: str | None = "") -
     if token == "gcp:container/getCluster:getCluster":
         pool = f"{args['project']}.svc.id.goog" if adopted_workload_pool == "" else adopted_workload_pool
         return {
-            "name": args["name"], "location": args["location"], "project": args["project"], "endpoint": ENDPOINT,
+            "name": args["name"],
+            "location": args["location"],
+            "project": args["project"],
+            "endpoint": ENDPOINT,
             "masterAuths": [{"clusterCaCertificate": CA_CERTIFICATE}],
             "workloadIdentityConfigs": [{"workloadPool": pool}] if pool else [],
         }

@@ -4,8 +4,10 @@ and the demo.
 `--workers 1` and MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false bring start-up to seconds; the server spawns
 uvicorn and job consumers, so it runs in its own session and stop() kills the whole process group.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -41,21 +43,17 @@ class LocalMlflow:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM to the whole process group, then SIGKILL whatever is left. Safe to call twice."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
         try:  # uvicorn workers and job consumers may outlive the leader
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.process.wait(timeout=timeout)
 
-    def __enter__(self) -> "LocalMlflow":
+    def __enter__(self) -> LocalMlflow:
         return self
 
     def serve_forever(self) -> None:
@@ -74,8 +72,9 @@ class LocalMlflow:
         self.stop()
 
 
-def start_local_mlflow(root: Path | str, *, port: int | None = None, workers: int = 1,
-                       timeout: float = DEFAULT_START_TIMEOUT) -> LocalMlflow:
+def start_local_mlflow(
+    root: Path | str, *, port: int | None = None, workers: int = 1, timeout: float = DEFAULT_START_TIMEOUT
+) -> LocalMlflow:
     """A real `mlflow server` on 127.0.0.1 with a sqlite store and artifacts under `root`; returns once
     /health answers. Raises RuntimeError with the server's log tail if it does not come up."""
     root = Path(root)
@@ -84,14 +83,25 @@ def start_local_mlflow(root: Path | str, *, port: int | None = None, workers: in
     log_path = root / "server.log"
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     cmd = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-        "--default-artifact-root", str(root / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'mlflow.db'}",
+        "--default-artifact-root",
+        str(root / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
     ]
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
     server = LocalMlflow(f"http://127.0.0.1:{port}", root, process, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -4,6 +4,7 @@ It is the preview for people without cloud credentials (pull requests from forks
 first run. Files are written to a temporary directory and moved into place only when the run
 succeeded, so bad input leaves nothing behind (not even a half-updated previous render).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ class RenderResult:
     files: list[Path]
 
 
-def render(project_dir: Path, stack: str, out_dir: Path | None = None,
-           overrides: dict[str, str] | None = None) -> RenderResult:
+def render(
+    project_dir: Path, stack: str, out_dir: Path | None = None, overrides: dict[str, str] | None = None
+) -> RenderResult:
     """`overrides` replace stack config values (the demo points the stack at its local registry)."""
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     run = run_program(project_dir, config)
@@ -104,8 +106,10 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
 def summary(result: RenderResult) -> str:
     run = result.run
     counts = Counter(r.type for r in run.resources if r.custom)
-    lines = [f"stack {run.stack}: {sum(counts.values())} resources, "
-             f"{len(run.kubernetes_objects())} Kubernetes objects written to {result.out_dir}"]
+    lines = [
+        f"stack {run.stack}: {sum(counts.values())} resources, "
+        f"{len(run.kubernetes_objects())} Kubernetes objects written to {result.out_dir}"
+    ]
     for type_token, count in sorted(counts.items()):
         lines.append(f"  {count:4d}  {type_token}")
     models = run.outputs.get("models") or {}
@@ -113,7 +117,9 @@ def summary(result: RenderResult) -> str:
         lines.append("")
         lines.append(f"  {'model':<24} {'selector':<22} {'version':>7}  namespace")
         for name, info in sorted(models.items()):
-            lines.append(f"  {name:<24} {info.get('selector', ''):<22} {str(info.get('version', '')):>7}  {info.get('namespace', '')}")
+            lines.append(
+                f"  {name:<24} {info.get('selector', ''):<22} {str(info.get('version', '')):>7}  {info.get('namespace', '')}"
+            )
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

@@ -5,15 +5,16 @@ The CLI merges the project's declared defaults (Pulumi.yaml `config:`) with the 
 lets the render and the tests run the real program with the real stack files, no CLI needed.
 Encrypted values cannot be decrypted offline: they become a masked placeholder, still marked secret.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings.errors import ProblemCollector
+from core.problems import ProblemCollector
+from core.yaml_files import read_yaml
 from settings.stack import PROJECT
-from settings.yaml_files import read_yaml
 
 SECRET_PLACEHOLDER = "[secret]"
 _TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
@@ -27,7 +28,7 @@ class StackConfig:
 
 
 def stack_names(project_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
 def project_declarations(project_dir: Path) -> dict[str, dict]:
@@ -53,7 +54,9 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
     path = project_dir / source
     if not path.exists():
         known = ", ".join(stack_names(project_dir)) or "none"
-        problems.add(source, "", f"stack {stack!r} has no config file", f"use one of the stacks ({known}) or create {source}")
+        problems.add(
+            source, "", f"stack {stack!r} has no config file", f"use one of the stacks ({known}) or create {source}"
+        )
         problems.raise_if_any()
     document, yaml_problems = read_yaml(path, source)
     problems.extend(yaml_problems)
@@ -77,8 +80,12 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
         decl = declared.get(name) if namespace == PROJECT else None
         if isinstance(decl, dict) and "type" in decl and not isinstance(value, _TYPES[decl["type"]]):
             # The CLI refuses a value of the wrong declared type before the program starts.
-            problems.add(source, key, f"is declared as {decl['type']} in Pulumi.yaml but is {value!r}",
-                         f"write a {decl['type']} value")
+            problems.add(
+                source,
+                key,
+                f"is declared as {decl['type']} in Pulumi.yaml but is {value!r}",
+                f"write a {decl['type']} value",
+            )
             continue
         values[key] = _as_cli_text(value)
     problems.raise_if_any()

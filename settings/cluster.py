@@ -10,24 +10,25 @@ Every default of the cluster's structure lives here and nowhere else: the compon
 objects and never repeat a default.
 
 GPU facts (which machine carries which GPU, MIG sizes, sharing limits) come from
-components/gpu_catalog.py; constraints of GKE features are cited where they are checked.
+facts/gpus.py; constraints of GKE features are cited where they are checked.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal, Sequence
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from catalogue.schema import LABEL_KEY
-from catalogue.schema import LabelValue
-from components import gpu_catalog as catalog
-from settings.base import Spec
+from core.names import LABEL_KEY, LabelValue
+from core.spec import Spec
+from facts import gpus as catalog
 
-# Taints and labels the platform puts on GPU pools itself (components/gpu_node_pool.py).
+# Taints and labels the platform puts on GPU pools itself (components/cluster/gpu_node_pool.py).
 GPU_TAINT_KEY = "nvidia.com/gpu"
 SPOT_TAINT_KEY = "cloud.google.com/gke-spot"
 # Node label prefixes GKE or the kubelet own; GKE sets cloud.google.com/gke-* labels from the pool
@@ -41,8 +42,20 @@ _REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
 
 LoggingComponent = Literal["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "KCP_VPA"]
 MonitoringComponent = Literal[
-    "SYSTEM_COMPONENTS", "APISERVER", "SCHEDULER", "CONTROLLER_MANAGER", "STORAGE", "HPA", "POD",
-    "DAEMONSET", "DEPLOYMENT", "STATEFULSET", "KUBELET", "CADVISOR", "DCGM", "JOBSET",
+    "SYSTEM_COMPONENTS",
+    "APISERVER",
+    "SCHEDULER",
+    "CONTROLLER_MANAGER",
+    "STORAGE",
+    "HPA",
+    "POD",
+    "DAEMONSET",
+    "DEPLOYMENT",
+    "STATEFULSET",
+    "KUBELET",
+    "CADVISOR",
+    "DCGM",
+    "JOBSET",
 ]
 
 
@@ -117,7 +130,9 @@ class Networking(Spec):
 
 def _pool_name(value: str) -> str:
     if not _POOL_NAME.match(value):
-        raise ValueError(f"{value!r} is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)")
+        raise ValueError(
+            f"{value!r} is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)"
+        )
     return value
 
 
@@ -218,7 +233,10 @@ class ClusterSettings(Spec):
             ]
         if self.location and not (_ZONE.match(self.location) or _REGION.match(self.location)):
             problems.append(
-                SettingProblem(("location",), f"{self.location!r} is neither a region nor a zone (fix: e.g. us-central1 or us-central1-a)")
+                SettingProblem(
+                    ("location",),
+                    f"{self.location!r} is neither a region nor a zone (fix: e.g. us-central1 or us-central1-a)",
+                )
             )
         return problems
 
@@ -230,18 +248,44 @@ class ClusterSettings(Spec):
             if problem := _cidr_problem(self.master_ipv4_cidr):
                 problems.append(SettingProblem(("masterIpv4Cidr",), problem))
             elif ipaddress.ip_network(self.master_ipv4_cidr).prefixlen != 28:
-                problems.append(SettingProblem(("masterIpv4Cidr",), "the control plane range must be a /28 (fix: e.g. 172.16.0.0/28)"))
+                problems.append(
+                    SettingProblem(
+                        ("masterIpv4Cidr",), "the control plane range must be a /28 (fix: e.g. 172.16.0.0/28)"
+                    )
+                )
             if not self.private_nodes:
-                problems.append(SettingProblem(("masterIpv4Cidr",), "masterIpv4Cidr only applies to private nodes (fix: remove it or set privateNodes: true)"))
+                problems.append(
+                    SettingProblem(
+                        ("masterIpv4Cidr",),
+                        "masterIpv4Cidr only applies to private nodes (fix: remove it or set privateNodes: true)",
+                    )
+                )
         if self.private_endpoint and not self.private_nodes:
-            problems.append(SettingProblem(("privateEndpoint",), "a private endpoint needs private nodes (fix: set privateNodes: true)"))
+            problems.append(
+                SettingProblem(
+                    ("privateEndpoint",), "a private endpoint needs private nodes (fix: set privateNodes: true)"
+                )
+            )
         # GKE: WORKLOADS logging and any extra metrics package build on the system components.
-        for key, components in (("loggingComponents", self.logging_components), ("monitoringComponents", self.monitoring_components)):
+        for key, components in (
+            ("loggingComponents", self.logging_components),
+            ("monitoringComponents", self.monitoring_components),
+        ):
             if components and "SYSTEM_COMPONENTS" not in components:
-                problems.append(SettingProblem((key,), f"{key} needs SYSTEM_COMPONENTS when any component is enabled (fix: add SYSTEM_COMPONENTS)"))
+                problems.append(
+                    SettingProblem(
+                        (key,),
+                        f"{key} needs SYSTEM_COMPONENTS when any component is enabled (fix: add SYSTEM_COMPONENTS)",
+                    )
+                )
         # GKE "Collect DCGM metrics": DCGM metrics are collected by Managed Service for Prometheus.
         if "DCGM" in self.monitoring_components and not self.managed_prometheus:
-            problems.append(SettingProblem(("monitoringComponents",), "DCGM GPU metrics need managed Prometheus (fix: set managedPrometheus: true)"))
+            problems.append(
+                SettingProblem(
+                    ("monitoringComponents",),
+                    "DCGM GPU metrics need managed Prometheus (fix: set managedPrometheus: true)",
+                )
+            )
         return problems
 
 
@@ -305,9 +349,13 @@ class UpgradeSettings(Spec):
     @model_validator(mode="after")
     def _strategy_fields(self):
         if self.strategy == "BLUE_GREEN" and {"max_surge", "max_unavailable"} & self.model_fields_set:
-            raise ValueError("maxSurge and maxUnavailable apply to SURGE only (fix: remove them or use strategy: SURGE)")
+            raise ValueError(
+                "maxSurge and maxUnavailable apply to SURGE only (fix: remove them or use strategy: SURGE)"
+            )
         if self.strategy == "SURGE" and self.max_surge + self.max_unavailable == 0:
-            raise ValueError("a SURGE upgrade with maxSurge 0 and maxUnavailable 0 never progresses (fix: set maxSurge: 1)")
+            raise ValueError(
+                "a SURGE upgrade with maxSurge 0 and maxUnavailable 0 never progresses (fix: set maxSurge: 1)"
+            )
         return self
 
 
@@ -357,11 +405,16 @@ class GpuNodePoolSettings(Spec):
         acc = self.accelerator
         found = [(("accelerator", "type"), m) for m in catalog.accelerator_problems(acc.type)]
         found += [(("machineType",), m) for m in catalog.machine_problems(acc.type, self.machine_type, acc.count)]
-        found += [(("accelerator", "migPartitionSize"), m) for m in catalog.partition_problems(acc.type, acc.mig_partition_size)]
+        found += [
+            (("accelerator", "migPartitionSize"), m)
+            for m in catalog.partition_problems(acc.type, acc.mig_partition_size)
+        ]
         if acc.sharing:
             found += [
                 (("accelerator", "sharing"), m)
-                for m in catalog.sharing_problems(acc.type, acc.sharing.strategy, acc.sharing.max_shared_clients_per_gpu)
+                for m in catalog.sharing_problems(
+                    acc.type, acc.sharing.strategy, acc.sharing.max_shared_clients_per_gpu
+                )
             ]
         found += [(("machineType",), m) for m in catalog.capacity_problems(self.machine_type, self.capacity)]
         return found
@@ -375,13 +428,27 @@ class GpuNodePoolSettings(Spec):
         found = [(("queuedProvisioning",), m) for m in catalog.queued_provisioning_problems(self.accelerator.type)]
         why = "queued provisioning"
         if self.spot:
-            found.append((("spot",), f"{why} (flex-start) and spot are different capacity models (fix: set spot: false)"))
+            found.append(
+                (("spot",), f"{why} (flex-start) and spot are different capacity models (fix: set spot: false)")
+            )
         if self.autoscaling.total_min_node_count != 0:
-            found.append((("autoscaling", "totalMinNodeCount"), f"{why} pools start empty and grow only through ProvisioningRequests (fix: set totalMinNodeCount: 0)"))
+            found.append(
+                (
+                    ("autoscaling", "totalMinNodeCount"),
+                    f"{why} pools start empty and grow only through ProvisioningRequests (fix: set totalMinNodeCount: 0)",
+                )
+            )
         if self.autoscaling.location_policy != "ANY":
-            found.append((("autoscaling", "locationPolicy"), f"{why} needs location policy ANY (fix: set locationPolicy: ANY)"))
+            found.append(
+                (("autoscaling", "locationPolicy"), f"{why} needs location policy ANY (fix: set locationPolicy: ANY)")
+            )
         if self.reservation_affinity is None or self.reservation_affinity.consume_reservation_type != "NO_RESERVATION":
-            found.append((("reservationAffinity",), f"{why} cannot consume reservations (fix: set reservationAffinity: {{consumeReservationType: NO_RESERVATION}})"))
+            found.append(
+                (
+                    ("reservationAffinity",),
+                    f"{why} cannot consume reservations (fix: set reservationAffinity: {{consumeReservationType: NO_RESERVATION}})",
+                )
+            )
         if self.auto_repair:
             found.append((("autoRepair",), f"{why} needs node auto-repair off (fix: set autoRepair: false)"))
         return found
@@ -390,12 +457,18 @@ class GpuNodePoolSettings(Spec):
         found = []
         for i, taint in enumerate(self.taints):
             if taint.key in (GPU_TAINT_KEY, SPOT_TAINT_KEY):
-                found.append((("taints", i, "key"), f"the platform sets the {taint.key} taint itself (fix: remove this taint)"))
+                found.append(
+                    (("taints", i, "key"), f"the platform sets the {taint.key} taint itself (fix: remove this taint)")
+                )
         for key in self.labels:
             if not LABEL_KEY.match(key):
-                found.append((("labels", key), f"{key!r} is not a Kubernetes label key (fix: use [prefix/]name, e.g. team)"))
+                found.append(
+                    (("labels", key), f"{key!r} is not a Kubernetes label key (fix: use [prefix/]name, e.g. team)")
+                )
             elif key.startswith(RESERVED_NODE_LABEL_PREFIXES):
-                found.append((("labels", key), f"{key!r} is set by GKE or the kubelet (fix: remove it or use your own prefix)"))
+                found.append(
+                    (("labels", key), f"{key!r} is set by GKE or the kubelet (fix: remove it or use your own prefix)")
+                )
         return found
 
 
@@ -418,7 +491,12 @@ def gpu_node_pool_problems(cluster: ClusterSettings, pools: Sequence[GpuNodePool
     taken = {cluster.system_node_pool.name: "the system node pool"} if cluster.mode == "gke" else {}
     for i, pool in enumerate(pools):
         if pool.name in taken:
-            problems.append(SettingProblem(("gpuNodePools", i, "name"), f"pool name '{pool.name}' is already used by {taken[pool.name]} (fix: rename one)"))
+            problems.append(
+                SettingProblem(
+                    ("gpuNodePools", i, "name"),
+                    f"pool name '{pool.name}' is already used by {taken[pool.name]} (fix: rename one)",
+                )
+            )
         else:
             taken[pool.name] = f"gpuNodePools[{i}]"
         for j, zone in enumerate(pool.node_locations):
@@ -449,17 +527,33 @@ def environment_problems(environment: str, cluster: ClusterSettings) -> list[Set
         return []
     problems = []
     if not cluster.deletion_protection:
-        problems.append(SettingProblem(("cluster", "deletionProtection"), "prod keeps cluster deletion protection (fix: remove deletionProtection: false)"))
+        problems.append(
+            SettingProblem(
+                ("cluster", "deletionProtection"),
+                "prod keeps cluster deletion protection (fix: remove deletionProtection: false)",
+            )
+        )
     if cluster.binary_authorization != "PROJECT_SINGLETON_POLICY_ENFORCE":
-        problems.append(SettingProblem(("cluster", "binaryAuthorization"), "prod enforces the Binary Authorization policy (fix: remove binaryAuthorization: DISABLED)"))
+        problems.append(
+            SettingProblem(
+                ("cluster", "binaryAuthorization"),
+                "prod enforces the Binary Authorization policy (fix: remove binaryAuthorization: DISABLED)",
+            )
+        )
     if not cluster.private_endpoint:
         if not cluster.master_authorized_networks:
             problems.append(
-                SettingProblem(("cluster", "masterAuthorizedNetworks"), "prod's public control-plane endpoint must be limited to known networks (fix: list them in masterAuthorizedNetworks)")
+                SettingProblem(
+                    ("cluster", "masterAuthorizedNetworks"),
+                    "prod's public control-plane endpoint must be limited to known networks (fix: list them in masterAuthorizedNetworks)",
+                )
             )
         for i, network in enumerate(cluster.master_authorized_networks):
             if ipaddress.ip_network(network.cidr_block).prefixlen == 0:
                 problems.append(
-                    SettingProblem(("cluster", "masterAuthorizedNetworks", i, "cidrBlock"), f"{network.cidr_block} opens prod's control plane to the internet (fix: use your CI and office ranges)")
+                    SettingProblem(
+                        ("cluster", "masterAuthorizedNetworks", i, "cidrBlock"),
+                        f"{network.cidr_block} opens prod's control plane to the internet (fix: use your CI and office ranges)",
+                    )
                 )
     return problems

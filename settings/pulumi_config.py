@@ -4,6 +4,7 @@ Pulumi hands every value over as text (structured values as JSON), so this reade
 by the type its field declares, lets StackSettings validate all of them, and reports every problem
 with the stack file, the full key and the fix.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,11 @@ import typing
 from dataclasses import dataclass
 
 import pulumi
-from pydantic import BaseModel, ValidationError
 from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ValidationError
 
-from settings.base import problems_from_validation_error
-from settings.errors import Problem, ProblemCollector
+from core.problems import Problem, ProblemCollector
+from core.spec import problems_from_validation_error
 from settings.stack import PROJECT, StackSettings, config_key, declared_keys
 
 TOKEN_KEY = "mlflowToken"
@@ -55,8 +56,12 @@ def read_stack_settings() -> LoadedSettings:
             try:
                 raw[alias] = json.loads(text)
             except json.JSONDecodeError:
-                problems.add(source, config_key(alias), f"expected a structured value (list or mapping), got {text!r}",
-                             "write it as a YAML list or mapping in the stack file")
+                problems.add(
+                    source,
+                    config_key(alias),
+                    f"expected a structured value (list or mapping), got {text!r}",
+                    "write it as a YAML list or mapping in the stack file",
+                )
                 continue
         else:
             raw[alias] = text
@@ -64,13 +69,22 @@ def read_stack_settings() -> LoadedSettings:
     for key in sorted(_namespace_keys() - set(declared) - {TOKEN_KEY}):
         close = [k for k in declared if k.lower() == key.lower()]
         hint = f"did you mean '{close[0]}'? " if close else ""
-        problems.add(source, config_key(key), "unknown key", f"{hint}remove it; known keys are listed in Pulumi.yaml and the README")
+        problems.add(
+            source,
+            config_key(key),
+            "unknown key",
+            f"{hint}remove it; known keys are listed in Pulumi.yaml and the README",
+        )
 
     token = None
     if config.get(TOKEN_KEY) is not None:
         if not runtime_config.is_config_secret(config_key(TOKEN_KEY)):
-            problems.add(source, config_key(TOKEN_KEY), "is stored in plain text",
-                         f"run `pulumi config set --secret {TOKEN_KEY} <token>` so it is encrypted")
+            problems.add(
+                source,
+                config_key(TOKEN_KEY),
+                "is stored in plain text",
+                f"run `pulumi config set --secret {TOKEN_KEY} <token>` so it is encrypted",
+            )
         else:
             token = config.require_secret(TOKEN_KEY)
             raw["hasMlflowToken"] = True

@@ -4,6 +4,7 @@ Field defaults are deliberately absent for scalar keys: Pulumi.yaml's `config:` 
 only home, and the CLI (or ops.stack_config offline) supplies them. Structured keys (cluster,
 gpuNodePools) cannot be typed there, so their models carry their own defaults.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -12,14 +13,18 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from catalogue.schema import ENVIRONMENTS, Environment
-from components.model_storage import default_bucket_name
-from settings.base import Spec
+from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for settings users)
+from core.environments import ENVIRONMENTS, Environment
+from core.names import default_bucket_name
+from core.spec import Spec
 from settings.cluster import (
-    ClusterSettings, GpuNodePoolSettings, environment_problems, gpu_node_pool_problems, raise_setting_problems,
+    ClusterSettings,
+    GpuNodePoolSettings,
+    environment_problems,
+    gpu_node_pool_problems,
+    raise_setting_problems,
 )
 
-PROJECT = "mlops-platform"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -43,7 +48,9 @@ class StackSettings(Spec):
     mlflow_timeout_seconds: int = Field(ge=1, le=300)
     mlflow_retries: int = Field(ge=0, le=10)
     record_deployments: bool
-    has_mlflow_token: bool = Field(False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output.")
+    has_mlflow_token: bool = Field(
+        False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output."
+    )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
 
@@ -51,14 +58,16 @@ class StackSettings(Spec):
     @classmethod
     def _minor_version(cls, value: str) -> str:
         if not re.fullmatch(r"1\.\d{2}", value):
-            raise ValueError(f"{value!r} is not a Kubernetes minor version (fix: write it like \"1.33\")")
+            raise ValueError(f'{value!r} is not a Kubernetes minor version (fix: write it like "1.33")')
         return value
 
     @field_validator("namespace_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if value and not re.fullmatch(r"[a-z0-9][-a-z0-9]*", value):
-            raise ValueError(f"{value!r} cannot start a namespace name (fix: lowercase letters, digits and '-', e.g. ml-)")
+            raise ValueError(
+                f"{value!r} cannot start a namespace name (fix: lowercase letters, digits and '-', e.g. ml-)"
+            )
         return value
 
     @field_validator("monitoring_namespace")
@@ -107,7 +116,8 @@ class StackSettings(Spec):
     def _cluster_fits_pools_and_environment(self):
         raise_setting_problems(
             "StackSettings",
-            gpu_node_pool_problems(self.cluster, self.gpu_node_pools) + environment_problems(self.environment, self.cluster),
+            gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
+            + environment_problems(self.environment, self.cluster),
         )
         return self
 
@@ -129,10 +139,6 @@ class StackSettings(Spec):
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"
-
-
-def config_key(field_alias: str) -> str:
-    return f"{PROJECT}:{field_alias}"
 
 
 def declared_keys() -> dict[str, Any]:

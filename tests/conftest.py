@@ -1,14 +1,15 @@
 """Shared fixtures. The MLflow ones start a real `mlflow server` (tests/mlflow_server.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from components.model_version import CONFIG_URI
 from ops.engine import ProgramRun, run_program
 from ops.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
+from registry.resolution import CONFIG_URI
 
 pytest_plugins = ["tests.mlflow_server"]
 
@@ -25,6 +26,8 @@ def registry_overrides(uri: str) -> dict[str, str]:
 def stack_runs(mlflow_server, seeded_demo) -> dict[str, ProgramRun]:
     """The whole __main__.py, run once per stack file in the repository against the seeded registry."""
     return {
-        stack: run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=registry_overrides(mlflow_server.uri)))
+        stack: run_program(
+            PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=registry_overrides(mlflow_server.uri))
+        )
         for stack in STACKS
     }

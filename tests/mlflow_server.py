@@ -4,6 +4,7 @@ Loaded by tests/conftest.py through `pytest_plugins = ["tests.mlflow_server"]`. 
 logic lives in ops/local_mlflow.py and the training in ops/demo_registry.py, so tests, benchmark and demo
 share one code path.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from components.mlflow_registry import MlflowRegistryClient
 from ops.demo_registry import DEMO_MODELS, log_and_register, seed_demo_registry, train
 from ops.local_mlflow import LocalMlflow, start_local_mlflow
+from registry.client import MlflowRegistryClient
 
 FULL_EVIDENCE = {"validation.data": "passed", "scan.max_cvss": "3.1", "compliance": "approved"}
 TEST_EXPERIMENT = "mlops-platform-tests"
@@ -75,8 +76,9 @@ def make_model(mlflow_server, trained_estimator, request):
         for spec in versions:
             metrics = spec.get("metrics", {"accuracy": 0.9, "f1_weighted": 0.9})
             tags = spec.get("tags", FULL_EVIDENCE)
-            version = log_and_register(mlflow_server.uri, model.name, estimator, metrics, tags=tags,
-                                       experiment=TEST_EXPERIMENT)
+            version = log_and_register(
+                mlflow_server.uri, model.name, estimator, metrics, tags=tags, experiment=TEST_EXPERIMENT
+            )
             model.versions.append(version)
             for alias in spec.get("aliases", []):
                 client.set_alias(model.name, alias, version)
@@ -95,7 +97,8 @@ def force_version_status(server: LocalMlflow, name: str, version: str, status: s
     real server, nothing in the client or provider is replaced.
     """
     with sqlite3.connect(server.root / "mlflow.db") as db:
-        updated = db.execute("UPDATE model_versions SET status = ? WHERE name = ? AND version = ?",
-                             (status, name, int(version))).rowcount
+        updated = db.execute(
+            "UPDATE model_versions SET status = ? WHERE name = ? AND version = ?", (status, name, int(version))
+        ).rowcount
     if updated != 1:
         raise LookupError(f"no version {version} of {name} in {server.root / 'mlflow.db'}")

@@ -5,11 +5,12 @@ strict: unknown fields are errors). Custom resources: the JSON schemas in ../sha
 made strict the way kubeconform's -strict does it (every object schema that lists its properties
 rejects others, unless it says x-kubernetes-preserve-unknown-fields).
 """
+
 from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -43,7 +44,7 @@ def crd_schema_path(api_version: str, kind: str) -> Path:
     return CRD_SCHEMAS / group / f"{kind.lower()}_{version}.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _crd_validator(path: Path):
     schema = strict(json.loads(path.read_text()))
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)

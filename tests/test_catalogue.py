@@ -1,9 +1,9 @@
 """The catalogue: the shipped entries load, the schema file is in sync, and every kind of broken entry
 is reported with its file, field and fix, all problems at once."""
+
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import yaml
 
 from catalogue.export_schema import SCHEMA_PATH, schema_text
 from catalogue.loader import load_catalogue
-from settings.errors import ConfigError
+from core.problems import ConfigError
 
 PROJECT = Path(__file__).resolve().parent.parent
 MODELS = PROJECT / "models"
@@ -45,7 +45,9 @@ def test_shipped_catalogue_loads_with_every_model():
 
 
 def test_schema_json_is_in_sync_with_the_code():
-    assert SCHEMA_PATH.read_text() == schema_text(), "run `python -m catalogue.export_schema` and commit models/schema.json"
+    assert SCHEMA_PATH.read_text() == schema_text(), (
+        "run `python -m catalogue.export_schema` and commit models/schema.json"
+    )
 
 
 def test_schema_json_validates_the_shipped_entries_and_rejects_unknown_keys():

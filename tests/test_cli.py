@@ -1,4 +1,5 @@
 """The operator command line as a user runs it: `python -m ops render` and `python -m ops demo`."""
+
 from __future__ import annotations
 
 import json
@@ -19,22 +20,34 @@ TOKEN = "tok-NEVER-PRINT-3f9a1c"
 
 def ops(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ops", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "ops", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 
 
 def copy_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__"))
+    shutil.copytree(
+        PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__")
+    )
     return project
 
 
 @pytest.fixture(scope="module")
 def rendered_local(mlflow_server, seeded_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("render") / "local"
-    result = ops("render", "--stack", "local", "--out", str(out),
-                 env={"MLFLOW_TRACKING_URI": mlflow_server.uri, "MLFLOW_TRACKING_TOKEN": TOKEN})
+    result = ops(
+        "render",
+        "--stack",
+        "local",
+        "--out",
+        str(out),
+        env={"MLFLOW_TRACKING_URI": mlflow_server.uri, "MLFLOW_TRACKING_TOKEN": TOKEN},
+    )
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -73,15 +86,29 @@ def test_token_never_reaches_files_or_output(rendered_local):
 def test_bad_catalogue_exits_non_zero_with_one_line_per_problem_and_writes_nothing(tmp_path, mlflow_server):
     project = copy_project(tmp_path)
     entry = project / "models" / "churn-prediction.yaml"
-    entry.write_text(entry.read_text().replace("memory: 1Gi}", "memory: 1GB}").replace("team: customer-analytics", "team: Customer Analytics"))
+    entry.write_text(
+        entry.read_text()
+        .replace("memory: 1Gi}", "memory: 1GB}")
+        .replace("team: customer-analytics", "team: Customer Analytics")
+    )
     out = tmp_path / "out"
-    result = ops("render", "--stack", "local", "--out", str(out), "--project", str(project),
-                 env={"MLFLOW_TRACKING_URI": mlflow_server.uri})
+    result = ops(
+        "render",
+        "--stack",
+        "local",
+        "--out",
+        str(out),
+        "--project",
+        str(project),
+        env={"MLFLOW_TRACKING_URI": mlflow_server.uri},
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "error: 2 problem(s); nothing was written:"
     assert lines[1].startswith("  - models/churn-prediction.yaml: team:")
-    assert lines[2].startswith("  - models/churn-prediction.yaml: resources.requests.memory: '1GB' is not a Kubernetes quantity")
+    assert lines[2].startswith(
+        "  - models/churn-prediction.yaml: resources.requests.memory: '1GB' is not a Kubernetes quantity"
+    )
     assert "Traceback" not in result.stderr
     assert not out.exists()
 
@@ -89,8 +116,9 @@ def test_bad_catalogue_exits_non_zero_with_one_line_per_problem_and_writes_nothi
 def test_unreachable_registry_exits_non_zero_and_keeps_the_previous_render(tmp_path, rendered_local):
     previous, _ = rendered_local
     before = sorted(str(p.relative_to(previous)) for p in previous.rglob("*"))
-    result = ops("render", "--stack", "local", "--out", str(previous),
-                 env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"})
+    result = ops(
+        "render", "--stack", "local", "--out", str(previous), env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
+    )
     assert result.returncode == 2
     assert "MLflow registry http://127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
     assert sorted(str(p.relative_to(previous)) for p in previous.rglob("*")) == before

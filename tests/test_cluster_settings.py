@@ -1,10 +1,11 @@
 """Cluster and GPU node pool settings: every validation error, as the user reads it."""
+
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError, model_validator
 
-from settings.base import Spec, problems_from_validation_error
+from core.spec import Spec, problems_from_validation_error
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
@@ -85,11 +86,15 @@ def test_control_plane_network_settings():
     assert errors(ClusterSettings, {**GKE, "masterIpv4Cidr": "172.16.0.0/24"}) == [
         f"{SOURCE}: masterIpv4Cidr: the control plane range must be a /28 (fix: e.g. 172.16.0.0/28)"
     ]
-    assert errors(ClusterSettings, {**GKE, "privateNodes": False, "masterIpv4Cidr": "172.16.0.0/28", "privateEndpoint": True}) == [
+    assert errors(
+        ClusterSettings, {**GKE, "privateNodes": False, "masterIpv4Cidr": "172.16.0.0/28", "privateEndpoint": True}
+    ) == [
         f"{SOURCE}: masterIpv4Cidr: masterIpv4Cidr only applies to private nodes (fix: remove it or set privateNodes: true)",
         f"{SOURCE}: privateEndpoint: a private endpoint needs private nodes (fix: set privateNodes: true)",
     ]
-    assert errors(ClusterSettings, {**GKE, "masterAuthorizedNetworks": [{"cidrBlock": "10.0.0.1/8", "displayName": "vpn"}]}) == [
+    assert errors(
+        ClusterSettings, {**GKE, "masterAuthorizedNetworks": [{"cidrBlock": "10.0.0.1/8", "displayName": "vpn"}]}
+    ) == [
         f"{SOURCE}: masterAuthorizedNetworks[0].cidrBlock: '10.0.0.1/8' is not a CIDR block (fix: write the network address, e.g. 10.0.0.0/28)"
     ]
     assert errors(ClusterSettings, {**GKE, "networking": {"podsRangeName": "pods"}}) == [
@@ -112,7 +117,9 @@ def test_logging_and_monitoring_components():
 
 
 def test_system_node_pool_settings():
-    assert errors(ClusterSettings, {**GKE, "systemNodePool": {"name": "System", "totalMinNodeCount": 3, "totalMaxNodeCount": 2}}) == [
+    assert errors(
+        ClusterSettings, {**GKE, "systemNodePool": {"name": "System", "totalMinNodeCount": 3, "totalMaxNodeCount": 2}}
+    ) == [
         f"{SOURCE}: systemNodePool.name: 'System' is not a node pool name (fix: lowercase letters, digits and '-', starting with a letter, max 40)",
     ]
     assert errors(ClusterSettings, {**GKE, "systemNodePool": {"totalMinNodeCount": 3, "totalMaxNodeCount": 2}}) == [
@@ -129,12 +136,19 @@ def test_a_valid_pool_and_its_defaults():
     assert pool.accelerator.driver_version == "DEFAULT"  # never unspecified
     assert (pool.spot, pool.queued_provisioning, pool.auto_repair, pool.auto_upgrade) == (False, False, True, True)
     assert (pool.autoscaling.total_min_node_count, pool.autoscaling.location_policy) == (0, "ANY")
-    assert (pool.upgrade_settings.strategy, pool.upgrade_settings.max_surge, pool.upgrade_settings.max_unavailable) == ("SURGE", 1, 0)
+    assert (pool.upgrade_settings.strategy, pool.upgrade_settings.max_surge, pool.upgrade_settings.max_unavailable) == (
+        "SURGE",
+        1,
+        0,
+    )
     assert pool.capacity == "on-demand"
 
 
 def test_driver_version_is_default_or_latest_only():
-    assert errors(GpuNodePoolSettings, l4_pool(accelerator={"type": "nvidia-l4", "count": 1, "driverVersion": "GPU_DRIVER_VERSION_UNSPECIFIED"})) == [
+    assert errors(
+        GpuNodePoolSettings,
+        l4_pool(accelerator={"type": "nvidia-l4", "count": 1, "driverVersion": "GPU_DRIVER_VERSION_UNSPECIFIED"}),
+    ) == [
         f"{SOURCE}: accelerator.driverVersion: 'GPU_DRIVER_VERSION_UNSPECIFIED' is not allowed (fix: use one of 'DEFAULT' or 'LATEST')"
     ]
 
@@ -160,28 +174,49 @@ def test_accelerator_machine_and_count_come_from_the_catalogue():
         "to 4, or a machine type with 1: g2-standard-4, g2-standard-8, g2-standard-12, g2-standard-16, g2-standard-32)"
     ]
     [unknown] = errors(GpuNodePoolSettings, l4_pool(accelerator={"type": "nvidia-k80", "count": 1}))
-    assert unknown.startswith(f"{SOURCE}: accelerator.type: pool 'l4': 'nvidia-k80' is not a GPU type in the catalogue (fix: use one of")
+    assert unknown.startswith(
+        f"{SOURCE}: accelerator.type: pool 'l4': 'nvidia-k80' is not a GPU type in the catalogue (fix: use one of"
+    )
 
 
 def test_mig_and_sharing():
     a100 = {"name": "a100", "machineType": "a2-highgpu-1g", "autoscaling": {"totalMaxNodeCount": 1}}
     mig = GpuNodePoolSettings.model_validate(
-        {**a100, "accelerator": {"type": "nvidia-tesla-a100", "count": 1, "migPartitionSize": "1g.5gb",
-                                 "sharing": {"strategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2}}}
+        {
+            **a100,
+            "accelerator": {
+                "type": "nvidia-tesla-a100",
+                "count": 1,
+                "migPartitionSize": "1g.5gb",
+                "sharing": {"strategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2},
+            },
+        }
     )
     assert mig.accelerator.mig_partition_size == "1g.5gb"  # MIG and sharing compose (GKE recommends it)
-    assert errors(GpuNodePoolSettings, {**a100, "accelerator": {"type": "nvidia-tesla-a100", "count": 1, "migPartitionSize": "1g.10gb"}}) == [
+    assert errors(
+        GpuNodePoolSettings,
+        {**a100, "accelerator": {"type": "nvidia-tesla-a100", "count": 1, "migPartitionSize": "1g.10gb"}},
+    ) == [
         f"{SOURCE}: accelerator.migPartitionSize: pool 'a100': '1g.10gb' is not a partition size GKE offers for "
         "nvidia-tesla-a100 (fix: use one of 1g.5gb, 2g.10gb, 3g.20gb, 7g.40gb)"
     ]
-    assert errors(GpuNodePoolSettings, l4_pool(accelerator={"type": "nvidia-l4", "count": 1, "sharing": {"strategy": "MPS", "maxSharedClientsPerGpu": 64}})) == [
+    assert errors(
+        GpuNodePoolSettings,
+        l4_pool(
+            accelerator={"type": "nvidia-l4", "count": 1, "sharing": {"strategy": "MPS", "maxSharedClientsPerGpu": 64}}
+        ),
+    ) == [
         f"{SOURCE}: accelerator.sharing: pool 'l4': 64 clients per GPU is outside what GKE allows (fix: set maxSharedClientsPerGpu between 2 and 48)"
     ]
 
 
 def test_capacity_only_machine_types():
-    h100 = {"name": "h100", "machineType": "a3-highgpu-1g", "accelerator": {"type": "nvidia-h100-80gb", "count": 1},
-            "autoscaling": {"totalMaxNodeCount": 2}}
+    h100 = {
+        "name": "h100",
+        "machineType": "a3-highgpu-1g",
+        "accelerator": {"type": "nvidia-h100-80gb", "count": 1},
+        "autoscaling": {"totalMaxNodeCount": 2},
+    }
     assert errors(GpuNodePoolSettings, h100) == [
         f"{SOURCE}: machineType: pool 'h100': a3-highgpu-1g is not available as on-demand capacity; only as flex-start, "
         "spot (fix: set spot: true or queuedProvisioning: true, or pick another machine type)"
@@ -190,19 +225,32 @@ def test_capacity_only_machine_types():
 
 
 def test_reservation_affinity():
-    specific = {"consumeReservationType": "SPECIFIC_RESERVATION", "key": "compute.googleapis.com/reservation-name", "values": ["l4-res"]}
+    specific = {
+        "consumeReservationType": "SPECIFIC_RESERVATION",
+        "key": "compute.googleapis.com/reservation-name",
+        "values": ["l4-res"],
+    }
     assert GpuNodePoolSettings.model_validate(l4_pool(reservationAffinity=specific)).capacity == "reservation"
-    assert errors(GpuNodePoolSettings, l4_pool(reservationAffinity={"consumeReservationType": "SPECIFIC_RESERVATION"})) == [
+    assert errors(
+        GpuNodePoolSettings, l4_pool(reservationAffinity={"consumeReservationType": "SPECIFIC_RESERVATION"})
+    ) == [
         f"{SOURCE}: reservationAffinity: SPECIFIC_RESERVATION names its reservations "
         "(fix: set key: compute.googleapis.com/reservation-name and values: [<reservation>])"
     ]
-    assert errors(GpuNodePoolSettings, l4_pool(reservationAffinity={**specific, "consumeReservationType": "ANY_RESERVATION"})) == [
-        f"{SOURCE}: reservationAffinity: ANY_RESERVATION takes no key or values (fix: remove them)"
-    ]
+    assert errors(
+        GpuNodePoolSettings, l4_pool(reservationAffinity={**specific, "consumeReservationType": "ANY_RESERVATION"})
+    ) == [f"{SOURCE}: reservationAffinity: ANY_RESERVATION takes no key or values (fix: remove them)"]
 
 
 def test_queued_provisioning_constraints_all_at_once():
-    assert errors(GpuNodePoolSettings, l4_pool(queuedProvisioning=True, spot=True, autoscaling={"totalMinNodeCount": 1, "totalMaxNodeCount": 4, "locationPolicy": "BALANCED"})) == [
+    assert errors(
+        GpuNodePoolSettings,
+        l4_pool(
+            queuedProvisioning=True,
+            spot=True,
+            autoscaling={"totalMinNodeCount": 1, "totalMaxNodeCount": 4, "locationPolicy": "BALANCED"},
+        ),
+    ) == [
         f"{SOURCE}: spot: pool 'l4': queued provisioning (flex-start) and spot are different capacity models (fix: set spot: false)",
         f"{SOURCE}: autoscaling.totalMinNodeCount: pool 'l4': queued provisioning pools start empty and grow only through ProvisioningRequests (fix: set totalMinNodeCount: 0)",
         f"{SOURCE}: autoscaling.locationPolicy: pool 'l4': queued provisioning needs location policy ANY (fix: set locationPolicy: ANY)",
@@ -210,26 +258,41 @@ def test_queued_provisioning_constraints_all_at_once():
         f"{SOURCE}: autoRepair: pool 'l4': queued provisioning needs node auto-repair off (fix: set autoRepair: false)",
     ]
     ok = GpuNodePoolSettings.model_validate(
-        l4_pool(queuedProvisioning=True, autoRepair=False, reservationAffinity={"consumeReservationType": "NO_RESERVATION"})
+        l4_pool(
+            queuedProvisioning=True, autoRepair=False, reservationAffinity={"consumeReservationType": "NO_RESERVATION"}
+        )
     )
     assert ok.capacity == "flex-start"
-    p4 = {"name": "p4", "machineType": "n1-standard-8", "accelerator": {"type": "nvidia-tesla-p4", "count": 1},
-          "autoscaling": {"totalMaxNodeCount": 1}, "queuedProvisioning": True, "autoRepair": False,
-          "reservationAffinity": {"consumeReservationType": "NO_RESERVATION"}}
+    p4 = {
+        "name": "p4",
+        "machineType": "n1-standard-8",
+        "accelerator": {"type": "nvidia-tesla-p4", "count": 1},
+        "autoscaling": {"totalMaxNodeCount": 1},
+        "queuedProvisioning": True,
+        "autoRepair": False,
+        "reservationAffinity": {"consumeReservationType": "NO_RESERVATION"},
+    }
     [problem] = errors(GpuNodePoolSettings, p4)
-    assert problem.startswith(f"{SOURCE}: queuedProvisioning: pool 'p4': queued provisioning is not verified for nvidia-tesla-p4 (fix:")
+    assert problem.startswith(
+        f"{SOURCE}: queuedProvisioning: pool 'p4': queued provisioning is not verified for nvidia-tesla-p4 (fix:"
+    )
 
 
 def test_taints_and_labels_the_platform_owns():
-    assert errors(GpuNodePoolSettings, l4_pool(
-        taints=[{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NoSchedule"}],
-        labels={"cloud.google.com/gke-accelerator": "x", "-bad": "x"},
-    )) == [
+    assert errors(
+        GpuNodePoolSettings,
+        l4_pool(
+            taints=[{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NoSchedule"}],
+            labels={"cloud.google.com/gke-accelerator": "x", "-bad": "x"},
+        ),
+    ) == [
         f"{SOURCE}: taints[0].key: pool 'l4': the platform sets the cloud.google.com/gke-spot taint itself (fix: remove this taint)",
         f"{SOURCE}: labels.cloud.google.com/gke-accelerator: pool 'l4': 'cloud.google.com/gke-accelerator' is set by GKE or the kubelet (fix: remove it or use your own prefix)",
         f"{SOURCE}: labels.-bad: pool 'l4': '-bad' is not a Kubernetes label key (fix: use [prefix/]name, e.g. team)",
     ]
-    assert errors(GpuNodePoolSettings, l4_pool(taints=[{"key": "team", "value": "nlp", "effect": "NoDrain"}]))[0].startswith(
+    assert errors(GpuNodePoolSettings, l4_pool(taints=[{"key": "team", "value": "nlp", "effect": "NoDrain"}]))[
+        0
+    ].startswith(
         f"{SOURCE}: taints[0].effect: 'NoDrain' is not allowed (fix: use one of 'NoSchedule', 'PreferNoSchedule' or 'NoExecute')"
     )
 
@@ -241,7 +304,12 @@ def test_upgrade_settings():
     assert errors(GpuNodePoolSettings, l4_pool(upgradeSettings={"strategy": "BLUE_GREEN", "maxUnavailable": 1})) == [
         f"{SOURCE}: upgradeSettings: maxSurge and maxUnavailable apply to SURGE only (fix: remove them or use strategy: SURGE)"
     ]
-    assert GpuNodePoolSettings.model_validate(l4_pool(upgradeSettings={"strategy": "BLUE_GREEN"})).upgrade_settings.strategy == "BLUE_GREEN"
+    assert (
+        GpuNodePoolSettings.model_validate(
+            l4_pool(upgradeSettings={"strategy": "BLUE_GREEN"})
+        ).upgrade_settings.strategy
+        == "BLUE_GREEN"
+    )
 
 
 def test_unknown_keys_are_rejected_with_a_suggestion():
@@ -262,8 +330,11 @@ def pools(*items):
 
 def test_pools_need_a_gke_cluster():
     assert gpu_node_pool_problems(ClusterSettings(), pools(l4_pool())) == [
-        SettingProblem(("gpuNodePools",), "GPU node pools are created in a GKE cluster, but cluster.mode is kubeconfig "
-                       "(fix: set cluster.mode to gke or gke-existing, or remove gpuNodePools)")
+        SettingProblem(
+            ("gpuNodePools",),
+            "GPU node pools are created in a GKE cluster, but cluster.mode is kubeconfig "
+            "(fix: set cluster.mode to gke or gke-existing, or remove gpuNodePools)",
+        )
     ]
     assert gpu_node_pool_problems(ClusterSettings(), ()) == []
 
@@ -278,27 +349,60 @@ def test_pool_names_zones_and_auto_upgrade_across_the_stack():
         ),
     )
     assert found == [
-        SettingProblem(("gpuNodePools", 0, "name"), "pool name 'system' is already used by the system node pool (fix: rename one)"),
-        SettingProblem(("gpuNodePools", 1, "nodeLocations", 1), "pool 'l4': 'europe-west4-b' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)"),
-        SettingProblem(("gpuNodePools", 1, "nodeLocations", 2), "pool 'l4': 'nowhere' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)"),
-        SettingProblem(("gpuNodePools", 2, "name"), "pool name 'l4' is already used by gpuNodePools[1] (fix: rename one)"),
-        SettingProblem(("gpuNodePools", 2, "autoUpgrade"), "pool 'l4': the cluster is on the REGULAR release channel, which keeps node auto-upgrade on (fix: remove autoUpgrade: false)"),
+        SettingProblem(
+            ("gpuNodePools", 0, "name"), "pool name 'system' is already used by the system node pool (fix: rename one)"
+        ),
+        SettingProblem(
+            ("gpuNodePools", 1, "nodeLocations", 1),
+            "pool 'l4': 'europe-west4-b' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)",
+        ),
+        SettingProblem(
+            ("gpuNodePools", 1, "nodeLocations", 2),
+            "pool 'l4': 'nowhere' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)",
+        ),
+        SettingProblem(
+            ("gpuNodePools", 2, "name"), "pool name 'l4' is already used by gpuNodePools[1] (fix: rename one)"
+        ),
+        SettingProblem(
+            ("gpuNodePools", 2, "autoUpgrade"),
+            "pool 'l4': the cluster is on the REGULAR release channel, which keeps node auto-upgrade on (fix: remove autoUpgrade: false)",
+        ),
     ]
     # an adopted cluster: its release channel is not ours to know, and it has no system pool of ours
     adopted = ClusterSettings.model_validate({**GKE, "mode": "gke-existing", "location": "us-central1-a"})
-    assert gpu_node_pool_problems(adopted, pools(l4_pool(name="system", autoUpgrade=False, nodeLocations=["us-central1-b"]))) == []
+    assert (
+        gpu_node_pool_problems(
+            adopted, pools(l4_pool(name="system", autoUpgrade=False, nodeLocations=["us-central1-b"]))
+        )
+        == []
+    )
 
 
 def test_prod_keeps_its_protections():
-    relaxed = gke(deletionProtection=False, binaryAuthorization="DISABLED",
-                  masterAuthorizedNetworks=[{"cidrBlock": "0.0.0.0/0", "displayName": "anywhere"}])
+    relaxed = gke(
+        deletionProtection=False,
+        binaryAuthorization="DISABLED",
+        masterAuthorizedNetworks=[{"cidrBlock": "0.0.0.0/0", "displayName": "anywhere"}],
+    )
     assert environment_problems("prod", relaxed) == [
-        SettingProblem(("cluster", "deletionProtection"), "prod keeps cluster deletion protection (fix: remove deletionProtection: false)"),
-        SettingProblem(("cluster", "binaryAuthorization"), "prod enforces the Binary Authorization policy (fix: remove binaryAuthorization: DISABLED)"),
-        SettingProblem(("cluster", "masterAuthorizedNetworks", 0, "cidrBlock"), "0.0.0.0/0 opens prod's control plane to the internet (fix: use your CI and office ranges)"),
+        SettingProblem(
+            ("cluster", "deletionProtection"),
+            "prod keeps cluster deletion protection (fix: remove deletionProtection: false)",
+        ),
+        SettingProblem(
+            ("cluster", "binaryAuthorization"),
+            "prod enforces the Binary Authorization policy (fix: remove binaryAuthorization: DISABLED)",
+        ),
+        SettingProblem(
+            ("cluster", "masterAuthorizedNetworks", 0, "cidrBlock"),
+            "0.0.0.0/0 opens prod's control plane to the internet (fix: use your CI and office ranges)",
+        ),
     ]
     assert environment_problems("prod", gke()) == [
-        SettingProblem(("cluster", "masterAuthorizedNetworks"), "prod's public control-plane endpoint must be limited to known networks (fix: list them in masterAuthorizedNetworks)")
+        SettingProblem(
+            ("cluster", "masterAuthorizedNetworks"),
+            "prod's public control-plane endpoint must be limited to known networks (fix: list them in masterAuthorizedNetworks)",
+        )
     ]
     assert environment_problems("prod", gke(privateEndpoint=True)) == []
     assert environment_problems("dev", relaxed) == []
@@ -312,12 +416,21 @@ def test_cross_key_problems_land_on_their_keys_when_raised_from_the_stack_model(
 
         @model_validator(mode="after")
         def _together(self):
-            raise_setting_problems("Stack", gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
-                                   + environment_problems(self.environment, self.cluster))
+            raise_setting_problems(
+                "Stack",
+                gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
+                + environment_problems(self.environment, self.cluster),
+            )
             return self
 
-    assert errors(Stack, {"environment": "prod", "cluster": {**GKE, "privateEndpoint": True, "deletionProtection": False},
-                          "gpuNodePools": [l4_pool(nodeLocations=["us-east1-b"])]}) == [
+    assert errors(
+        Stack,
+        {
+            "environment": "prod",
+            "cluster": {**GKE, "privateEndpoint": True, "deletionProtection": False},
+            "gpuNodePools": [l4_pool(nodeLocations=["us-east1-b"])],
+        },
+    ) == [
         f"{SOURCE}: gpuNodePools[0].nodeLocations[0]: pool 'l4': 'us-east1-b' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)",
         f"{SOURCE}: cluster.deletionProtection: prod keeps cluster deletion protection (fix: remove deletionProtection: false)",
     ]

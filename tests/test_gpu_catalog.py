@@ -1,9 +1,10 @@
 """The GPU catalogue: facts as tables, checks that return every problem with its fix."""
+
 from __future__ import annotations
 
 import pytest
 
-from components import gpu_catalog as catalog
+from facts import gpus as catalog
 
 
 def test_every_accelerator_and_machine_type_row_is_unique_and_cites_a_source():
@@ -132,11 +133,15 @@ def test_sharing_on_a_type_without_support_is_reported(monkeypatch):
 
 def test_queued_provisioning_support():
     assert {a.type for a in catalog.ACCELERATORS if not a.queued_provisioning} == {
-        "nvidia-tesla-v100", "nvidia-tesla-p4", "nvidia-tesla-p100",
+        "nvidia-tesla-v100",
+        "nvidia-tesla-p4",
+        "nvidia-tesla-p100",
     }
     assert catalog.queued_provisioning_problems("nvidia-l4") == []
     [problem] = catalog.queued_provisioning_problems("nvidia-tesla-p4")
-    assert problem.startswith("queued provisioning is not verified for nvidia-tesla-p4 (fix: set queuedProvisioning: false, or use one of nvidia-tesla-t4, nvidia-l4,")
+    assert problem.startswith(
+        "queued provisioning is not verified for nvidia-tesla-p4 (fix: set queuedProvisioning: false, or use one of nvidia-tesla-t4, nvidia-l4,"
+    )
 
 
 def test_capacity_restricted_machine_types():

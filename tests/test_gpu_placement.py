@@ -1,6 +1,7 @@
 """GPU models on the real stacks: serving_plans places each on the stack's GPU pool that fits it, with
 the pool's node labels, tolerations for its taints and the nvidia.com/gpu limit; prod never on spot;
 a model no pool can take stops the run with one ConfigError naming model, stack and pools."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,13 +14,13 @@ import yaml
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from components.gpu_node_pool import SPOT_TAINT, pool_scheduling_facts
-from components.serving_manifests import Placement
-from components.serving_plan import select_models, serving_plans
+from core.problems import ConfigError
 from ops.engine import ProgramError, _Mocks, run_program
 from ops.stack_config import load_stack_config
+from plan.pool_facts import SPOT_TAINT, pool_scheduling_facts
+from plan.serving import select_models, serving_plans
+from plan.serving_plan import Placement
 from settings.cluster import GpuNodePoolSettings
-from settings.errors import ConfigError
 from settings.pulumi_config import read_stack_settings
 from settings.stack import PROJECT, StackSettings
 
@@ -47,10 +48,15 @@ def model(name: str, **gpu) -> ModelSpec:
 
 
 def pool(name: str, spot: bool = False) -> GpuNodePoolSettings:
-    return GpuNodePoolSettings.model_validate({
-        "name": name, "machineType": "g2-standard-8", "spot": spot,
-        "accelerator": {"type": "nvidia-l4", "count": 1}, "autoscaling": {"totalMaxNodeCount": 4},
-    })
+    return GpuNodePoolSettings.model_validate(
+        {
+            "name": name,
+            "machineType": "g2-standard-8",
+            "spot": spot,
+            "accelerator": {"type": "nvidia-l4", "count": 1},
+            "autoscaling": {"totalMaxNodeCount": 4},
+        }
+    )
 
 
 def problems_of(settings: StackSettings, models) -> list[str]:
@@ -73,7 +79,8 @@ def test_every_gpu_model_gets_the_labels_taints_and_gpus_of_its_pool(stack):
         assert plan.placement.node_selector["cloud.google.com/gke-accelerator"] == gpu.accelerator == target.accelerator
         assert plan.placement.tolerations == tuple(t.toleration() for t in target.taints)
         assert {(t.key, t.value, t.effect) for t in target.taints} <= {
-            (t["key"], t["value"], t["effect"]) for t in plan.placement.tolerations}
+            (t["key"], t["value"], t["effect"]) for t in plan.placement.tolerations
+        }
         assert plan.placement.extra_limits == {"nvidia.com/gpu": str(gpu.count)}
         assert target.gpus_per_node >= gpu.count
 
@@ -98,31 +105,42 @@ def test_prod_never_serves_on_spot():
     problems = problems_of(spot_only, [model("image-classifier")])
     assert len(problems) == 1 and "no GPU node pool serves 1 x nvidia-l4 on-demand;" in problems[0]
     dev_like = spot_only.model_copy(update={"environment": "dev", "stack": "dev"})
-    assert serving_plans(dev_like, (model("image-classifier"),))["image-classifier"].placement.node_selector[
-        "cloud.google.com/gke-spot"] == "true"
+    assert (
+        serving_plans(dev_like, (model("image-classifier"),))["image-classifier"].placement.node_selector[
+            "cloud.google.com/gke-spot"
+        ]
+        == "true"
+    )
 
 
 def test_a_model_asking_for_spot_is_refused_in_prod_with_the_fix():
     (problem,) = problems_of(settings_of("prod"), [model("support-assistant", spot=True)])
     assert problem == (
         "models/support-assistant.yaml: serving.gpu: model 'support-assistant' on stack 'prod' asks for spot GPUs, "
-        "but the stack serves on on-demand GPUs only (fix: remove spot: true for this environment)")
+        "but the stack serves on on-demand GPUs only (fix: remove spot: true for this environment)"
+    )
 
 
 def test_unschedulable_models_are_reported_together_naming_model_stack_and_pools():
-    problems = problems_of(settings_of("prod"), [
-        model("image-classifier", accelerator="nvidia-h100-80gb"),
-        model("support-assistant", accelerator="nvidia-tesla-t4"),
-        model("image-classifier"),  # schedulable: no problem of its own
-    ])
+    problems = problems_of(
+        settings_of("prod"),
+        [
+            model("image-classifier", accelerator="nvidia-h100-80gb"),
+            model("support-assistant", accelerator="nvidia-tesla-t4"),
+            model("image-classifier"),  # schedulable: no problem of its own
+        ],
+    )
     assert len(problems) == 2
     pools = "l4 (1 x nvidia-l4, on-demand); a100 (1 x nvidia-tesla-a100, on-demand)"
     assert problems[0] == (
         "models/image-classifier.yaml: serving.gpu: model 'image-classifier' on stack 'prod': no GPU node pool serves "
         f"1 x nvidia-h100-80gb on-demand; the stack's GPU pools: {pools} "
-        "(fix: add a matching pool to the stack's gpuNodePools, or change the model's GPU request)")
-    assert problems[1].startswith("models/support-assistant.yaml: serving.gpu: model 'support-assistant' on stack 'prod': "
-                                  "no GPU node pool serves 1 x nvidia-tesla-t4 on-demand;")
+        "(fix: add a matching pool to the stack's gpuNodePools, or change the model's GPU request)"
+    )
+    assert problems[1].startswith(
+        "models/support-assistant.yaml: serving.gpu: model 'support-assistant' on stack 'prod': "
+        "no GPU node pool serves 1 x nvidia-tesla-t4 on-demand;"
+    )
     assert pools in problems[1]
 
 
@@ -131,7 +149,8 @@ def test_a_stack_without_gpu_pools_refuses_gpu_models_with_the_fix():
     assert problem == (
         "models/image-classifier.yaml: serving.gpu: model 'image-classifier' runs on triton with GPUs, but stack 'local' "
         "has no GPU node pools (cluster mode kubeconfig) (fix: remove environments.local from models/image-classifier.yaml, "
-        "or deploy it with a GKE stack whose gpuNodePools has nvidia-l4)")
+        "or deploy it with a GKE stack whose gpuNodePools has nvidia-l4)"
+    )
 
 
 @pytest.mark.parametrize("stack", sorted(EXPECTED_POOL))
@@ -152,13 +171,18 @@ def test_shipped_gpu_models_fit_their_pools_at_full_scale(stack):
 
 def test_the_program_puts_gpu_deployments_on_their_pools(stack_runs):
     for stack, expected in EXPECTED_POOL.items():
-        deployments = {d.inputs["metadata"]["name"]: d.inputs for d in stack_runs[stack].kubernetes_objects()
-                       if d.inputs["kind"] == "Deployment"}
+        deployments = {
+            d.inputs["metadata"]["name"]: d.inputs
+            for d in stack_runs[stack].kubernetes_objects()
+            if d.inputs["kind"] == "Deployment"
+        }
         for name in GPU_MODELS:
             pod = deployments[name]["spec"]["template"]["spec"]
             assert pod["nodeSelector"]["cloud.google.com/gke-nodepool"] == expected, (stack, name)
             assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
-            assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod["tolerations"]
+            assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod[
+                "tolerations"
+            ]
             on_spot = pod["nodeSelector"].get("cloud.google.com/gke-spot") == "true"
             assert on_spot == (stack == "dev"), (stack, name)
         assert "nodeSelector" not in deployments["churn-prediction"]["spec"]["template"]["spec"]
@@ -166,11 +190,15 @@ def test_the_program_puts_gpu_deployments_on_their_pools(stack_runs):
 
 def test_an_unschedulable_model_stops_the_program_before_any_resource(tmp_path):
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__"))
+    shutil.copytree(
+        PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__")
+    )
     entry = project / "models" / "image-classifier.yaml"
     entry.write_text(entry.read_text().replace("accelerator: nvidia-l4", "accelerator: nvidia-h100-80gb"))
     with pytest.raises(ProgramError) as caught:
         run_program(project, load_stack_config(project, "staging"))
     assert isinstance(caught.value.cause, ConfigError)
-    assert "model 'image-classifier' on stack 'staging': no GPU node pool serves 1 x nvidia-h100-80gb" in str(caught.value.cause)
+    assert "model 'image-classifier' on stack 'staging': no GPU node pool serves 1 x nvidia-h100-80gb" in str(
+        caught.value.cause
+    )
     assert caught.value.resources == []

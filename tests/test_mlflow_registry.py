@@ -4,6 +4,7 @@ MLflow cannot be made to answer 5xx or to hang on demand, so the transport rules
 connection errors, never 4xx, bounded by timeouts, Bearer token) are checked against a tiny stdlib HTTP
 server on 127.0.0.1 that answers what each test scripts. Everything else talks to the real server.
 """
+
 import http.server
 import json
 import socket
@@ -12,9 +13,15 @@ import time
 
 import pytest
 
-from components.mlflow_registry import (
-    AliasNotFound, MlflowRegistryClient, ModelNotFound, RegistryError, RegistryUnavailable, VersionNotFound,
-    metrics_of, tags_of,
+from registry.client import (
+    AliasNotFound,
+    MlflowRegistryClient,
+    ModelNotFound,
+    RegistryError,
+    RegistryUnavailable,
+    VersionNotFound,
+    metrics_of,
+    tags_of,
 )
 from tests.mlflow_server import FULL_EVIDENCE
 
@@ -81,6 +88,7 @@ def closed_port() -> int:
 
 # -- real server ----------------------------------------------------------------------------------------
 
+
 def test_alias_lookup_returns_the_version_object_with_tags_and_aliases(registry_client, make_model):
     model = make_model([{"metrics": {"accuracy": 0.81}}, {"aliases": ["champion"]}])
     mv = registry_client.get_version_by_alias(model.name, "champion")
@@ -88,7 +96,8 @@ def test_alias_lookup_returns_the_version_object_with_tags_and_aliases(registry_
     assert mv["aliases"] == ["champion"]
     assert tags_of(mv) == FULL_EVIDENCE
     assert metrics_of(registry_client.get_run(registry_client.get_version(model.name, "1")["run_id"])) == {
-        "accuracy": 0.81}
+        "accuracy": 0.81
+    }
 
 
 def test_missing_alias_is_translated_with_model_alias_registry_and_fix(registry_client, make_model, mlflow_server):
@@ -196,8 +205,9 @@ def test_a_hanging_server_is_cut_by_the_read_timeout(peer):
 
 
 def test_registry_down_fails_fast_with_a_clear_error():
-    client = MlflowRegistryClient(f"http://127.0.0.1:{closed_port()}", TOKEN, connect_timeout=1, read_timeout=1,
-                                  retries=2, backoff=0.05)
+    client = MlflowRegistryClient(
+        f"http://127.0.0.1:{closed_port()}", TOKEN, connect_timeout=1, read_timeout=1, retries=2, backoff=0.05
+    )
     start = time.monotonic()
     with pytest.raises(RegistryUnavailable) as err:
         client.get_version_by_alias("churn-prediction", "champion")

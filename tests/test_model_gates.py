@@ -1,13 +1,25 @@
 """The gates are pure: every rule is checked directly, with no registry."""
-from components.model_gates import (
-    VersionFacts, champion_gate, evaluate, evidence_gate, min_metrics_gate, validate_gates,
+
+from registry.gates import (
+    VersionFacts,
+    champion_gate,
+    evaluate,
+    evidence_gate,
+    min_metrics_gate,
+    validate_gates,
 )
 
-EVIDENCE = [{"tag": "validation.data", "equals": "passed"}, {"tag": "scan.max_cvss", "max": 7.0},
-            {"tag": "compliance", "equals": "approved"}]
+EVIDENCE = [
+    {"tag": "validation.data", "equals": "passed"},
+    {"tag": "scan.max_cvss", "max": 7.0},
+    {"tag": "compliance", "equals": "approved"},
+]
 GOOD_TAGS = {"validation.data": "passed", "scan.max_cvss": "4.2", "compliance": "approved"}
-ALL_GATES = {"min_metrics": {"accuracy": 0.85}, "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
-             "evidence": EVIDENCE}
+ALL_GATES = {
+    "min_metrics": {"accuracy": 0.85},
+    "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
+    "evidence": EVIDENCE,
+}
 
 
 def facts(version, accuracy=None, f1=None, tags=None):
@@ -65,8 +77,18 @@ def test_champion_gate_refuses_when_no_metric_is_comparable():
 def test_evidence_rules_equals_max_min():
     rules = EVIDENCE + [{"tag": "tests.coverage", "min": 0.8}]
     assert evidence_gate(facts(2, tags={**GOOD_TAGS, "tests.coverage": "0.8"}), rules).passed
-    verdict = evidence_gate(facts(2, tags={"validation.data": "failed", "scan.max_cvss": "9.8",
-                                           "compliance": "approved", "tests.coverage": "0.5"}), rules)
+    verdict = evidence_gate(
+        facts(
+            2,
+            tags={
+                "validation.data": "failed",
+                "scan.max_cvss": "9.8",
+                "compliance": "approved",
+                "tests.coverage": "0.5",
+            },
+        ),
+        rules,
+    )
     assert not verdict.passed
     assert len(verdict.reasons) == 3
     assert any("validation.data='failed'" in r for r in verdict.reasons)
@@ -120,11 +142,13 @@ def test_validate_gates_accepts_the_documented_shape_and_null_champion():
 
 
 def test_validate_gates_reports_every_problem_with_a_fix():
-    problems = validate_gates({
-        "minMetrics": {"accuracy": 0.8},
-        "champion": {"margin": -1, "metric": "accuracy"},
-        "evidence": [{"tag": "scan.max_cvss", "max": "high"}, {"tag": "x", "equals": 1, "max": 2}, {"equals": 1}],
-    })
+    problems = validate_gates(
+        {
+            "minMetrics": {"accuracy": 0.8},
+            "champion": {"margin": -1, "metric": "accuracy"},
+            "evidence": [{"tag": "scan.max_cvss", "max": "high"}, {"tag": "x", "equals": 1, "max": 2}, {"equals": 1}],
+        }
+    )
     text = "\n".join(problems)
     assert "gates.minMetrics: unknown gate (fix: use one of min_metrics, champion, evidence)" in text
     assert "gates.champion: unknown keys ['metric']" in text

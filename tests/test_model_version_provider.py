@@ -1,5 +1,6 @@
 """The ModelVersion provider's methods against the real MLflow server, called the way the engine calls them:
 check(olds=old inputs, news) -> diff(old outputs, checked news) -> create/update/delete/read."""
+
 import base64
 import json
 import logging
@@ -9,25 +10,35 @@ import warnings
 import pulumi
 import pytest
 from mlflow import MlflowClient
-from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider, CheckResult, CreateResult
+from pulumi.dynamic import CheckResult, Config, ConfigureRequest, CreateResult, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from components.mlflow_registry import tags_of
-from components.model_version import (
-    CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI, GateRefused, ModelVersion, ModelVersionArgs,
-    ModelVersionProvider, resolve_and_gate,
-)
+from core.problems import ConfigError
 from ops.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
-from settings.errors import ConfigError
+from registry.client import tags_of
+from registry.model_version import ModelVersion
+from registry.provider import ModelVersionProvider
+from registry.resolution import (
+    CONFIG_READ_TIMEOUT,
+    CONFIG_RETRIES,
+    CONFIG_TOKEN,
+    CONFIG_URI,
+    GateRefused,
+    ModelVersionArgs,
+    resolve_and_gate,
+)
 from tests.mlflow_server import FULL_EVIDENCE, force_version_status
 
 TOKEN = "tok-PROVIDER-5e2a91c0"
 GATES = {
     "min_metrics": {"accuracy": 0.80},
     "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
-    "evidence": [{"tag": "validation.data", "equals": "passed"}, {"tag": "scan.max_cvss", "max": 7.0},
-                 {"tag": "compliance", "equals": "approved"}],
+    "evidence": [
+        {"tag": "validation.data", "equals": "passed"},
+        {"tag": "scan.max_cvss", "max": 7.0},
+        {"tag": "compliance", "equals": "approved"},
+    ],
 }
 
 
@@ -70,6 +81,7 @@ def failure(provider, new, olds=None):
 
 
 # -- resolution per selector ------------------------------------------------------------------------------
+
 
 def test_every_selector_resolves_to_a_ready_version(provider, make_model, mlflow_server):
     model = make_model([{"aliases": ["champion"]}, {}, {}])
@@ -128,8 +140,13 @@ def test_alias_deleted_is_a_clear_error(provider, make_model, registry_client, m
     registry_client.delete_alias(model.name, "champion")
     prop, reason = failure(provider, news(model.name))
     assert prop == "selector"
-    for part in ("churn-prediction (dev)", "{'alias': 'champion'}", "has no alias 'champion'", mlflow_server.uri,
-                 "fix: set it"):
+    for part in (
+        "churn-prediction (dev)",
+        "{'alias': 'champion'}",
+        "has no alias 'champion'",
+        mlflow_server.uri,
+        "fix: set it",
+    ):
         assert part in reason
 
 
@@ -145,6 +162,7 @@ def test_bad_selector_is_a_check_failure_before_any_call(provider):
 
 # -- gates -------------------------------------------------------------------------------------------
 
+
 def test_a_better_challenger_passes_the_champion_gate(provider, make_model):
     model = make_model([{**acc(0.86), "aliases": ["champion"]}, {**acc(0.89), "aliases": ["challenger"]}])
     gate = checked(provider, news(model.name, {"alias": "challenger"}, GATES))["gate"]
@@ -157,8 +175,11 @@ def test_a_worse_challenger_is_refused_naming_both_versions_and_metrics(provider
     assert prop == "gates"
     assert "fraud-detection (dev)" in reason and "v2 (accuracy=0.9100" in reason and "v1 (accuracy=0.9300" in reason
     with pytest.raises(GateRefused):
-        resolve_and_gate(provider._client(), ModelVersionArgs("fraud-detection", model.name, "dev",
-                                                              {"alias": "challenger"}, GATES), None)
+        resolve_and_gate(
+            provider._client(),
+            ModelVersionArgs("fraud-detection", model.name, "dev", {"alias": "challenger"}, GATES),
+            None,
+        )
 
 
 def test_the_champion_is_the_version_deployed_now_not_the_registry_alias(provider, make_model):
@@ -187,6 +208,7 @@ def test_a_pin_never_bypasses_evidence(provider, make_model):
 
 
 # -- record: create, update, delete, read ---------------------------------------------------------------
+
 
 def test_create_records_the_deployment_and_delete_removes_it(provider, make_model, registry_client):
     model = make_model([{"aliases": ["champion"]}])
@@ -257,15 +279,31 @@ def test_refresh_of_a_version_deleted_from_the_registry_reads_as_gone(provider, 
 
 # -- diff policy (no registry) ------------------------------------------------------------------------
 
-BASE = {"model": "m", "registered_model": "m", "environment": "dev", "selector": {"version": 7}, "gates": {},
-        "record": True, "version": "7", "metrics": {"accuracy": 0.9}}
+BASE = {
+    "model": "m",
+    "registered_model": "m",
+    "environment": "dev",
+    "selector": {"version": 7},
+    "gates": {},
+    "record": True,
+    "version": "7",
+    "metrics": {"accuracy": 0.9},
+}
 
 
-@pytest.mark.parametrize("change, replaces", [
-    ({}, None), ({"selector": {"version": 7.0}}, None), ({"metrics": {"accuracy": 0.1}}, None),
-    ({"version": "8"}, []), ({"record": False}, []), ({"gates": {"champion": None}}, []),
-    ({"registered_model": "n"}, ["registered_model"]), ({"environment": "prod"}, ["environment"]),
-])
+@pytest.mark.parametrize(
+    "change, replaces",
+    [
+        ({}, None),
+        ({"selector": {"version": 7.0}}, None),
+        ({"metrics": {"accuracy": 0.1}}, None),
+        ({"version": "8"}, []),
+        ({"record": False}, []),
+        ({"gates": {"champion": None}}, []),
+        ({"registered_model": "n"}, ["registered_model"]),
+        ({"environment": "prod"}, ["environment"]),
+    ],
+)
 def test_diff_is_explicit_and_replaces_only_on_identity(change, replaces):
     diff = ModelVersionProvider().diff("m@dev", BASE, {**BASE, **change})
     assert diff.changes is (replaces is not None)
@@ -278,6 +316,7 @@ def test_unknown_inputs_in_a_preview_defer_resolution(provider):
 
 
 # -- registry down, secrets ------------------------------------------------------------------------------
+
 
 def test_registry_down_is_a_clear_error_within_the_timeout_budget():
     import socket
@@ -299,7 +338,7 @@ def test_the_token_never_reaches_state_outputs_or_logs(mlflow_server, make_model
     provider = configured(mlflow_server.uri)
     pickled = base64.b64decode(serialize_provider(provider))  # what Resource puts into the state
     assert vars(provider) == {} and TOKEN.encode() not in pickled
-    assert b"components.model_version" in pickled and b"ModelVersionProvider" in pickled  # by reference
+    assert b"registry.provider" in pickled and b"ModelVersionProvider" in pickled  # by reference
     first = checked(provider, news(model.name, gates=GATES))
     created = provider.create(first)
     registry_client.set_alias(model.name, "champion", "2")
@@ -317,27 +356,37 @@ def test_the_token_never_reaches_state_outputs_or_logs(mlflow_server, make_model
 
 # -- the demo catalogue ---------------------------------------------------------------------------------
 
+
 def test_demo_seed_is_idempotent_and_its_challengers_meet_their_fate(seeded_demo, mlflow_server):
     from ops.demo_registry import seed_demo_registry
 
     again = seed_demo_registry(mlflow_server.uri)
     assert [(v.model, v.alias, v.version) for v in again] == [(v.model, v.alias, v.version) for v in seeded_demo]
     assert not any(v.created for v in again)
-    trained = [v for v in seeded_demo if v.model in ("churn-prediction", "fraud-detection")]  # the rest are GPU stand-ins
+    trained = [
+        v for v in seeded_demo if v.model in ("churn-prediction", "fraud-detection")
+    ]  # the rest are GPU stand-ins
     acc_of = {(v.model, v.alias): v.metrics["accuracy"] for v in trained}
     assert acc_of["churn-prediction", "challenger"] - acc_of["churn-prediction", "champion"] >= 0.01
     assert acc_of["fraud-detection", "challenger"] < acc_of["fraud-detection", "champion"]
     assert all(set(v.metrics) == {"accuracy", "f1_weighted", "precision", "recall", "roc_auc"} for v in trained)
     client = configured(mlflow_server.uri)._client()
-    churn = resolve_and_gate(client, ModelVersionArgs("churn-prediction", "churn-prediction", "staging",
-                                                      {"alias": "challenger"}, GATES), None)
+    churn = resolve_and_gate(
+        client,
+        ModelVersionArgs("churn-prediction", "churn-prediction", "staging", {"alias": "challenger"}, GATES),
+        None,
+    )
     assert churn.version == "2" and churn.verdict.champion.version == "1"
     with pytest.raises(GateRefused, match="fraud-detection .*challenger v2 .* vs champion v1"):
-        resolve_and_gate(client, ModelVersionArgs("fraud-detection", "fraud-detection", "staging",
-                                                  {"alias": "challenger"}, GATES), None)
+        resolve_and_gate(
+            client,
+            ModelVersionArgs("fraud-detection", "fraud-detection", "staging", {"alias": "challenger"}, GATES),
+            None,
+        )
 
 
 # -- the resource and the render engine hook ----------------------------------------------------------
+
 
 def test_bad_args_fail_at_construction_with_every_problem():
     with pytest.raises(ConfigError) as err:
@@ -372,8 +421,9 @@ def test_model_version_renders_through_run_dynamic_under_mocks(mlflow_server, ma
             assert metrics == {"accuracy": 0.9, "f1_weighted": 0.9} and previous == ""
             assert aliases == ["champion"] and tags == FULL_EVIDENCE  # record=False: nothing written
 
-        return pulumi.Output.all(mv.version, mv.artifact_uri, mv.gate, mv.metrics, mv.previous_version, mv.aliases,
-                                 mv.tags).apply(verify)
+        return pulumi.Output.all(
+            mv.version, mv.artifact_uri, mv.gate, mv.metrics, mv.previous_version, mv.aliases, mv.tags
+        ).apply(verify)
 
     render()
     assert seen == [DYNAMIC_TYPE]

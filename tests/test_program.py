@@ -1,5 +1,6 @@
 """The whole __main__.py under Pulumi's mocks, for every stack file in the repository, against a real
 MLflow registry: what it registers, in which order, and that every object is strictly valid."""
+
 from __future__ import annotations
 
 import json
@@ -8,17 +9,21 @@ import shutil
 import pytest
 import requests
 
+from core.problems import ConfigError
 from ops.engine import ProgramError, run_program, unwrap
 from ops.stack_config import load_stack_config
-from settings.errors import ConfigError
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.schemas import CRD_SCHEMAS, SchemaMissing, validate
 
 MODEL_VERSION = "pulumi-python:dynamic:Resource"
 CPU_MODELS = ["churn-prediction", "fraud-detection"]
 GPU_MODELS = ["image-classifier", "support-assistant"]  # they do not declare `local`: it has no GPU nodes
-SERVED = {"local": CPU_MODELS, "dev": CPU_MODELS + GPU_MODELS, "staging": CPU_MODELS + GPU_MODELS,
-          "prod": CPU_MODELS + GPU_MODELS}
+SERVED = {
+    "local": CPU_MODELS,
+    "dev": CPU_MODELS + GPU_MODELS,
+    "staging": CPU_MODELS + GPU_MODELS,
+    "prod": CPU_MODELS + GPU_MODELS,
+}
 
 
 def test_all_four_stacks_are_exercised():
@@ -45,7 +50,9 @@ def test_every_object_is_strictly_valid_against_its_schema(stack_runs, stack):
 
 
 def _alias_version(uri: str, model: str, alias: str) -> str:
-    answer = requests.get(f"{uri}/api/2.0/mlflow/registered-models/alias", params={"name": model, "alias": alias}, timeout=10)
+    answer = requests.get(
+        f"{uri}/api/2.0/mlflow/registered-models/alias", params={"name": model, "alias": alias}, timeout=10
+    )
     answer.raise_for_status()
     return answer.json()["model_version"]["version"]
 
@@ -54,7 +61,9 @@ def _alias_version(uri: str, model: str, alias: str) -> str:
 def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlflow_server, stack):
     run = stack_runs[stack]
     expected_alias = {"dev": "challenger"}.get(stack, "champion")
-    deployments = {d.inputs["metadata"]["name"]: d for d in run.kubernetes_objects() if d.inputs["kind"] == "Deployment"}
+    deployments = {
+        d.inputs["metadata"]["name"]: d for d in run.kubernetes_objects() if d.inputs["kind"] == "Deployment"
+    }
     assert sorted(deployments) == SERVED[stack]
     for name, deployment in deployments.items():
         registry_version = _alias_version(mlflow_server.uri, name, expected_alias)
@@ -89,7 +98,9 @@ def test_local_stack_needs_no_cloud(stack_runs):
 
 def test_prod_protects_the_cluster_and_its_gpu_pools_and_dev_does_not(stack_runs):
     prod, dev = stack_runs["prod"], stack_runs["dev"]
-    protected = [r for r in prod.resources if r.type in ("gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool")]
+    protected = [
+        r for r in prod.resources if r.type in ("gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool")
+    ]
     assert len(protected) == 1 + 1 + 2  # cluster, system pool, l4 and a100 pools
     assert all(r.options["protect"] for r in protected)
     assert prod.by_type("gcp:container/cluster:Cluster")[0].inputs["deletionProtection"] is True
@@ -117,7 +128,10 @@ def test_dev_gpu_pools_are_registered_as_configured(stack_runs):
 
 def test_unreachable_registry_stops_the_run_before_any_cluster_or_kubernetes_change():
     closed_port = "http://127.0.0.1:9"  # discard port: nothing listens there
-    overrides = registry_overrides(closed_port) | {"mlops-platform:mlflowRetries": "0", "mlops-platform:mlflowTimeoutSeconds": "2"}
+    overrides = registry_overrides(closed_port) | {
+        "mlops-platform:mlflowRetries": "0",
+        "mlops-platform:mlflowTimeoutSeconds": "2",
+    }
     with pytest.raises(ProgramError) as caught:
         run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "dev", overrides=overrides))
     message = str(caught.value.cause)
@@ -129,13 +143,17 @@ def test_unreachable_registry_stops_the_run_before_any_cluster_or_kubernetes_cha
 
 def test_broken_catalogue_registers_nothing(tmp_path, mlflow_server):
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__"))
+    shutil.copytree(
+        PROJECT_DIR, project, ignore=shutil.ignore_patterns(".venv", ".git", "rendered", ".demo", "__pycache__")
+    )
     entry = project / "models" / "fraud-detection.yaml"
     entry.write_text(entry.read_text().replace("memory: 2Gi}", "memory: 2GB}"))
     with pytest.raises(ProgramError) as caught:
         run_program(project, load_stack_config(project, "local", overrides=registry_overrides(mlflow_server.uri)))
     assert isinstance(caught.value.cause, ConfigError)
-    assert "models/fraud-detection.yaml: resources.requests.memory: '2GB' is not a Kubernetes quantity" in str(caught.value.cause)
+    assert "models/fraud-detection.yaml: resources.requests.memory: '2GB' is not a Kubernetes quantity" in str(
+        caught.value.cause
+    )
     assert caught.value.resources == []
 
 
@@ -158,8 +176,10 @@ def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs,
     assert not run.by_type("gcp:serviceaccount/key:Key"), "no service account keys, ever"
 
 
-@pytest.mark.parametrize("stack, mode", [("dev", "DRYRUN_AUDIT_LOG_ONLY"), ("staging", "DRYRUN_AUDIT_LOG_ONLY"),
-                                         ("prod", "ENFORCED_BLOCK_AND_AUDIT_LOG")])
+@pytest.mark.parametrize(
+    "stack, mode",
+    [("dev", "DRYRUN_AUDIT_LOG_ONLY"), ("staging", "DRYRUN_AUDIT_LOG_ONLY"), ("prod", "ENFORCED_BLOCK_AND_AUDIT_LOG")],
+)
 def test_binary_authorization_enforces_the_scan_attestation_in_prod_only(stack_runs, stack, mode):
     (policy,) = stack_runs[stack].by_type("gcp:binaryauthorization/policy:Policy")
     rule = policy.inputs["defaultAdmissionRule"]
@@ -191,8 +211,11 @@ def test_gpu_pods_fit_the_node_pool_resource_registered_in_the_same_run(stack_ru
     (name, accelerator, spot, taints) against the Deployment's nodeSelector, limits and tolerations."""
     run = stack_runs[stack]
     pools = {r.inputs["name"]: r.inputs for r in run.by_type("gcp:container/nodePool:NodePool")}
-    gpu_pods = [d.inputs["spec"]["template"]["spec"] for d in run.kubernetes_objects()
-                if d.inputs["kind"] == "Deployment" and "nodeSelector" in d.inputs["spec"]["template"]["spec"]]
+    gpu_pods = [
+        d.inputs["spec"]["template"]["spec"]
+        for d in run.kubernetes_objects()
+        if d.inputs["kind"] == "Deployment" and "nodeSelector" in d.inputs["spec"]["template"]["spec"]
+    ]
     assert len(gpu_pods) == 2
     for pod in gpu_pods:
         selector = pod["nodeSelector"]

@@ -5,6 +5,7 @@ provider by reference (pulumi/pulumi#7453, #7795), call configure with the stack
 Check/Diff/Create/Update/Read/Delete. The provider is serialized exactly as `pulumi.dynamic.Resource`
 serializes it (`_serialize(True, serialize_provider, provider)`).
 """
+
 import asyncio
 import os
 import signal
@@ -20,13 +21,16 @@ from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2 as pb
 from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
 
-from components.model_version import CONFIG_TOKEN, CONFIG_URI, ModelVersionArgs, ModelVersionProvider
+from registry.provider import ModelVersionProvider
+from registry.resolution import CONFIG_TOKEN, CONFIG_URI, ModelVersionArgs
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TOKEN = "tok-GRPC-HOST-93be17"
 URN = "urn:pulumi:dev::mlops-platform::pulumi-python:dynamic:Resource::churn-dev"
-GATES = {"champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
-         "evidence": [{"tag": "validation.data", "equals": "passed"}]}
+GATES = {
+    "champion": {"metrics": ["accuracy", "f1_weighted"], "margin": 0.01},
+    "evidence": [{"tag": "validation.data", "equals": "passed"}],
+}
 
 
 def struct(props: dict):
@@ -48,8 +52,14 @@ def host(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
     stderr = tmp_path / "host.stderr"
     with open(stderr, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=PROJECT_DIR, env=env,
-                                stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         port = int(proc.stdout.readline().decode().strip() or 0)
         assert port, f"provider host printed no port:\n{stderr.read_text()}"
@@ -64,16 +74,23 @@ def host(tmp_path):
 
 def test_provider_round_trip_in_the_real_host(host, mlflow_server, make_model, registry_client):
     stub, stderr = host
-    model = make_model([{"metrics": {"accuracy": 0.86, "f1_weighted": 0.86}, "aliases": ["champion"]},
-                        {"metrics": {"accuracy": 0.90, "f1_weighted": 0.90}},
-                        {"metrics": {"accuracy": 0.80, "f1_weighted": 0.80}, "aliases": ["challenger"]}])
+    model = make_model(
+        [
+            {"metrics": {"accuracy": 0.86, "f1_weighted": 0.86}, "aliases": ["champion"]},
+            {"metrics": {"accuracy": 0.90, "f1_weighted": 0.90}},
+            {"metrics": {"accuracy": 0.80, "f1_weighted": 0.80}, "aliases": ["challenger"]},
+        ]
+    )
     provider_string, secret = _serialize(True, serialize_provider, ModelVersionProvider())
     assert not secret
-    inputs = {**ModelVersionArgs("churn-prediction", model.name, "dev", {"alias": "champion"}, GATES).to_inputs(),
-              "__provider": provider_string}
+    inputs = {
+        **ModelVersionArgs("churn-prediction", model.name, "dev", {"alias": "champion"}, GATES).to_inputs(),
+        "__provider": provider_string,
+    }
 
-    stub.Configure(pb.ConfigureRequest(args=struct({CONFIG_URI: mlflow_server.uri, CONFIG_TOKEN: TOKEN}),
-                                       acceptSecrets=True))
+    stub.Configure(
+        pb.ConfigureRequest(args=struct({CONFIG_URI: mlflow_server.uri, CONFIG_TOKEN: TOKEN}), acceptSecrets=True)
+    )
 
     # up #1: check + create
     check1 = stub.Check(pb.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
@@ -119,11 +136,16 @@ def test_provider_round_trip_in_the_real_host(host, mlflow_server, make_model, r
 
 def test_host_reports_a_registry_that_is_down_as_a_check_failure(host):
     stub, _ = host
-    stub.Configure(pb.ConfigureRequest(args=struct({CONFIG_URI: "http://127.0.0.1:9", CONFIG_TOKEN: TOKEN,
-                                                    "mlops-platform:mlflowRetries": "0"})))
+    stub.Configure(
+        pb.ConfigureRequest(
+            args=struct({CONFIG_URI: "http://127.0.0.1:9", CONFIG_TOKEN: TOKEN, "mlops-platform:mlflowRetries": "0"})
+        )
+    )
     provider_string, _ = _serialize(True, serialize_provider, ModelVersionProvider())
-    inputs = {**ModelVersionArgs("churn-prediction", "churn-prediction", "dev").to_inputs(),
-              "__provider": provider_string}
+    inputs = {
+        **ModelVersionArgs("churn-prediction", "churn-prediction", "dev").to_inputs(),
+        "__provider": provider_string,
+    }
     result = stub.Check(pb.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
     assert [f.property for f in result.failures] == ["selector"]
     reason = result.failures[0].reason

@@ -1,5 +1,6 @@
 """The GPU runtime presets (Triton, vLLM) as the pure builders turn them into Kubernetes objects:
 command and arguments, ports, probes, shared memory, environment, identity, strict schema validity."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,11 +11,18 @@ import yaml
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from components.runtimes import MLSERVER, MODEL_DIR, RUNTIMES, TRITON, VLLM
-from components.serving_manifests import (
-    Placement, ServingPlan, deployment_manifest, hpa_manifest, namespace_manifest, network_policy_manifests,
-    pdb_manifest, registry_secret_manifest, service_account_manifest, service_manifest,
+from facts.runtimes import MLSERVER, MODEL_DIR, RUNTIMES, TRITON, VLLM
+from manifests.serving import (
+    deployment_manifest,
+    hpa_manifest,
+    namespace_manifest,
+    network_policy_manifests,
+    pdb_manifest,
+    registry_secret_manifest,
+    service_account_manifest,
+    service_manifest,
 )
+from plan.serving_plan import Placement, ServingPlan
 from tests.schemas import validate
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -37,9 +45,16 @@ def entry(path: str, **serving_changes) -> ModelSpec:
 
 def make_plan(model: ModelSpec, **changes) -> ServingPlan:
     plan = ServingPlan(
-        model=model, environment="prod", namespace=f"ml-{model.name}", runtime=RUNTIMES[model.serving.runtime],
-        tracking_uri="http://mlflow.mlflow.svc:5000", kubernetes_minor=33, monitoring_namespace="monitoring",
-        traffic_namespaces=("gateway",), traffic_source_cidrs=("35.191.0.0/16",), token_secret="mlflow-registry-token",
+        model=model,
+        environment="prod",
+        namespace=f"ml-{model.name}",
+        runtime=RUNTIMES[model.serving.runtime],
+        tracking_uri="http://mlflow.mlflow.svc:5000",
+        kubernetes_minor=33,
+        monitoring_namespace="monitoring",
+        traffic_namespaces=("gateway",),
+        traffic_source_cidrs=("35.191.0.0/16",),
+        token_secret="mlflow-registry-token",
         placement=L4_PLACEMENT,
     )
     return replace(plan, **changes)
@@ -66,13 +81,19 @@ def flag_values(args: list[str]) -> dict[str, str]:
 
 def all_objects(plan: ServingPlan) -> list[dict]:
     return [
-        namespace_manifest(plan), service_account_manifest(plan), registry_secret_manifest(plan, "t0ken"),
-        deployment_manifest(plan, "3"), service_manifest(plan), hpa_manifest(plan), pdb_manifest(plan),
+        namespace_manifest(plan),
+        service_account_manifest(plan),
+        registry_secret_manifest(plan, "t0ken"),
+        deployment_manifest(plan, "3"),
+        service_manifest(plan),
+        hpa_manifest(plan),
+        pdb_manifest(plan),
         *network_policy_manifests(plan),
     ]
 
 
 # -- Triton ---------------------------------------------------------------------------------------------
+
 
 def test_triton_serves_the_downloaded_repository_without_a_model_control_api():
     server = server_of(make_plan(CLASSIFIER))
@@ -80,17 +101,30 @@ def test_triton_serves_the_downloaded_repository_without_a_model_control_api():
     assert server["command"] == ["tritonserver"]
     args = server["args"]
     assert f"--model-repository={MODEL_DIR}" in args
-    for flag in ("--model-control-mode=none", "--strict-readiness=true", "--exit-on-error=true",
-                 "--http-port=8000", "--grpc-port=8001", "--metrics-port=8002", "--allow-metrics=true"):
+    for flag in (
+        "--model-control-mode=none",
+        "--strict-readiness=true",
+        "--exit-on-error=true",
+        "--http-port=8000",
+        "--grpc-port=8001",
+        "--metrics-port=8002",
+        "--allow-metrics=true",
+    ):
         assert flag in args, flag
 
 
 def test_triton_ports_are_http_grpc_and_metrics():
     plan = make_plan(CLASSIFIER)
     assert [(p["name"], p["containerPort"]) for p in server_of(plan)["ports"]] == [
-        ("http", 8000), ("grpc", 8001), ("http-metrics", 8002)]
+        ("http", 8000),
+        ("grpc", 8001),
+        ("http-metrics", 8002),
+    ]
     assert [(p["name"], p["port"], p["targetPort"]) for p in service_manifest(plan)["spec"]["ports"]] == [
-        ("http", 8000, "http"), ("grpc", 8001, "grpc"), ("http-metrics", 8002, "http-metrics")]
+        ("http", 8000, "http"),
+        ("grpc", 8001, "grpc"),
+        ("http-metrics", 8002, "http-metrics"),
+    ]
     assert TRITON.metrics_path == "/metrics" and TRITON.metrics_port_name == "http-metrics"
 
 
@@ -115,6 +149,7 @@ def test_triton_runs_as_its_image_user_with_a_read_only_root():
 
 # -- vLLM -----------------------------------------------------------------------------------------------
 
+
 def test_vllm_arguments_come_from_the_catalogue():
     server = server_of(make_plan(ASSISTANT))
     assert server["image"].startswith("docker.io/vllm/vllm-openai:v")
@@ -133,14 +168,21 @@ def test_vllm_arguments_come_from_the_catalogue():
 
 
 def test_vllm_shards_over_every_gpu_of_the_container_and_passes_chunked_prefill():
-    model = entry("support-assistant.yaml", gpu={"accelerator": "nvidia-l4", "count": 2},
-                  llm={"maxModelLen": 16384, "maxNumBatchedTokens": 2048, "chunkedPrefill": True})
+    model = entry(
+        "support-assistant.yaml",
+        gpu={"accelerator": "nvidia-l4", "count": 2},
+        llm={"maxModelLen": 16384, "maxNumBatchedTokens": 2048, "chunkedPrefill": True},
+    )
     flags = flag_values(server_of(make_plan(model))["args"])
     assert flags["--tensor-parallel-size"] == "2"
     assert flags["--max-num-batched-tokens"] == "2048" and flags["--enable-chunked-prefill"] == ""
     defaults = flag_values(server_of(make_plan(entry("support-assistant.yaml", llm={"maxModelLen": 2048})))["args"])
     assert "--max-num-batched-tokens" not in defaults and "--enable-chunked-prefill" not in defaults
-    assert (defaults["--max-num-seqs"], defaults["--gpu-memory-utilization"], defaults["--dtype"]) == ("256", "0.9", "auto")
+    assert (defaults["--max-num-seqs"], defaults["--gpu-memory-utilization"], defaults["--dtype"]) == (
+        "256",
+        "0.9",
+        "auto",
+    )
 
 
 def test_vllm_runs_offline_with_every_cache_on_the_writable_scratch_volume():
@@ -153,7 +195,10 @@ def test_vllm_runs_offline_with_every_cache_on_the_writable_scratch_volume():
     mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes[mounts["/tmp"]]["emptyDir"] == {"sizeLimit": VLLM.scratch_storage}
-    assert pod["securityContext"]["runAsUser"] == 2000 and pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"]
+    assert (
+        pod["securityContext"]["runAsUser"] == 2000
+        and pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"]
+    )
 
 
 def test_vllm_probes_health_and_allows_a_long_weight_load():
@@ -168,7 +213,9 @@ def test_metrics_on_the_serving_port_yield_no_duplicate_container_or_service_por
     plan = make_plan(ASSISTANT)
     assert VLLM.metrics_port == VLLM.http_port and VLLM.metrics_port_name == "http"
     assert server_of(plan)["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
-    assert service_manifest(plan)["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}]
+    assert service_manifest(plan)["spec"]["ports"] == [
+        {"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}
+    ]
     _, metrics, _ = network_policy_manifests(plan)
     assert metrics["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8000}]
 
@@ -185,6 +232,7 @@ def test_no_runtime_declares_a_port_twice(model):
 
 
 # -- shared memory, GPUs, validity ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("model, size", [(CLASSIFIER, "1Gi"), (ASSISTANT, "2Gi")], ids=["triton", "vllm"])
 def test_shared_memory_is_a_memory_backed_volume_on_dev_shm(model, size):

@@ -1,4 +1,5 @@
 """The validator the program tests rely on: strict for built-in kinds and for custom resources."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,22 +10,34 @@ SERVICE_MONITOR = {
     "apiVersion": "monitoring.coreos.com/v1",
     "kind": "ServiceMonitor",
     "metadata": {"name": "churn-prediction", "namespace": "ml-churn-prediction"},
-    "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "churn-prediction"}},
-             "endpoints": [{"port": "http-metrics", "interval": "30s"}]},
+    "spec": {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "churn-prediction"}},
+        "endpoints": [{"port": "http-metrics", "interval": "30s"}],
+    },
 }
 
 
 def test_unknown_field_in_a_builtin_kind_is_an_error():
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
-               "spec": {"ports": [{"port": 80, "targetPort": 8080}], "selectr": {"a": "b"}}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "x"},
+        "spec": {"ports": [{"port": 80, "targetPort": 8080}], "selectr": {"a": "b"}},
+    }
     with pytest.raises(Exception, match="selectr"):
         validate(service, "1.33")
 
 
 def test_strict_closes_objects_that_list_their_properties_but_not_preserved_ones():
-    schema = strict({"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {}}},
-                                                      "c": {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-                                                            "properties": {"d": {}}}}})
+    schema = strict(
+        {
+            "type": "object",
+            "properties": {
+                "a": {"type": "object", "properties": {"b": {}}},
+                "c": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"d": {}}},
+            },
+        }
+    )
     assert schema["additionalProperties"] is False
     assert schema["properties"]["a"]["additionalProperties"] is False
     assert "additionalProperties" not in schema["properties"]["c"]

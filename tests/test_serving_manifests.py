@@ -1,4 +1,5 @@
 """The pure builders of a model's Kubernetes objects, tested directly."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,11 +8,18 @@ from pathlib import Path
 import pytest
 
 from catalogue.loader import load_catalogue
-from components.runtimes import MLSERVER, MODEL_DIR
-from components.serving_manifests import (
-    Placement, ServingPlan, deployment_manifest, hpa_manifest, namespace_manifest, network_policy_manifests,
-    pdb_manifest, registry_secret_manifest, service_account_manifest, service_manifest,
+from facts.runtimes import MLSERVER, MODEL_DIR
+from manifests.serving import (
+    deployment_manifest,
+    hpa_manifest,
+    namespace_manifest,
+    network_policy_manifests,
+    pdb_manifest,
+    registry_secret_manifest,
+    service_account_manifest,
+    service_manifest,
 )
+from plan.serving_plan import Placement, ServingPlan
 from tests.schemas import validate
 
 CATALOGUE = load_catalogue(Path(__file__).resolve().parent.parent / "models")
@@ -20,17 +28,29 @@ FRAUD = next(m for m in CATALOGUE.models if m.name == "fraud-detection")
 
 def make_plan(**changes) -> ServingPlan:
     plan = ServingPlan(
-        model=FRAUD, environment="prod", namespace="ml-fraud-detection", runtime=MLSERVER,
-        tracking_uri="http://mlflow.mlflow.svc:5000", kubernetes_minor=33, monitoring_namespace="monitoring",
-        traffic_namespaces=("gateway",), traffic_source_cidrs=("35.191.0.0/16",), token_secret="mlflow-registry-token",
+        model=FRAUD,
+        environment="prod",
+        namespace="ml-fraud-detection",
+        runtime=MLSERVER,
+        tracking_uri="http://mlflow.mlflow.svc:5000",
+        kubernetes_minor=33,
+        monitoring_namespace="monitoring",
+        traffic_namespaces=("gateway",),
+        traffic_source_cidrs=("35.191.0.0/16",),
+        token_secret="mlflow-registry-token",
     )
     return replace(plan, **changes)
 
 
 def all_objects(plan: ServingPlan, version: str = "7") -> list[dict]:
     return [
-        namespace_manifest(plan), service_account_manifest(plan), registry_secret_manifest(plan, "t0ken"),
-        deployment_manifest(plan, version), service_manifest(plan), hpa_manifest(plan), pdb_manifest(plan),
+        namespace_manifest(plan),
+        service_account_manifest(plan),
+        registry_secret_manifest(plan, "t0ken"),
+        deployment_manifest(plan, version),
+        service_manifest(plan),
+        hpa_manifest(plan),
+        pdb_manifest(plan),
         *network_policy_manifests(plan),
     ]
 
@@ -159,5 +179,8 @@ def test_namespace_enforces_pod_security():
 
 def test_service_exposes_named_ports_on_stable_selector():
     spec = service_manifest(make_plan())["spec"]
-    assert spec["selector"] == {"app.kubernetes.io/name": "fraud-detection", "app.kubernetes.io/instance": "fraud-detection-prod"}
+    assert spec["selector"] == {
+        "app.kubernetes.io/name": "fraud-detection",
+        "app.kubernetes.io/instance": "fraud-detection-prod",
+    }
     assert [p["name"] for p in spec["ports"]] == ["http", "grpc", "http-metrics"]

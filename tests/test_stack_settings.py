@@ -1,5 +1,6 @@
 """Stack settings: the real Pulumi.yaml declarations merged with a stack file the way the CLI does,
 read by the program's one config reader, and every broken value reported with file, key and fix."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,10 +11,10 @@ import pytest
 import yaml
 
 from catalogue.loader import load_catalogue
-from components.serving_plan import select_models
+from core.problems import ConfigError
 from ops.engine import _Mocks
 from ops.stack_config import load_stack_config, project_declarations
-from settings.errors import ConfigError
+from plan.serving import select_models
 from settings.pulumi_config import read_stack_settings
 from settings.stack import PROJECT, declared_keys
 
@@ -75,7 +76,9 @@ def test_unknown_key_gets_a_suggestion(tmp_path):
 
 def test_wrong_type_is_refused_before_the_program_runs(tmp_path):
     with pytest.raises(ConfigError) as caught:
-        load_stack_config(project_with_stack(tmp_path, "local", LOCAL | {f"{PROJECT}:kubernetesVersion": 1.30}), "local")
+        load_stack_config(
+            project_with_stack(tmp_path, "local", LOCAL | {f"{PROJECT}:kubernetesVersion": 1.30}), "local"
+        )
     assert [str(p) for p in caught.value.problems] == [
         "Pulumi.local.yaml: mlops-platform:kubernetesVersion: is declared as string in Pulumi.yaml but is 1.3 "
         "(fix: write a string value)"
@@ -83,11 +86,16 @@ def test_wrong_type_is_refused_before_the_program_runs(tmp_path):
 
 
 def test_all_bad_values_are_reported_together(tmp_path):
-    found = problems(tmp_path, "local", LOCAL | {
-        f"{PROJECT}:kubernetesVersion": "v1.30",
-        f"{PROJECT}:trafficSourceCidrs": ["10.0.0.0/33"],
-        f"{PROJECT}:podSecurityLevel": "privileged",
-    })
+    found = problems(
+        tmp_path,
+        "local",
+        LOCAL
+        | {
+            f"{PROJECT}:kubernetesVersion": "v1.30",
+            f"{PROJECT}:trafficSourceCidrs": ["10.0.0.0/33"],
+            f"{PROJECT}:podSecurityLevel": "privileged",
+        },
+    )
     assert len(found) == 3
     assert "Pulumi.local.yaml: mlops-platform:kubernetesVersion: 'v1.30' is not a Kubernetes minor version" in found[0]
     assert any("mlops-platform:trafficSourceCidrs: '10.0.0.0/33' is not a CIDR block" in p for p in found)
@@ -102,8 +110,10 @@ def test_stack_named_after_an_environment_must_deploy_it(tmp_path):
 
 def test_plaintext_token_is_refused(tmp_path):
     (problem,) = problems(tmp_path, "local", LOCAL | {f"{PROJECT}:mlflowToken": "s3cret"})
-    assert problem == ("Pulumi.local.yaml: mlops-platform:mlflowToken: is stored in plain text "
-                       "(fix: run `pulumi config set --secret mlflowToken <token>` so it is encrypted)")
+    assert problem == (
+        "Pulumi.local.yaml: mlops-platform:mlflowToken: is stored in plain text "
+        "(fix: run `pulumi config set --secret mlflowToken <token>` so it is encrypted)"
+    )
     assert "s3cret" not in problem
 
 
@@ -119,7 +129,10 @@ def test_missing_stack_file_lists_the_stacks(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     with pytest.raises(ConfigError) as caught:
         load_stack_config(tmp_path, "qa")
-    assert str(caught.value) == "Pulumi.qa.yaml: stack 'qa' has no config file (fix: use one of the stacks (dev) or create Pulumi.qa.yaml)"
+    assert (
+        str(caught.value)
+        == "Pulumi.qa.yaml: stack 'qa' has no config file (fix: use one of the stacks (dev) or create Pulumi.qa.yaml)"
+    )
 
 
 def test_stack_listing_a_model_missing_from_the_catalogue(tmp_path):
@@ -127,5 +140,7 @@ def test_stack_listing_a_model_missing_from_the_catalogue(tmp_path):
     with pytest.raises(ConfigError) as caught:
         select_models(settings, load_catalogue(PROJECT_DIR / "models"))
     (problem,) = [str(p) for p in caught.value.problems]
-    assert problem.startswith("Pulumi.local.yaml: mlops-platform:models: model 'churn-predicton' is not in the catalogue")
+    assert problem.startswith(
+        "Pulumi.local.yaml: mlops-platform:models: model 'churn-predicton' is not in the catalogue"
+    )
     assert "known models: churn-prediction, fraud-detection" in problem

@@ -1,0 +1,49 @@
+"""Turns a manifest dict from a pure builder into the matching pulumi_kubernetes resource.
+
+One mapping for every kind we emit keeps builders free of Pulumi types (so they can be validated
+against the OpenAPI schema as plain data) and components free of field-by-field copying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+_KINDS: dict[tuple[str, str], Any] = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+}
+
+# Top-level manifest keys -> the Python SDK's argument names.
+_ARGUMENTS = {
+    "metadata": "metadata",
+    "spec": "spec",
+    "data": "data",
+    "stringData": "string_data",
+    "type": "type",
+    "automountServiceAccountToken": "automount_service_account_token",
+}
+
+
+def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version)."""
+    key = (manifest["apiVersion"], manifest["kind"])
+    if key not in _KINDS:
+        raise ValueError(f"no resource class registered for {key[0]} {key[1]}; add it to _KINDS")
+    arguments = {}
+    for field, value in manifest.items():
+        if field in ("apiVersion", "kind"):
+            continue
+        if field not in _ARGUMENTS:
+            raise ValueError(f"{key[1]} manifest field {field!r} has no SDK argument; add it to _ARGUMENTS")
+        arguments[_ARGUMENTS[field]] = value
+    return _KINDS[key](name, **arguments, opts=opts)

@@ -1,0 +1,79 @@
+"""ModelServing: the Kubernetes serving stack of one model in one environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import pulumi
+
+from components.kube import kube_object
+from manifests import serving as build
+from plan.serving_plan import ServingPlan
+
+
+@dataclass(frozen=True)
+class ModelServingArgs:
+    plan: ServingPlan  # the validated model, environment and runtime
+    version: pulumi.Input[str]  # the registry version to serve (a pin, or a resolved ModelVersion output)
+    registry_token: pulumi.Input[str] | None = None  # secret Output; when set, pods authenticate downloads
+    # e.g. the Workload Identity binding {"iam.gke.io/gcp-service-account": <email Output>}
+    service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+class ModelServing(pulumi.ComponentResource):
+    """Namespace, ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicies of one model."""
+
+    namespace: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    version: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ModelServingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:serving:ModelServing", name, None, opts)
+        plan = replace(
+            args.plan,
+            service_account_annotations={**args.plan.service_account_annotations, **args.service_account_annotations},
+        )
+        child = pulumi.ResourceOptions(parent=self)
+
+        namespace = kube_object(f"{name}-namespace", build.namespace_manifest(plan), child)
+        # Everything else lives in the namespace: create it first, delete it last.
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+
+        kube_object(f"{name}-service-account", build.service_account_manifest(plan), in_ns)
+        if args.registry_token is not None:
+            if not plan.token_secret:
+                raise ValueError(f"{plan.name}: a registry token needs plan.token_secret to name its Secret")
+            kube_object(f"{name}-registry-token", build.registry_secret_manifest(plan, args.registry_token), in_ns)
+
+        version = pulumi.Output.from_input(args.version)
+        manifest = version.apply(lambda v: build.deployment_manifest(plan, str(v)))
+        deployment = kube_object(
+            f"{name}-deployment",
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": manifest.apply(lambda m: m["metadata"]),
+                "spec": manifest.apply(lambda m: m["spec"]),
+            },
+            in_ns,
+        )
+        service = kube_object(f"{name}-service", build.service_manifest(plan), in_ns)
+        kube_object(f"{name}-autoscaler", build.hpa_manifest(plan), in_ns)
+        kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
+        for policy in build.network_policy_manifests(plan):
+            kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
+
+        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        self.deployment_name = deployment.metadata.apply(lambda m: m.name)
+        self.service_name = service.metadata.apply(lambda m: m.name)
+        self.version = version.apply(str)
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "deployment_name": self.deployment_name,
+                "service_name": self.service_name,
+                "version": self.version,
+            }
+        )

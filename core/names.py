@@ -1,0 +1,18 @@
+"""Naming rules shared by settings and the catalogue: Kubernetes label keys and values, bucket names."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+LabelValue = Annotated[str, StringConstraints(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
+LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+
+
+def default_bucket_name(project: str, environment: str) -> str:
+    """Bucket names are global: the project id makes them unique."""
+    return f"{project}-{environment}-models"

@@ -1,0 +1,50 @@
+"""Strict YAML reading shared by the catalogue and the stack-file reader.
+
+PyYAML silently keeps the last of two equal keys; in a deployment catalogue that hides mistakes
+(two `prod:` blocks, one of them ignored), so duplicate keys are an error here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core.problems import Problem
+
+
+class _StrictLoader(yaml.SafeLoader):
+    pass
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
+    """Returns (document, problems). `display` is how the file is named in messages."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [Problem(display, "", f"cannot be read: {exc.strerror}", "check the path and permissions")]
+    try:
+        return yaml.load(text, Loader=_StrictLoader), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return None, [Problem(display, where, f"invalid YAML: {exc.problem}", "fix the YAML syntax there")]

@@ -1,0 +1,329 @@
+"""Pure builders of a model's Kubernetes objects. Dicts in the API server's own shape (camelCase),
+so they are validated against the Kubernetes OpenAPI schema as they are, and unit-tested directly."""
+
+from __future__ import annotations
+
+from core import labels as L
+from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
+from manifests.containers import server_container
+from plan.serving_plan import ServingPlan
+
+TOKEN_KEY = "MLFLOW_TRACKING_TOKEN"
+
+
+def model_uri(registered_model: str, version: str) -> str:
+    return f"models:/{registered_model}/{version}"
+
+
+def namespace_manifest(plan: ServingPlan) -> dict:
+    level = plan.pod_security_level
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": plan.namespace,
+            "labels": {
+                **plan.labels,
+                # The API server itself refuses pods that break the standard, whatever created them.
+                "pod-security.kubernetes.io/enforce": level,
+                "pod-security.kubernetes.io/audit": level,
+                "pod-security.kubernetes.io/warn": level,
+            },
+        },
+    }
+
+
+def service_account_manifest(plan: ServingPlan) -> dict:
+    metadata = plan.metadata()
+    if plan.service_account_annotations:
+        metadata["annotations"] = dict(plan.service_account_annotations)
+    # Model servers never call the Kubernetes API: no token mounted.
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": False}
+
+
+def registry_secret_manifest(plan: ServingPlan, token: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": plan.metadata(plan.token_secret),
+        "type": "Opaque",
+        "stringData": {TOKEN_KEY: token},
+    }
+
+
+def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
+    return {
+        "httpGet": {"path": probe.path_for(model_name), "port": port},
+        "periodSeconds": probe.period_seconds,
+        "failureThreshold": probe.failure_threshold,
+        "timeoutSeconds": probe.timeout_seconds,
+    }
+
+
+def _restricted_container_security(run_as_user: int) -> dict:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": run_as_user,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _downloader(plan: ServingPlan, version: str) -> dict:
+    env = [
+        {"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri},
+        {"name": "HOME", "value": "/tmp"},  # the MLflow client writes caches under $HOME
+    ]
+    if plan.token_secret:
+        env.append({"name": TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": plan.token_secret, "key": TOKEN_KEY}}})
+    return {
+        "name": "model-download",
+        "image": DOWNLOADER_IMAGE,
+        "command": [
+            "mlflow",
+            "artifacts",
+            "download",
+            "--artifact-uri",
+            model_uri(plan.model.registered_model, version),
+            "--dst-path",
+            MODEL_DIR,
+        ],
+        "env": env,
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+        "securityContext": _restricted_container_security(plan.runtime.run_as_user),
+        "volumeMounts": [
+            {"name": "model-store", "mountPath": MODEL_MOUNT},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
+
+
+def _server(plan: ServingPlan, version: str) -> dict:
+    runtime = plan.runtime
+    container = server_container(runtime, plan.model, version)
+    env = [{"name": k, "value": v} for k, v in {**plan.model.env, **container.env}.items()]
+    ports = [{"name": "http", "containerPort": runtime.http_port, "protocol": "TCP"}]
+    if runtime.grpc_port:
+        ports.append({"name": "grpc", "containerPort": runtime.grpc_port, "protocol": "TCP"})
+    if runtime.metrics_port_name != "http":  # a server with metrics on its serving port (vLLM) has no second one
+        ports.append({"name": runtime.metrics_port_name, "containerPort": runtime.metrics_port, "protocol": "TCP"})
+    resources = plan.model.resources
+    mounts = [
+        {"name": "model-store", "mountPath": MODEL_MOUNT, "readOnly": True},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
+    if plan.model.serving.effective_shared_memory:
+        mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+    spec = {
+        "name": "server",
+        "image": runtime.image,
+        "command": list(container.command),
+        "env": env,
+        "ports": ports,
+        "resources": {
+            "requests": {"cpu": str(resources.requests.cpu), "memory": str(resources.requests.memory)},
+            "limits": {
+                "cpu": str(resources.limits.cpu),
+                "memory": str(resources.limits.memory),
+                **plan.placement.extra_limits,
+            },
+        },
+        "startupProbe": _http_probe(runtime.startup, "http", plan.name),
+        "readinessProbe": _http_probe(runtime.readiness, "http", plan.name),
+        "livenessProbe": _http_probe(runtime.liveness, "http", plan.name),
+        "securityContext": _restricted_container_security(runtime.run_as_user),
+        "volumeMounts": mounts,
+    }
+    if container.args:
+        spec["args"] = list(container.args)
+    return spec
+
+
+def deployment_manifest(plan: ServingPlan, version: str) -> dict:
+    pod_labels = L.versioned_labels(plan.labels, version)
+    volumes = [
+        {"name": "model-store", "emptyDir": {"sizeLimit": str(plan.model.serving.model_storage)}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": plan.runtime.scratch_storage}},
+    ]
+    shared_memory = plan.model.serving.effective_shared_memory
+    if shared_memory:
+        # Memory-backed: /dev/shm must be RAM; the catalogue keeps it below the memory limit it counts against.
+        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": shared_memory}})
+    pod_spec = {
+        "serviceAccountName": plan.name,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": plan.runtime.run_as_user,
+            "runAsGroup": plan.runtime.run_as_user,
+            "fsGroup": plan.runtime.run_as_user,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "initContainers": [_downloader(plan, version)],
+        "containers": [_server(plan, version)],
+        "volumes": volumes,
+        "terminationGracePeriodSeconds": 30,
+        # Spread replicas so one zone or node going away never takes the whole model down.
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": plan.selector},
+            }
+            for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+        ],
+    }
+    if plan.placement.node_selector:
+        pod_spec["nodeSelector"] = dict(plan.placement.node_selector)
+    if plan.placement.tolerations:
+        pod_spec["tolerations"] = [dict(t) for t in plan.placement.tolerations]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        # No spec.replicas: the HPA owns the replica count (and Flagger later scales this target).
+        "metadata": {**plan.metadata(), "labels": pod_labels},
+        "spec": {
+            "selector": {"matchLabels": plan.selector},
+            "revisionHistoryLimit": 5,
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "template": {
+                "metadata": {
+                    "labels": pod_labels,
+                    "annotations": {"mlops.platform/model-uri": model_uri(plan.model.registered_model, version)},
+                },
+                "spec": pod_spec,
+            },
+        },
+    }
+
+
+def service_manifest(plan: ServingPlan) -> dict:
+    runtime = plan.runtime
+    ports = [{"name": "http", "port": runtime.http_port, "targetPort": "http", "protocol": "TCP"}]
+    if runtime.grpc_port:
+        ports.append(
+            {"name": "grpc", "port": runtime.grpc_port, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "grpc"}
+        )
+    if runtime.metrics_port_name != "http":
+        ports.append(
+            {
+                "name": runtime.metrics_port_name,
+                "port": runtime.metrics_port,
+                "targetPort": runtime.metrics_port_name,
+                "protocol": "TCP",
+            }
+        )
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": plan.metadata(),
+        "spec": {"type": "ClusterIP", "selector": plan.selector, "ports": ports},
+    }
+
+
+def hpa_manifest(plan: ServingPlan) -> dict:
+    low, high = plan.model.replica_bounds(plan.environment)
+    scaling = plan.model.autoscaling
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": plan.metadata(),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name},
+            "minReplicas": low,
+            "maxReplicas": high,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": scaling.target_cpu_utilization},
+                    },
+                },
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "memory",
+                        "target": {"type": "Utilization", "averageUtilization": scaling.target_memory_utilization},
+                    },
+                },
+            ],
+            # Scale up fast on load, down slowly: model pods are slow to start.
+            "behavior": {
+                "scaleUp": {"stabilizationWindowSeconds": 0},
+                "scaleDown": {
+                    "stabilizationWindowSeconds": 300,
+                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+                },
+            },
+        },
+    }
+
+
+def pdb_manifest(plan: ServingPlan) -> dict:
+    # maxUnavailable (not minAvailable) so a one-replica dev model never blocks a node drain.
+    spec = {"maxUnavailable": 1, "selector": {"matchLabels": plan.selector}}
+    if plan.kubernetes_minor >= 27:
+        # Evicting pods that are not ready anyway costs nothing and unblocks drains (GA in 1.31).
+        spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": plan.metadata(), "spec": spec}
+
+
+def network_policy_manifests(plan: ServingPlan) -> list[dict]:
+    """Default-deny ingress for the namespace, then two narrow allows: serving traffic from the
+    traffic layer, and metrics scrapes from monitoring."""
+    runtime = plan.runtime
+    serving_ports = [{"protocol": "TCP", "port": runtime.http_port}]
+    if runtime.grpc_port:
+        serving_ports.append({"protocol": "TCP", "port": runtime.grpc_port})
+    traffic_peers = [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in plan.traffic_namespaces
+    ] + [{"ipBlock": {"cidr": cidr}} for cidr in plan.traffic_source_cidrs]
+    policies = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": plan.metadata("default-deny-ingress"),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": plan.metadata("allow-metrics-scrape"),
+            "spec": {
+                "podSelector": {"matchLabels": plan.selector},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {"kubernetes.io/metadata.name": plan.monitoring_namespace}
+                                }
+                            }
+                        ],
+                        # For a server with metrics on its serving port (vLLM) this also opens the API to
+                        # monitoring: NetworkPolicy filters ports, not paths.
+                        "ports": [{"protocol": "TCP", "port": runtime.metrics_port}],
+                    }
+                ],
+            },
+        },
+    ]
+    if traffic_peers:
+        policies.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": plan.metadata("allow-serving-traffic"),
+                "spec": {
+                    "podSelector": {"matchLabels": plan.selector},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"from": traffic_peers, "ports": serving_ports}],
+                },
+            }
+        )
+    return policies

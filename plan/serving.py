@@ -1,0 +1,128 @@
+"""From validated settings and catalogue to one ServingPlan per model this stack serves.
+
+Cross-file checks live here (a model listed in the stack but absent from the catalogue, a model that
+does not declare this environment, a GPU model no GPU pool of the stack can take), so they are
+reported with every other problem before anything is registered with the engine.
+"""
+
+from __future__ import annotations
+
+from catalogue.loader import Catalogue
+from catalogue.schema import ModelSpec
+from core.problems import Problem, ProblemCollector
+from facts.runtimes import runtime_for
+from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
+from plan.pool_facts import pool_scheduling_facts
+from plan.serving_plan import Placement, ServingPlan
+from settings.stack import StackSettings, config_key
+
+TOKEN_SECRET_NAME = "mlflow-registry-token"
+
+
+def select_models(settings: StackSettings, catalogue: Catalogue) -> tuple[ModelSpec, ...]:
+    problems = ProblemCollector()
+    source = f"Pulumi.{settings.stack}.yaml"
+    if not settings.models:
+        return catalogue.for_environment(settings.environment)
+    by_name = {m.name: m for m in catalogue.models}
+    chosen = []
+    for name in settings.models:
+        model = by_name.get(name)
+        if model is None:
+            problems.add(
+                source,
+                config_key("models"),
+                f"model {name!r} is not in the catalogue ({settings.models_dir}/)",
+                f"add {settings.models_dir}/{name}.yaml or remove it; known models: {', '.join(sorted(by_name))}",
+            )
+        elif settings.environment not in model.environments:
+            problems.add(
+                source,
+                config_key("models"),
+                f"model {name!r} does not declare environment {settings.environment!r}",
+                f"add environments.{settings.environment} to {settings.models_dir}/{name}.yaml",
+            )
+        else:
+            chosen.append(model)
+    problems.raise_if_any()
+    return tuple(sorted(chosen, key=lambda m: m.name))
+
+
+def gpu_request(model: ModelSpec) -> GpuRequest:
+    gpu = model.serving.gpu
+    if gpu is None:
+        raise ValueError(f"{model.name}: runtime {model.serving.runtime} has no GPU request")
+    return GpuRequest(
+        model=model.name,
+        accelerator=gpu.accelerator,
+        gpus=gpu.count,
+        spot=gpu.spot,
+        sharing_acceptable=gpu.sharing_acceptable,
+        mig_partition_size=gpu.mig_partition_size,
+    )
+
+
+def placement_for(settings: StackSettings, model: ModelSpec) -> Placement | list[Problem]:
+    """Where the model's pods run on this stack: nowhere in particular for CPU runtimes; for GPU
+    runtimes the stack's GPU pool that fits the entry's serving.gpu, or the problems saying why none does."""
+    if not runtime_for(model.serving.runtime).gpu:
+        return Placement()
+    source, field = f"{settings.models_dir}/{model.name}.yaml", "serving.gpu"
+    if not settings.gpu_node_pools:
+        return [
+            Problem(
+                source,
+                field,
+                f"model '{model.name}' runs on {model.serving.runtime} with GPUs, but stack '{settings.stack}' has no GPU "
+                f"node pools (cluster mode {settings.cluster.mode})",
+                f"remove environments.{settings.environment} from {source}, or deploy it with a GKE stack whose gpuNodePools "
+                f"has {model.serving.gpu.accelerator}",
+            )
+        ]
+    pools = [pool_scheduling_facts(pool) for pool in settings.gpu_node_pools]
+    # Prod serves on on-demand GPUs only: a spot reclaim takes a serving replica away with 30 s
+    # notice and a large model needs many minutes to come back. Spot is for dev and staging.
+    placed = place_gpu_workload(
+        gpu_request(model), pools, settings.stack, environment_allows_spot=settings.environment != "prod"
+    )
+    if isinstance(placed, PlacementError):
+        return [Problem.from_text(source, field, problem) for problem in placed.problems]
+    return Placement(node_selector=placed.node_selector, tolerations=placed.tolerations, extra_limits=placed.limits)
+
+
+def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dict[str, ServingPlan]:
+    """Every model's plan, or one ConfigError with the problems of all models: call it before
+    registering any resource, so a model that cannot be scheduled changes nothing."""
+    problems = ProblemCollector()
+    plans = {}
+    for model in models:
+        placed = placement_for(settings, model)
+        if isinstance(placed, list):
+            problems.extend(placed)
+        else:
+            plans[model.name] = serving_plan(settings, model, placed)
+    problems.raise_if_any()
+    return plans
+
+
+def serving_plan(
+    settings: StackSettings,
+    model: ModelSpec,
+    placement: Placement | None = None,
+    service_account_annotations: dict[str, str] | None = None,
+) -> ServingPlan:
+    return ServingPlan(
+        model=model,
+        environment=settings.environment,
+        namespace=settings.namespace_for(model.name),
+        runtime=runtime_for(model.serving.runtime),
+        tracking_uri=settings.pods_tracking_uri,
+        kubernetes_minor=settings.kubernetes_minor,
+        monitoring_namespace=settings.monitoring_namespace,
+        traffic_namespaces=settings.traffic_namespaces,
+        traffic_source_cidrs=settings.traffic_source_cidrs,
+        pod_security_level=settings.pod_security_level,
+        token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
+        placement=placement or Placement(),
+        service_account_annotations=service_account_annotations or {},
+    )

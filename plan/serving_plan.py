@@ -1,0 +1,56 @@
+"""One fully resolved plan per (model, environment): what every builder needs, decided once.
+
+Builders read a `ServingPlan` and never resolve anything again: names, namespace, runtime, placement
+and the catalogue entry are fixed here, by `plan.serving.serving_plans`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalogue.schema import ModelSpec
+from core import labels as L
+from facts.runtimes import RuntimePreset
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where pods may run: filled for GPU models from the pool that matches them."""
+
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: tuple[dict, ...] = ()
+    extra_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"nvidia.com/gpu": "1"}
+
+
+@dataclass(frozen=True)
+class ServingPlan:
+    """Everything the builders need about one model in one environment, already validated."""
+
+    model: ModelSpec
+    environment: str
+    namespace: str
+    runtime: RuntimePreset
+    tracking_uri: str  # as seen from the pods
+    kubernetes_minor: int
+    monitoring_namespace: str
+    traffic_namespaces: tuple[str, ...]
+    traffic_source_cidrs: tuple[str, ...]
+    pod_security_level: str = "restricted"
+    token_secret: str | None = None  # name of the Secret holding MLFLOW_TRACKING_TOKEN, if any
+    placement: Placement = field(default_factory=Placement)
+    service_account_annotations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return L.model_labels(self.name, self.environment, self.model.team, self.model.labels)
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return L.selector_labels(self.name, self.environment)
+
+    def metadata(self, name: str | None = None) -> dict:
+        return {"name": name or self.name, "namespace": self.namespace, "labels": self.labels}
