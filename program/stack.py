@@ -15,8 +15,12 @@ from pathlib import Path
 import pulumi
 
 from catalogue.loader import Catalogue, load_catalogue
+from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
+from guardrails.context import guard_context
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
+from components.guardrails.cost_labels import cost_labels_transformation
+from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
@@ -47,6 +51,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
+    guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
 
     versions = {
         model.name: ModelVersion(
@@ -62,7 +67,12 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
         for model in models
     }
-    resolved = pulumi.ResourceOptions(depends_on=list(versions.values()))
+    cost_labels = settings.guardrails.labels
+    resolved = pulumi.ResourceOptions(
+        depends_on=list(versions.values()),
+        # Children inherit it: every GCP resource of the cluster and the platform gets team and cost-centre labels.
+        transformations=[cost_labels_transformation(cost_labels.as_gcp_labels())] if cost_labels else None,
+    )
 
     cluster = ClusterAccess(
         settings.stack,
@@ -109,6 +119,17 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
         for model in models
     }
+
+    Guardrails(
+        settings.stack,
+        GuardrailsArgs(
+            context=guard,
+            admission_manifests=(
+                tuple(admission_policies(guard)) if settings.kubernetes_minor >= MIN_KUBERNETES_MINOR else ()
+            ),
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider]),
+    )
 
     pulumi.export("environment", settings.environment)
     pulumi.export(GPU_POOLS_OUTPUT, gpu_pools_output(settings.gpu_node_pools))

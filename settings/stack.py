@@ -2,7 +2,7 @@
 
 Field defaults are deliberately absent for scalar keys: Pulumi.yaml's `config:` block is their
 only home, and the CLI (or ops.stack_config offline) supplies them. Structured keys (cluster,
-gpuNodePools) cannot be typed there, so their models carry their own defaults.
+gpuNodePools, guardrails) cannot be typed there, so their models carry their own defaults.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.guardrails import GuardrailSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -53,6 +54,7 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -1,0 +1,2 @@
+"""Guardrails in the program: the stack's guardrail context, its admission policies, and the
+cost-allocation labels on every GCP resource."""

@@ -1,0 +1,70 @@
+"""A rule: an id, what it asks for, its checks, and how strict it is per environment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from guardrails.subject import Subject
+from guardrails.violation import Finding, Level
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What the rules need to know about the stack besides its resources."""
+
+    environment: str
+    gpu_budget: int | None = None  # most GPUs the stack may ever run; None = no budget declared
+    overrides: Mapping[str, Level] = field(default_factory=dict)  # rule id -> level, from stack config
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "prod"
+
+
+ResourceCheck = Callable[[Subject, GuardContext], list[Finding]]
+StackCheck = Callable[[Sequence[Subject], GuardContext], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    resource_check: ResourceCheck | None = None  # judges one resource alone
+    stack_check: StackCheck | None = None  # judges the resources together (e.g. "every Deployment has a PDB")
+    in_prod: Level = "mandatory"
+    elsewhere: Level = "advisory"
+
+    def level(self, context: GuardContext) -> Level:
+        """The stack's override if it has one, else mandatory in prod and advisory elsewhere."""
+        if self.id in context.overrides:
+            return context.overrides[self.id]
+        return self.in_prod if context.production else self.elsewhere
+
+
+# The program registers one component of this type whose inputs are the stack's guardrail context, so
+# every gate that sees the resources (the render, the policy pack) judges by the stack's own settings.
+GUARDRAILS_TYPE = "mlops:guardrails:Guardrails"
+
+
+def context_inputs(context: GuardContext) -> dict:
+    return {
+        "environment": context.environment,
+        "gpuBudget": context.gpu_budget,
+        "overrides": dict(context.overrides),
+    }
+
+
+def context_from_inputs(inputs: Mapping) -> GuardContext:
+    budget = inputs.get("gpuBudget")
+    return GuardContext(
+        environment=str(inputs.get("environment") or "prod"),
+        gpu_budget=None if budget is None else int(float(budget)),
+        overrides=dict(inputs.get("overrides") or {}),
+    )
+
+
+def context_from_subjects(subjects: Sequence[Subject]) -> GuardContext:
+    """The stack's context from its guardrails component; a stack without one is judged as production."""
+    component = next((s for s in subjects if s.type == GUARDRAILS_TYPE), None)
+    return context_from_inputs(component.plain if component else {})
