@@ -9,6 +9,7 @@ from pathlib import Path
 from core.problems import ConfigError
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
+from ops.guard import GuardrailViolations
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (ConfigError, ProgramError) as exc:
         report(exc.cause if isinstance(exc, ProgramError) else exc)
+        return 2
+    except GuardrailViolations as exc:
+        print(f"error: {len(exc.report.mandatory)} mandatory guardrail violation(s); nothing was written:", file=sys.stderr)
+        for line in exc.report.summary():
+            print(f"  {line}", file=sys.stderr)
         return 2
 
 

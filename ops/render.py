@@ -17,7 +17,9 @@ from pathlib import Path
 
 import yaml
 
+from guardrails.evaluate import GuardReport
 from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
+from ops.guard import enforce
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
@@ -30,6 +32,7 @@ class RenderResult:
     run: ProgramRun
     out_dir: Path
     files: list[Path]
+    guard: GuardReport | None = None
 
 
 def render(
@@ -38,6 +41,7 @@ def render(
     """`overrides` replace stack config values (the demo points the stack at its local registry)."""
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     run = run_program(project_dir, config)
+    guard = enforce(run)  # mandatory guardrail violations raise here: nothing is written
     out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
@@ -49,7 +53,7 @@ def render(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return RenderResult(run=run, out_dir=out_dir, files=[out_dir / f.relative_to(staging) for f in files])
+    return RenderResult(run=run, out_dir=out_dir, files=[out_dir / f.relative_to(staging) for f in files], guard=guard)
 
 
 def _group_of(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> str:
@@ -120,6 +124,8 @@ def summary(result: RenderResult) -> str:
             lines.append(
                 f"  {name:<24} {info.get('selector', ''):<22} {str(info.get('version', '')):>7}  {info.get('namespace', '')}"
             )
+    if result.guard is not None:
+        lines += ["", *result.guard.summary()]
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
