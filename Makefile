@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+POLICY_VENV ?= .venv-policy
 STACK ?= dev
 
-.PHONY: install lint demo render test schema bench clean
+.PHONY: install lint demo render test test-policy schema bench clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +13,12 @@ $(VENV)/.installed: requirements.txt requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# The policy pack's own environment: pulumi-policy pins protobuf 5, the program's has protobuf 6.
+$(POLICY_VENV)/.installed: policy/requirements.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt pytest==9.2.0
+	touch $@
 
 demo: install          ## local MLflow + seeded models + offline render of the dev stack + verdicts
 	$(PY) -m ops demo --stack $(STACK)
@@ -24,8 +31,11 @@ lint: install          ## layering (import-linter), lint and format (ruff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint             ## lint, then the whole test suite (starts a real MLflow server on 127.0.0.1)
+test: lint test-policy ## lint, the policy pack's tests, then the whole test suite (starts a real MLflow server on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+test-policy: $(POLICY_VENV)/.installed  ## the CrossGuard pack with the real pulumi-policy classes, in .venv-policy
+	$(POLICY_VENV)/bin/python -m pytest -q -p no:cacheprovider policy/tests
 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema

@@ -33,7 +33,11 @@ POLICY_PREFIX = "mlops-"
 
 _WORKLOADS = (
     {"apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]},
-    {"apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"]},
+    {
+        "apiGroups": ["apps"],
+        "apiVersions": ["v1"],
+        "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"],
+    },
     {"apiGroups": ["batch"], "apiVersions": ["v1"], "resources": ["jobs", "cronjobs"]},
 )
 _BATCH = ({"apiGroups": ["batch"], "apiVersions": ["v1"], "resources": ["jobs", "cronjobs"]},)
@@ -42,7 +46,9 @@ POD_SPEC = (
     "object.kind == 'Pod' ? object.spec : "
     "(object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)"
 )
-CONTAINERS = "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : [])"
+CONTAINERS = (
+    "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : [])"
+)
 VARIABLES = ({"name": "podSpec", "expression": POD_SPEC}, {"name": "containers", "expression": CONTAINERS})
 
 

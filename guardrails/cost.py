@@ -152,9 +152,7 @@ def _canary_line(canary: Subject, subjects: Sequence[Subject], pools: Sequence[G
 
 def gpu_ceiling(subjects: Sequence[Subject]) -> GpuCeiling:
     pools = [line for s in subjects if s.type == NODE_POOL if (line := _pool_line(s)) is not None]
-    canaries = [
-        line for s in subjects if s.kind == "Canary" if (line := _canary_line(s, subjects, pools)) is not None
-    ]
+    canaries = [line for s in subjects if s.kind == "Canary" if (line := _canary_line(s, subjects, pools)) is not None]
     return GpuCeiling(tuple(pools + canaries))
 
 

@@ -16,7 +16,9 @@ MAX_GPUS_PER_CONTAINER = 2  # the source documents' Kyverno policy limit-gpu-res
 
 # RE2-compatible, so the CEL `matches()` in the admission policies uses the very same patterns.
 DIGEST_PATTERN = r"@sha256:[0-9a-f]{64}$"
-TAG_PATTERN = r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"  # a tag on the last path segment (a registry port has a '/' after it)
+TAG_PATTERN = (
+    r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"  # a tag on the last path segment (a registry port has a '/' after it)
+)
 
 
 def gpus(container: Mapping[str, Any]) -> int:
@@ -61,9 +63,10 @@ def selects_node_label(pod_spec: Mapping[str, Any], key: str, value: str | None 
     terms = required.get("nodeSelectorTerms") or []
     return bool(terms) and all(
         any(
-            e.get("key") == key and e.get("operator") in ("In", "Exists") and (value is None or value in (e.get("values") or []))
+            e.get("key") == key
+            and e.get("operator") in ("In", "Exists")
+            and (value is None or value in (e.get("values") or []))
             for e in term.get("matchExpressions") or []
         )
         for term in terms
     )
-

@@ -16,6 +16,9 @@ class GuardContext:
     environment: str
     gpu_budget: int | None = None  # most GPUs the stack may ever run; None = no budget declared
     overrides: Mapping[str, Level] = field(default_factory=dict)  # rule id -> level, from stack config
+    # False where values arrive revealed (the policy pack): the secrets rule then cannot require Secret
+    # objects to hold Pulumi secrets, and skips their own values instead of reporting them.
+    secretness_known: bool = True
 
     @property
     def production(self) -> bool:

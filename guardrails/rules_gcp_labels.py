@@ -25,7 +25,9 @@ class LabelledType:
 # Kubernetes node labels, not GCP labels); Bucket.labels; Repository.labels.
 LABELLED_TYPES: tuple[LabelledType, ...] = (
     LabelledType("gcp:container/cluster:Cluster", ("resourceLabels",), ("resource_labels",)),
-    LabelledType("gcp:container/nodePool:NodePool", ("nodeConfig", "resourceLabels"), ("node_config", "resource_labels")),
+    LabelledType(
+        "gcp:container/nodePool:NodePool", ("nodeConfig", "resourceLabels"), ("node_config", "resource_labels")
+    ),
     LabelledType("gcp:storage/bucket:Bucket", ("labels",), ("labels",)),
     LabelledType("gcp:artifactregistry/repository:Repository", ("labels",), ("labels",)),
 )

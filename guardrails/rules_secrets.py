@@ -32,7 +32,9 @@ CREDENTIAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
     (
         "a credential in a URL query",
-        re.compile(r"[?&](?:access_token|token|api[_-]?key|apikey|password|passwd|secret|sig|signature)=[^&\s]{6,}", re.I),
+        re.compile(
+            r"[?&](?:access_token|token|api[_-]?key|apikey|password|passwd|secret|sig|signature)=[^&\s]{6,}", re.I
+        ),
     ),
 )
 _SECRET_NAME = re.compile(r"(?:TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$", re.I)
@@ -114,7 +116,7 @@ def scan(subject: Subject, secretness_known: bool = True) -> list[Finding]:
 
 
 def _check(subject: Subject, context: GuardContext) -> list[Finding]:
-    return scan(subject)
+    return scan(subject, secretness_known=context.secretness_known)
 
 
 SECRETS = Rule(

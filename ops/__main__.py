@@ -51,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         report(exc.cause if isinstance(exc, ProgramError) else exc)
         return 2
     except GuardrailViolations as exc:
-        print(f"error: {len(exc.report.mandatory)} mandatory guardrail violation(s); nothing was written:", file=sys.stderr)
+        print(
+            f"error: {len(exc.report.mandatory)} mandatory guardrail violation(s); nothing was written:",
+            file=sys.stderr,
+        )
         for line in exc.report.summary():
             print(f"  {line}", file=sys.stderr)
         return 2

@@ -15,13 +15,13 @@ from pathlib import Path
 import pulumi
 
 from catalogue.loader import Catalogue, load_catalogue
-from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
-from guardrails.context import guard_context
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
+from guardrails.context import guard_context
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs

@@ -131,7 +131,9 @@ def canary(target: str = "m") -> dict:
     }
 
 
-def node_pool(spot: bool | None = False, max_nodes: int = 3, machine: str = "g2-standard-8", labels: dict | None = None) -> dict:
+def node_pool(
+    spot: bool | None = False, max_nodes: int = 3, machine: str = "g2-standard-8", labels: dict | None = None
+) -> dict:
     config: dict[str, Any] = {
         "machineType": machine,
         "guestAccelerators": [{"type": "nvidia-l4", "count": 1.0}],
@@ -215,7 +217,11 @@ _AFFINITY = {
     "nodeAffinity": {
         "requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [
-                {"matchExpressions": [{"key": "cloud.google.com/gke-accelerator", "operator": "In", "values": ["nvidia-l4"]}]}
+                {
+                    "matchExpressions": [
+                        {"key": "cloud.google.com/gke-accelerator", "operator": "In", "values": ["nvidia-l4"]}
+                    ]
+                }
             ]
         }
     }
@@ -251,7 +257,12 @@ CASES: tuple[Case, ...] = (
     # image-tag
     Case("image-tag", "pass-tagged", (k8s(deployment()),), False),
     Case("image-tag", "fail-latest", (k8s(patched(deployment(), f"{_C0}.image", "docker.io/x/server:latest")),), True),
-    Case("image-tag", "fail-port-is-not-a-tag", (k8s(patched(deployment(), f"{_C0}.image", "localhost:5000/server")),), True),
+    Case(
+        "image-tag",
+        "fail-port-is-not-a-tag",
+        (k8s(patched(deployment(), f"{_C0}.image", "localhost:5000/server")),),
+        True,
+    ),
     Case("image-tag", "missing-tag", (k8s(patched(deployment(), f"{_C0}.image", "docker.io/x/server")),), True),
     Case("image-tag", "missing-image", (k8s(patched(deployment(), f"{_C0}.image", DELETE)),), True),
     # image-digest (production only)
@@ -279,7 +290,12 @@ CASES: tuple[Case, ...] = (
     ),
     # container-resources
     Case("container-resources", "pass", (k8s(deployment()),), False),
-    Case("container-resources", "fail-no-memory-limit", (k8s(patched(deployment(), f"{_C0}.resources.limits.memory", DELETE)),), True),
+    Case(
+        "container-resources",
+        "fail-no-memory-limit",
+        (k8s(patched(deployment(), f"{_C0}.resources.limits.memory", DELETE)),),
+        True,
+    ),
     Case("container-resources", "missing-resources", (k8s(patched(deployment(), f"{_C0}.resources", DELETE)),), True),
     # container-security
     Case("container-security", "pass", (k8s(deployment()),), False),
@@ -297,15 +313,45 @@ CASES: tuple[Case, ...] = (
         ),
         False,
     ),
-    Case("container-security", "fail-escalation", (k8s(patched(deployment(), f"{_C0}.securityContext.allowPrivilegeEscalation", True)),), True),
-    Case("container-security", "fail-root-user", (k8s(patched(deployment(), f"{_C0}.securityContext.runAsUser", 0)),), True),
-    Case("container-security", "fail-writable-root", (k8s(patched(deployment(), f"{_C0}.securityContext.readOnlyRootFilesystem", False)),), True),
-    Case("container-security", "missing-security-context", (k8s(patched(deployment(), f"{_C0}.securityContext", DELETE)),), True),
+    Case(
+        "container-security",
+        "fail-escalation",
+        (k8s(patched(deployment(), f"{_C0}.securityContext.allowPrivilegeEscalation", True)),),
+        True,
+    ),
+    Case(
+        "container-security",
+        "fail-root-user",
+        (k8s(patched(deployment(), f"{_C0}.securityContext.runAsUser", 0)),),
+        True,
+    ),
+    Case(
+        "container-security",
+        "fail-writable-root",
+        (k8s(patched(deployment(), f"{_C0}.securityContext.readOnlyRootFilesystem", False)),),
+        True,
+    ),
+    Case(
+        "container-security",
+        "missing-security-context",
+        (k8s(patched(deployment(), f"{_C0}.securityContext", DELETE)),),
+        True,
+    ),
     # serving-autoscaler-and-pdb
     Case("serving-autoscaler-and-pdb", "pass-hpa", _SERVING, False),
     Case("serving-autoscaler-and-pdb", "pass-keda", (k8s(deployment()), k8s(scaled_object()), k8s(pdb())), False),
-    Case("serving-autoscaler-and-pdb", "fail-hpa-targets-another", (k8s(deployment()), k8s(hpa("other")), k8s(pdb())), True),
-    Case("serving-autoscaler-and-pdb", "fail-pdb-selects-others", (k8s(deployment()), k8s(hpa()), k8s(pdb({"app": "x"}))), True),
+    Case(
+        "serving-autoscaler-and-pdb",
+        "fail-hpa-targets-another",
+        (k8s(deployment()), k8s(hpa("other")), k8s(pdb())),
+        True,
+    ),
+    Case(
+        "serving-autoscaler-and-pdb",
+        "fail-pdb-selects-others",
+        (k8s(deployment()), k8s(hpa()), k8s(pdb({"app": "x"}))),
+        True,
+    ),
     Case("serving-autoscaler-and-pdb", "missing-pdb", (k8s(deployment()), k8s(hpa())), True),
     # namespace-default-deny
     Case("namespace-default-deny", "pass", (k8s(namespace()), k8s(network_policy())), False),
@@ -324,7 +370,13 @@ CASES: tuple[Case, ...] = (
     # prod-serving-on-demand
     Case("prod-serving-on-demand", "pass-on-demand-pool", (gcp(POOL, node_pool(spot=False)),), False),
     Case("prod-serving-on-demand", "fail-spot-pool", (gcp(POOL, node_pool(spot=True)),), True),
-    Case("prod-serving-on-demand", "pass-spot-pool-outside-prod", (gcp(POOL, node_pool(spot=True)),), False, environment="dev"),
+    Case(
+        "prod-serving-on-demand",
+        "pass-spot-pool-outside-prod",
+        (gcp(POOL, node_pool(spot=True)),),
+        False,
+        environment="dev",
+    ),
     Case("prod-serving-on-demand", "missing-spot-setting", (gcp(POOL, node_pool(spot=None)),), False),
     # gcp-cost-labels
     Case("gcp-cost-labels", "pass", (gcp(BUCKET, bucket({"team": "t", "cost-centre": "c"})),), False),
@@ -332,7 +384,9 @@ CASES: tuple[Case, ...] = (
     Case("gcp-cost-labels", "missing-labels", (gcp(BUCKET, bucket(None)),), True),
     Case("gcp-cost-labels", "missing-pool-labels", (gcp(POOL, node_pool(labels={})),), True),
     # secrets-as-secret-config
-    Case("secrets-as-secret-config", "pass-secret-ref-and-secret", (k8s(registry_secret(secret_value("tok-1"))),), False),
+    Case(
+        "secrets-as-secret-config", "pass-secret-ref-and-secret", (k8s(registry_secret(secret_value("tok-1"))),), False
+    ),
     Case("secrets-as-secret-config", "fail-plain-secret", (k8s(registry_secret("tok-1")),), True),
     Case(
         "secrets-as-secret-config",
@@ -354,7 +408,13 @@ CASES: tuple[Case, ...] = (
     Case("prod-model-canary", "missing-canary-outside-prod", (k8s(deployment()),), False, environment="staging"),
     # gpu-budget
     Case("gpu-budget", "pass-within", (gcp(POOL, node_pool(max_nodes=3)),), False, gpu_budget=4),
-    Case("gpu-budget", "fail-two-gpus-per-node", (gcp(POOL, node_pool(max_nodes=3, machine="g2-standard-24")),), True, gpu_budget=4),
+    Case(
+        "gpu-budget",
+        "fail-two-gpus-per-node",
+        (gcp(POOL, node_pool(max_nodes=3, machine="g2-standard-24")),),
+        True,
+        gpu_budget=4,
+    ),
     Case(
         "gpu-budget",
         "fail-canary-pods",  # 3 pool GPUs + 3 canary pods x 1 GPU (HPA maxReplicas 3) = 6 > 4

@@ -34,7 +34,7 @@ CEL_CASES = [c for c in ADMISSION_CASES if c.rule in ADMISSION_RULE_IDS]
 
 
 def test_admission_covers_the_single_object_rules():
-    assert ADMISSION_RULE_IDS == {
+    assert {
         "gpu-limit-per-container",
         "gpu-scheduling",
         "image-tag",
@@ -42,7 +42,7 @@ def test_admission_covers_the_single_object_rules():
         "container-resources",
         "container-security",
         "batch-on-spot",
-    }
+    } == ADMISSION_RULE_IDS
     for rule_id in ADMISSION_RULE_IDS:
         names = [c.name for c in CEL_CASES if c.rule == rule_id]
         assert any(n.startswith("pass") for n in names) and any(n.startswith("missing") for n in names), rule_id
@@ -99,6 +99,8 @@ def test_overrides_change_the_binding_or_drop_the_policy():
     manifests = admission_policies(
         GuardContext("dev", overrides={"image-tag": "mandatory", "container-resources": "disabled"})
     )
-    actions = {m["metadata"]["name"]: m["spec"]["validationActions"] for m in manifests if m["kind"].endswith("Binding")}
+    actions = {
+        m["metadata"]["name"]: m["spec"]["validationActions"] for m in manifests if m["kind"].endswith("Binding")
+    }
     assert actions["mlops-image-tag"] == ["Deny"]
     assert "mlops-container-resources" not in actions

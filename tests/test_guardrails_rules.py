@@ -74,8 +74,11 @@ def test_guardrails_settings_and_an_unknown_override_name_file_field_and_fix(tmp
     key = f"{PROJECT}:guardrails"
     for sub in ("good", "bad", "short"):
         (tmp_path / sub).mkdir()
-    good = {"gpuBudget": 2, "labels": {"team": "ml", "costCentre": "cc-1"}, "overrides": [
-        {"rule": "image-tag", "level": "mandatory", "reason": "local images must be tagged too"}]}
+    good = {
+        "gpuBudget": 2,
+        "labels": {"team": "ml", "costCentre": "cc-1"},
+        "overrides": [{"rule": "image-tag", "level": "mandatory", "reason": "local images must be tagged too"}],
+    }
     settings = read(tmp_path / "good", "local", LOCAL | {key: good}).stack
     context = guard_context(settings)
     assert context == GuardContext("local", gpu_budget=2, overrides={"image-tag": "mandatory"})
@@ -90,12 +93,20 @@ def test_guardrails_settings_and_an_unknown_override_name_file_field_and_fix(tmp
 
     assert any(
         "guardrails.overrides[0].reason" in p
-        for p in problems(tmp_path / "short", "local", LOCAL | {key: {"overrides": [{"rule": "image-tag", "level": "advisory", "reason": "no"}]}})
+        for p in problems(
+            tmp_path / "short",
+            "local",
+            LOCAL | {key: {"overrides": [{"rule": "image-tag", "level": "advisory", "reason": "no"}]}},
+        )
     )
 
 
 def test_secret_values_are_never_scanned_but_plain_ones_are():
-    wrapped = k8s(registry_secret({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "ghp_" + "a" * 36}))
+    wrapped = k8s(
+        registry_secret(
+            {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "ghp_" + "a" * 36}
+        )
+    )
     assert scan(wrapped) == []
     plain = Subject("kubernetes:core/v1:ConfigMap", "cm", {"kind": "ConfigMap", "data": {"key": "ghp_" + "a" * 36}})
     (finding,) = scan(plain)
@@ -111,8 +122,13 @@ def test_engine_internals_are_not_scanned():
 
 def test_gpu_ceiling_counts_pools_at_max_nodes_and_canary_pods_with_list_prices():
     ceiling = gpu_ceiling(
-        [gcp(POOL, node_pool(max_nodes=3)), gcp(POOL, node_pool(spot=True, max_nodes=2, machine="g2-standard-24")),
-         k8s(deployment(gpus=1)), k8s(hpa()), k8s(canary())]
+        [
+            gcp(POOL, node_pool(max_nodes=3)),
+            gcp(POOL, node_pool(spot=True, max_nodes=2, machine="g2-standard-24")),
+            k8s(deployment(gpus=1)),
+            k8s(hpa()),
+            k8s(canary()),
+        ]
     )
     assert [line.gpus for line in ceiling.lines] == [3, 4, 3]
     assert ceiling.total_gpus == 10
