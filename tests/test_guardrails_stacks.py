@@ -1,0 +1,118 @@
+"""The guardrails over every stack in the repository (whole program runs against the test registry),
+and the render gate as a user meets it: a violating catalogue entry stops `python -m ops render`."""
+
+from __future__ import annotations
+
+import shutil
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from facts.gpus import gpus_per_node
+from guardrails.registry import RULES
+from guardrails.subject import Subject
+from ops.__main__ import main as ops_main
+from ops.guard import guard_run
+from policy.adapter import stack_reports
+from tests.cel_admission import failed_messages, matches
+from tests.conftest import PROJECT_DIR, STACKS
+from tests.test_cli import copy_project
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_passes_its_mandatory_guardrails(stack_runs, stack):
+    report = guard_run(stack_runs[stack])
+    assert report.mandatory == [], "\n".join(str(v) for v in report.mandatory)
+    # Labels come from each stack's guardrails settings: no stack has a GCP resource without them.
+    assert not [v for v in report.violations if v.rule in ("gcp-cost-labels", "gpu-budget")]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_gpu_ceiling_is_the_stack_files_pools_at_max_nodes(stack_runs, stack):
+    stack_file = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    pools = stack_file["config"].get("mlops-platform:gpuNodePools", [])
+    expected = sum(
+        p["autoscaling"]["totalMaxNodeCount"]
+        * gpus_per_node(p["accelerator"]["type"], p["machineType"], p["accelerator"].get("count", 1))
+        for p in pools
+    )
+    report = guard_run(stack_runs[stack])
+    assert report.ceiling.total_gpus == expected
+    if expected:
+        assert report.ceiling.monthly_usd is not None and report.ceiling.monthly_usd > 0
+        assert report.budget is not None and expected <= report.budget
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_pack_reports_what_the_render_reports(stack_runs, stack):
+    run = stack_runs[stack]
+    resources = [
+        SimpleNamespace(resource_type=s.type, props=s.plain, urn=s.urn, name=s.name)
+        for s in (Subject(r.type, r.name, r.inputs, r.urn) for r in run.resources)
+    ]
+    report = guard_run(run)
+    for rule in RULES:
+        for level in ("mandatory", "advisory"):
+            rendered = [v for v in report.violations if v.rule == rule.id and v.level == level]
+            assert len(stack_reports(rule, level, resources)) == len(rendered), (rule.id, level)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_admission_policies_judge_its_workloads_like_the_render(stack_runs, stack):
+    run = stack_runs[stack]
+    objects = [Subject(r.type, r.name, r.inputs, r.urn) for r in run.resources]
+    policies = [s.plain for s in objects if s.kind == "ValidatingAdmissionPolicy"]
+    bindings = {s.plain["spec"]["policyName"]: s.plain for s in objects if s.kind == "ValidatingAdmissionPolicyBinding"}
+    workloads = [s for s in objects if s.pod_spec is not None]
+    assert policies and workloads and set(bindings) == {p["metadata"]["name"] for p in policies}
+    report = guard_run(run)
+    for policy in policies:
+        rule_id = policy["metadata"]["name"].removeprefix("mlops-")
+        for workload in workloads:
+            refused = bool(failed_messages(policy, workload.plain))
+            flagged = any(v.rule == rule_id and v.resource == workload.label for v in report.violations)
+            assert refused == flagged, (policy["metadata"]["name"], workload.label)
+            if bindings[policy["metadata"]["name"]]["spec"]["validationActions"] == ["Deny"]:
+                assert not refused, (policy["metadata"]["name"], workload.label)
+
+
+def _project_with_plain_token(tmp_path, override: bool):
+    project = copy_project(tmp_path)
+    entry_path = project / "models" / "churn-prediction.yaml"
+    entry = yaml.safe_load(entry_path.read_text())
+    entry["env"]["DOWNSTREAM_API_TOKEN"] = "plain-text-credential-1234"
+    entry_path.write_text(yaml.safe_dump(entry))
+    if override:
+        stack_path = project / "Pulumi.local.yaml"
+        stack = yaml.safe_load(stack_path.read_text())
+        stack["config"]["mlops-platform:guardrails"] = {
+            "overrides": [
+                {"rule": "secrets-as-secret-config", "level": "mandatory", "reason": "this test makes it block"}
+            ]
+        }
+        stack_path.write_text(yaml.safe_dump(stack))
+    return project
+
+
+def test_render_with_a_violating_catalogue_entry_fails_with_the_rules_message(
+    mlflow_server, seeded_demo, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.uri)
+    out = tmp_path / "out"
+    project = _project_with_plain_token(tmp_path / "blocking", override=True)
+    code = ops_main(["render", "--stack", "local", "--project", str(project), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "mandatory guardrail violation(s); nothing was written" in err
+    assert "[mandatory] secrets-as-secret-config: Deployment ml-churn-prediction/churn-prediction" in err
+    assert "DOWNSTREAM_API_TOKEN as a plain environment value" in err and "secretKeyRef" in err
+    assert not out.exists() and not [p for p in out.parent.iterdir() if p.name.startswith(".out-")]
+
+    # The same entry on the same stack without the override: advisory, reported, rendered.
+    project = _project_with_plain_token(tmp_path / "advisory", override=False)
+    code = ops_main(["render", "--stack", "local", "--project", str(project), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0 and out.is_dir()
+    assert "[advisory] secrets-as-secret-config" in printed and "guardrails: 0 mandatory, 1 advisory" in printed
+    shutil.rmtree(out)
