@@ -19,6 +19,7 @@ from guardrails.rule import GuardContext, Rule
 from guardrails.rules_capacity import NODE_POOL
 from guardrails.subject import Subject, dig
 from guardrails.violation import Finding
+from settings.stack import StackSettings
 
 _ZONE = re.compile(r"^(?P<region>[a-z]+-[a-z]+\d+)-[a-z]$")
 _POOL_LABEL = "cloud.google.com/gke-nodepool"
@@ -91,6 +92,38 @@ def _number(value: object, default: int = 0) -> int:
         return default
 
 
+def pool_line(
+    name: str, accelerator: str, machine: str, count: int, max_nodes: int, spot: bool, location: str
+) -> GpuLine:
+    return GpuLine(
+        what=f"pool {name}",
+        accelerator=accelerator,
+        units=max_nodes,
+        gpus_per_unit=gpus_per_node(accelerator, machine, count),
+        spot=spot,
+        region=_region(location),
+    )
+
+
+def pools_ceiling(settings: StackSettings) -> GpuCeiling:
+    """The pools' part of the ceiling straight from the settings, for the preview's log line (the
+    canaries' pods are counted from the resources, by the render and the pack)."""
+    return GpuCeiling(
+        tuple(
+            pool_line(
+                p.name,
+                p.accelerator.type,
+                p.machine_type,
+                p.accelerator.count,
+                p.autoscaling.total_max_node_count,
+                p.spot,
+                settings.cluster.location or "",
+            )
+            for p in settings.gpu_node_pools
+        )
+    )
+
+
 def _pool_line(pool: Subject) -> GpuLine | None:
     config = pool.plain.get("nodeConfig") or {}
     accelerators = config.get("guestAccelerators") or []
@@ -106,13 +139,14 @@ def _pool_line(pool: Subject) -> GpuLine | None:
         nodes = _number(scaling["maxNodeCount"]) * zones
     else:
         nodes = _number(pool.plain.get("nodeCount", pool.plain.get("initialNodeCount", 0))) * zones
-    return GpuLine(
-        what=f"pool {pool.plain.get('name') or pool.name}",
-        accelerator=accelerator,
-        units=nodes,
-        gpus_per_unit=gpus_per_node(accelerator, str(config.get("machineType", "")), count),
-        spot=config.get("spot") is True,
-        region=_region(str(pool.plain.get("location", ""))),
+    return pool_line(
+        str(pool.plain.get("name") or pool.name),
+        accelerator,
+        str(config.get("machineType", "")),
+        count,
+        nodes,
+        config.get("spot") is True,
+        str(pool.plain.get("location", "")),
     )
 
 

@@ -22,6 +22,7 @@ from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
+from guardrails.cost import pools_ceiling
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -127,6 +128,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             admission_manifests=(
                 tuple(admission_policies(guard)) if settings.kubernetes_minor >= MIN_KUBERNETES_MINOR else ()
             ),
+            ceiling_summary=tuple(pools_ceiling(settings).summary(guard.gpu_budget)) if settings.gpu_node_pools else (),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider]),
     )

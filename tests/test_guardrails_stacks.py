@@ -69,7 +69,7 @@ def test_the_stacks_admission_policies_judge_its_workloads_like_the_render(stack
     report = guard_run(run)
     for policy in policies:
         rule_id = policy["metadata"]["name"].removeprefix("mlops-")
-        for workload in workloads:
+        for workload in (w for w in workloads if matches(policy, w.plain)):
             refused = bool(failed_messages(policy, workload.plain))
             flagged = any(v.rule == rule_id and v.resource == workload.label for v in report.violations)
             assert refused == flagged, (policy["metadata"]["name"], workload.label)
@@ -116,3 +116,16 @@ def test_render_with_a_violating_catalogue_entry_fails_with_the_rules_message(
     assert code == 0 and out.is_dir()
     assert "[advisory] secrets-as-secret-config" in printed and "guardrails: 0 mandatory, 1 advisory" in printed
     shutil.rmtree(out)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_previews_pool_ceiling_from_settings_matches_the_renders(stack_runs, stack, tmp_path):
+    from guardrails.cost import pools_ceiling
+    from tests.test_stack_settings import read
+
+    config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    settings = read(tmp_path, stack, config).stack
+    rendered = guard_run(stack_runs[stack]).ceiling
+    assert sorted(pools_ceiling(settings).lines, key=str) == sorted(
+        (line for line in rendered.lines if line.what.startswith("pool ")), key=str
+    )

@@ -16,6 +16,8 @@ class GuardrailsArgs:
     context: GuardContext  # environment, GPU budget and enforcement overrides of this stack
     # From guardrails.admission.admission_policies; empty for a cluster older than Kubernetes 1.30.
     admission_manifests: tuple[dict, ...] = ()
+    # The GPU ceiling's lines (guardrails.cost), logged so `pulumi preview` shows them; empty: nothing to log.
+    ceiling_summary: tuple[str, ...] = ()
 
 
 class Guardrails(pulumi.ComponentResource):
@@ -23,6 +25,8 @@ class Guardrails(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GuardrailsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(GUARDRAILS_TYPE, name, context_inputs(args.context), opts)
+        if args.ceiling_summary:
+            pulumi.log.info("\n".join(args.ceiling_summary), resource=self)
         policies = [m for m in args.admission_manifests if m["kind"] == "ValidatingAdmissionPolicy"]
         by_policy = {}
         for manifest in policies:
