@@ -122,7 +122,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     }
 
     Guardrails(
-        settings.stack,
+        "guardrails",  # the render groups its admission policies under rendered/<stack>/guardrails/
         GuardrailsArgs(
             context=guard,
             admission_manifests=(
