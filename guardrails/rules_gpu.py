@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from guardrails.k8s_checks import (
     ACCELERATOR_LABEL,
+    GPU_RESOURCE,
     GPU_TAINT_KEY,
     MAX_GPUS_PER_CONTAINER,
     gpus,
@@ -20,7 +21,7 @@ def _gpu_limit(subject: Subject, context: GuardContext) -> list[Finding]:
         Finding(
             subject.label,
             f"container '{c.get('name')}' asks for {gpus(c)} GPUs; at most {MAX_GPUS_PER_CONTAINER} per container",
-            f"lower resources.limits.{'nvidia.com/gpu'} to {MAX_GPUS_PER_CONTAINER} or less (shard across replicas), "
+            f"lower resources.limits.{GPU_RESOURCE} to {MAX_GPUS_PER_CONTAINER} or less (shard across replicas), "
             "or override the rule for this stack with a reason",
         )
         for c in subject.containers()

@@ -12,7 +12,7 @@ Level = Literal["mandatory", "advisory", "disabled"]
 class Finding:
     """One thing a check found wrong with one resource."""
 
-    resource: str  # the resource's name (Pulumi logical name), or its URN when known
+    resource: str  # Subject.label: "Deployment <namespace>/<name>" or "<type token> <logical name>"; "stack" for the whole stack
     message: str  # what is wrong
     fix: str  # what to do about it
 

@@ -372,6 +372,12 @@ CASES: tuple[Case, ...] = (
     Case("prod-serving-on-demand", "fail-spot-pool", (gcp(POOL, node_pool(spot=True)),), True),
     Case(
         "prod-serving-on-demand",
+        "fail-deployment-selects-spot",
+        (k8s(patched(deployment(), f"{_POD}.nodeSelector", {"cloud.google.com/gke-spot": "true"})),),
+        True,
+    ),
+    Case(
+        "prod-serving-on-demand",
         "pass-spot-pool-outside-prod",
         (gcp(POOL, node_pool(spot=True)),),
         False,
