@@ -17,7 +17,9 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
+from components.gitops.gitops import GitOps, GitOpsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from plan.gitops import gitops_plan
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -34,6 +36,7 @@ class Program:
     servings: dict[str, ModelServing]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
+    gitops: GitOps
 
 
 def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalogue]:
@@ -47,6 +50,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
+    delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
     versions = {
         model.name: ModelVersion(
@@ -94,6 +98,21 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             opts=resolved,
         )
 
+    # Argo CD and its projects and applications; and the provider each model's objects go through:
+    # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).
+    gitops = GitOps(
+        f"{settings.stack}-gitops",
+        GitOpsArgs(
+            plan=delivery,
+            cluster_provider=cluster.kube_provider,
+            admin_password=loaded.argocd_admin_password,
+            oidc_client_secret=loaded.argocd_oidc_client_secret,
+            salt_seed=settings.stack,
+        ),
+        opts=resolved,
+    )
+    pulumi.export("delivery", {"mode": delivery.mode, "manifests": {a.model: a.path for a in delivery.apps}})
+
     servings = {
         model.name: ModelServing(
             model.name,
@@ -105,7 +124,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
             ),
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+            opts=gitops.model_options(model.name, depends_on=list(versions.values())),
         )
         for model in models
     }
@@ -126,7 +145,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
+    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, gitops=gitops)
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:

@@ -17,6 +17,7 @@ from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
 from core.spec import Spec
+from settings.gitops import GitopsSettings
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
@@ -53,6 +54,7 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    gitops: GitopsSettings = Field(default_factory=GitopsSettings)
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -117,7 +119,8 @@ class StackSettings(Spec):
         raise_setting_problems(
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
-            + environment_problems(self.environment, self.cluster),
+            + environment_problems(self.environment, self.cluster)
+            + self.gitops.problems(self.environment),
         )
         return self
 
