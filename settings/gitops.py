@@ -174,7 +174,7 @@ class GitopsSettings(Spec):
 
     def problems(self, environment: Environment) -> list[SettingProblem]:
         """Cross-field rules that need the environment; each message carries its fix."""
-        found = []
+        found: list[SettingProblem] = []
         if self.argo_cd_enabled(environment):
             return found
         if self.delivery_mode(environment) == "gitops":

@@ -17,7 +17,6 @@ from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
 from core.spec import Spec
-from settings.gitops import GitopsSettings
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
@@ -25,6 +24,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.gitops import GitopsSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

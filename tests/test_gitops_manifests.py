@@ -60,7 +60,8 @@ def plan_for(stack: str, gitops: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "stack, mode, argo", [("local", "direct", False), ("dev", "direct", True), ("staging", "gitops", True), ("prod", "gitops", True)]
+    "stack, mode, argo",
+    [("local", "direct", False), ("dev", "direct", True), ("staging", "gitops", True), ("prod", "gitops", True)],
 )
 def test_default_delivery_mode_and_argo_cd_per_environment(stack, mode, argo):
     plan = plan_for(stack)

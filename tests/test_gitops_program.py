@@ -132,9 +132,7 @@ def staging_with_secrets(mlflow_server, seeded_demo) -> ProgramRun:
     """staging (gitops) with a registry token and an Argo CD admin password set as secrets."""
     config = load_stack_config(PROJECT_DIR, "staging", overrides=registry_overrides(mlflow_server.uri))
     secrets = {config_key("mlflowToken"): "tok-4f2a91", config_key("argocdAdminPassword"): "pw-9c1e77"}
-    config = StackConfig(
-        config.stack, {**config.values, **secrets}, secret_keys=(*config.secret_keys, *secrets)
-    )
+    config = StackConfig(config.stack, {**config.values, **secrets}, secret_keys=(*config.secret_keys, *secrets))
     return run_program(PROJECT_DIR, config)
 
 

@@ -87,5 +87,6 @@ class ArgoCd(pulumi.ComponentResource):
             values=values,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, redis_secret]),
         )
-        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        name_of_namespace = settings.namespace
+        self.namespace = namespace.id.apply(lambda _: name_of_namespace)  # known once the namespace exists
         self.register_outputs({"namespace": self.namespace})

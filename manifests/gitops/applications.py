@@ -20,7 +20,12 @@ RETRY = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": 
 
 
 def _labels(team: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {"app.kubernetes.io/part-of": L.PART_OF, "app.kubernetes.io/managed-by": "pulumi", L.TEAM: team, **(extra or {})}
+    return {
+        "app.kubernetes.io/part-of": L.PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        L.TEAM: team,
+        **(extra or {}),
+    }
 
 
 def model_application(app: ModelApp, repo_url: str, branch: str, argo_namespace: str) -> dict:

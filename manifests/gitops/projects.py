@@ -45,7 +45,11 @@ def team_project(project: TeamProject, argo_namespace: str) -> dict:
         "metadata": {
             "name": project.team,
             "namespace": argo_namespace,
-            "labels": {"app.kubernetes.io/part-of": L.PART_OF, "app.kubernetes.io/managed-by": "pulumi", L.TEAM: project.team},
+            "labels": {
+                "app.kubernetes.io/part-of": L.PART_OF,
+                "app.kubernetes.io/managed-by": "pulumi",
+                L.TEAM: project.team,
+            },
         },
         "spec": spec,
     }
