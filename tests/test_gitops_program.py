@@ -50,6 +50,10 @@ def _applications(run: ProgramRun, kind: str = "Application") -> list[dict]:
     return [unwrap(r.inputs) for r in run.kubernetes_objects() if r.inputs["kind"] == kind]
 
 
+def _model_applications(run: ProgramRun) -> list[dict]:
+    return [a for a in _applications(run) if "mlops.platform/model" in a["metadata"]["labels"]]
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_argo_cd_is_installed_off_local_and_its_objects_are_valid_and_wait_for_its_crds(stack_runs, stack):
     run = stack_runs[stack]
@@ -96,7 +100,7 @@ def test_in_direct_mode_pulumi_applies_every_model_object(stack_runs, stack):
     cluster = _cluster_provider(run).urn + "::"
     assert len(run.by_type("pulumi:providers:kubernetes")) == 1
     assert all(r.options["provider"].startswith(cluster) for _, r in _model_objects(run))
-    assert not [a for a in _applications(run) if "mlops.platform/model" in a["metadata"]["labels"]]
+    assert _model_applications(run) == []
 
 
 @pytest.mark.parametrize("stack", GITOPS_STACKS)
@@ -107,7 +111,7 @@ def test_each_application_pulls_exactly_what_its_model_renders(stack_runs, stack
         directory = run.render_directory(resource)
         if directory is not None:
             rendered.setdefault(directory, []).append(unwrap(resource.inputs))
-    applications = {a["spec"]["source"]["path"]: a for a in _applications(run)}
+    applications = {a["spec"]["source"]["path"]: a for a in _model_applications(run)}
     assert set(rendered) == set(applications)
     for path, objects in rendered.items():
         spec = applications[path]["spec"]
@@ -119,6 +123,22 @@ def test_each_application_pulls_exactly_what_its_model_renders(stack_runs, stack
                 assert (ignored["kind"], ignored["name"]) in kinds, ignored
         assert "RespectIgnoreDifferences=true" in spec["syncPolicy"]["syncOptions"]
         assert spec["syncPolicy"]["automated"]["prune"] and spec["syncPolicy"]["automated"]["selfHeal"]
+
+
+def test_prod_syncs_the_team_repositories_with_their_own_policies(stack_runs):
+    repos = {a["metadata"]["name"]: a["spec"] for a in _applications(stack_runs["prod"])}
+    configs, pipelines = repos["customer-analytics-ml-configs"], repos["customer-analytics-ml-pipelines"]
+    assert configs["source"]["repoURL"] == "https://github.com/acme/ml-configs.git"
+    assert configs["syncPolicy"]["automated"] == {"prune": False, "selfHeal": True, "allowEmpty": False}
+    assert "automated" not in pipelines["syncPolicy"]
+    (project,) = [
+        p for p in _applications(stack_runs["prod"], "AppProject") if p["metadata"]["name"] == "customer-analytics"
+    ]
+    assert set(project["spec"]["sourceRepos"]) == {
+        "https://github.com/acme/mlops-platform.git",
+        "https://github.com/acme/ml-configs.git",
+        "https://github.com/acme/ml-pipelines.git",
+    }
 
 
 def test_prod_argo_cd_is_highly_available_and_staging_is_not(stack_runs):
@@ -150,7 +170,7 @@ def test_offline_render_writes_the_provider_layout_with_the_same_objects(staging
         if p.is_file()
     }
     assert files == expected
-    assert {str(p.parent.parent) for p in files} == {a["spec"]["source"]["path"] for a in _applications(run)}
+    assert {str(p.parent.parent) for p in files} == {a["spec"]["source"]["path"] for a in _model_applications(run)}
     assert all(p.parent.name == "1-manifest" for p in files)
 
 

@@ -63,6 +63,11 @@ class ArgoCd(pulumi.ComponentResource):
             },
             in_ns,
         )
+        if args.production and args.sso is None:
+            pulumi.log.warn(
+                "Argo CD in production keeps its local admin user: configure gitops.sso (OIDC) to disable it",
+                resource=self,
+            )
         admin_hash = None
         if args.sso is None and args.admin_password is not None:
             seed = f"{args.salt_seed}/{settings.namespace}"
