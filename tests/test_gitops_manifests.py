@@ -77,8 +77,14 @@ def test_gitops_plan_points_each_model_at_its_own_directory_and_team_project():
     assert by_model["churn-prediction"].namespace == "ml-churn-prediction"
     assert {p.team for p in plan.projects} == {m.team for m in CATALOGUE.models}
     for project in plan.projects:
-        assert project.namespaces == tuple(sorted(a.namespace for a in plan.apps if a.team == project.team))
-        assert project.source_repos == ("https://github.com/acme/mlops-platform.git",)
+        models = {a.namespace for a in plan.apps if a.team == project.team}
+        assert project.namespaces == tuple(sorted(models | {r.namespace for r in project.repos}))
+        assert project.source_repos == tuple(
+            sorted({"https://github.com/acme/mlops-platform.git", *(r.repo_url for r in project.repos)})
+        )
+    # Pulumi.prod.yaml gives customer-analytics its ml-configs and ml-pipelines repositories.
+    (analytics,) = [p for p in plan.projects if p.team == "customer-analytics"]
+    assert [r.name for r in analytics.repos] == ["ml-configs", "ml-pipelines"]
 
 
 def test_every_application_and_project_is_strictly_valid():
