@@ -52,9 +52,6 @@ class GitopsPlan:
     apps: tuple[ModelApp, ...]  # empty in direct mode
     projects: tuple[TeamProject, ...]
 
-    def app_for(self, model: str) -> ModelApp | None:
-        return next((a for a in self.apps if a.model == model), None)
-
 
 def manifests_path(manifests_dir: str, environment: str, model: str) -> str:
     """The directory a model's objects are rendered to; the render provider and the Application share it."""
