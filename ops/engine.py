@@ -52,6 +52,14 @@ class ProgramRun:
     def kubernetes_objects(self) -> list[RecordedResource]:
         return [r for r in self.resources if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
 
+    def render_directory(self, resource: RecordedResource) -> str | None:
+        """The renderYamlToDirectory of the provider `resource` goes through, if it is a rendering one."""
+        urn = resource.options.get("provider", "").rsplit("::", 1)[0]  # "<urn>::<id>" -> "<urn>"
+        for candidate in self.by_type("pulumi:providers:kubernetes"):
+            if candidate.urn == urn:
+                return candidate.inputs.get("renderYamlToDirectory") or None
+        return None
+
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
@@ -106,6 +114,9 @@ class _Mocks(pulumi.runtime.Mocks):
             if args.typ == "pulumi:pulumi:StackReference":
                 # The stack's own last deployment: none offline, unless a test supplies one.
                 return args.inputs["name"], {**args.inputs, "outputs": self.last_outputs, "secretOutputNames": []}
+            if args.typ.startswith("random:"):
+                # The random provider does not run offline: a fixed stand-in of the requested length.
+                return f"{args.name}-id", {**args.inputs, "result": "x" * int(args.inputs.get("length", 16))}
             if args.typ.startswith("gcp:"):
                 from ops.gcp_outputs import gcp_outputs
 

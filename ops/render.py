@@ -20,6 +20,7 @@ import yaml
 from guardrails.evaluate import GuardReport
 from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
 from ops.guard import enforce
+from ops.rendered_manifests import render_file, render_yaml
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
@@ -89,6 +90,13 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
     files = []
     for resource in run.kubernetes_objects():
         manifest = mask(resource.inputs)
+        render_dir = run.render_directory(resource)
+        if render_dir is not None:  # gitops mode: where `pulumi up` writes it, for Argo CD to pull
+            path = directory / render_dir / render_file(manifest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_yaml(manifest), encoding="utf-8")
+            files.append(path)
+            continue
         group = _group_of(resource, by_urn)
         kind = manifest["kind"]
         name = manifest.get("metadata", {}).get("name", resource.name)

@@ -17,12 +17,14 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
+from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
+from plan.gitops import gitops_plan
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -39,6 +41,7 @@ class Program:
     servings: dict[str, ModelServing]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
+    gitops: GitOps
 
 
 def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalogue]:
@@ -53,6 +56,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
+    delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
     versions = {
         model.name: ModelVersion(
@@ -105,6 +109,21 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             opts=resolved,
         )
 
+    # Argo CD and its projects and applications; and the provider each model's objects go through:
+    # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).
+    gitops = GitOps(
+        f"{settings.stack}-gitops",
+        GitOpsArgs(
+            plan=delivery,
+            cluster_provider=cluster.kube_provider,
+            admin_password=loaded.argocd_admin_password,
+            oidc_client_secret=loaded.argocd_oidc_client_secret,
+            salt_seed=settings.stack,
+        ),
+        opts=resolved,
+    )
+    pulumi.export("delivery", {"mode": delivery.mode, "manifests": {a.model: a.path for a in delivery.apps}})
+
     servings = {
         model.name: ModelServing(
             model.name,
@@ -116,7 +135,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
             ),
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+            opts=gitops.model_options(model.name, depends_on=list(versions.values())),
         )
         for model in models
     }
@@ -149,7 +168,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
+    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, gitops=gitops)
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:

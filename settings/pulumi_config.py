@@ -20,12 +20,19 @@ from core.spec import problems_from_validation_error
 from settings.stack import PROJECT, StackSettings, config_key, declared_keys
 
 TOKEN_KEY = "mlflowToken"
+# Argo CD's secrets (settings/gitops.py): the bcrypt-hashed admin password where SSO is off, and the
+# OIDC client secret where it is on. Undeclared in Pulumi.yaml for the same reason as mlflowToken.
+ARGOCD_ADMIN_PASSWORD_KEY = "argocdAdminPassword"
+ARGOCD_OIDC_CLIENT_SECRET_KEY = "argocdOidcClientSecret"
+SECRET_KEYS = (TOKEN_KEY, ARGOCD_ADMIN_PASSWORD_KEY, ARGOCD_OIDC_CLIENT_SECRET_KEY)
 
 
 @dataclass(frozen=True)
 class LoadedSettings:
     stack: StackSettings
     mlflow_token: pulumi.Output[str] | None  # a Pulumi secret; never unwrapped by the program
+    argocd_admin_password: pulumi.Output[str] | None = None  # secret; hashed with bcrypt before use
+    argocd_oidc_client_secret: pulumi.Output[str] | None = None  # secret
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -66,7 +73,7 @@ def read_stack_settings() -> LoadedSettings:
         else:
             raw[alias] = text
 
-    for key in sorted(_namespace_keys() - set(declared) - {TOKEN_KEY}):
+    for key in sorted(_namespace_keys() - set(declared) - set(SECRET_KEYS)):
         close = [k for k in declared if k.lower() == key.lower()]
         hint = f"did you mean '{close[0]}'? " if close else ""
         problems.add(
@@ -76,18 +83,10 @@ def read_stack_settings() -> LoadedSettings:
             f"{hint}remove it; known keys are listed in Pulumi.yaml and the README",
         )
 
-    token = None
-    if config.get(TOKEN_KEY) is not None:
-        if not runtime_config.is_config_secret(config_key(TOKEN_KEY)):
-            problems.add(
-                source,
-                config_key(TOKEN_KEY),
-                "is stored in plain text",
-                f"run `pulumi config set --secret {TOKEN_KEY} <token>` so it is encrypted",
-            )
-        else:
-            token = config.require_secret(TOKEN_KEY)
-            raw["hasMlflowToken"] = True
+    secrets = {key: _secret(config, key, source, problems) for key in SECRET_KEYS}
+    token = secrets[TOKEN_KEY]
+    if token is not None:
+        raw["hasMlflowToken"] = True
 
     settings = None
     try:
@@ -99,6 +98,33 @@ def read_stack_settings() -> LoadedSettings:
             if p.message == "required key is missing":
                 fix = f"set it in {source} or declare a default in Pulumi.yaml"
             problems.extend([Problem(source, field, p.message, fix)])
+    if settings is not None and settings.gitops.sso is not None and secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY] is None:
+        problems.add(
+            source,
+            config_key("gitops") + ".sso",
+            f"SSO is configured but {config_key(ARGOCD_OIDC_CLIENT_SECRET_KEY)} is not set",
+            f"run `pulumi config set --secret {ARGOCD_OIDC_CLIENT_SECRET_KEY} <client secret>` or remove gitops.sso",
+        )
     problems.raise_if_any()
     assert settings is not None
-    return LoadedSettings(stack=settings, mlflow_token=token)
+    return LoadedSettings(
+        stack=settings,
+        mlflow_token=token,
+        argocd_admin_password=secrets[ARGOCD_ADMIN_PASSWORD_KEY],
+        argocd_oidc_client_secret=secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY],
+    )
+
+
+def _secret(config: pulumi.Config, key: str, source: str, problems: ProblemCollector) -> pulumi.Output[str] | None:
+    """A secret config value as a secret Output; a value stored in plain text is a problem, never used."""
+    if config.get(key) is None:
+        return None
+    if not runtime_config.is_config_secret(config_key(key)):
+        problems.add(
+            source,
+            config_key(key),
+            "is stored in plain text",
+            f"run `pulumi config set --secret {key} <{'token' if key == TOKEN_KEY else 'value'}>` so it is encrypted",
+        )
+        return None
+    return config.require_secret(key)

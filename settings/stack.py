@@ -24,6 +24,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.gitops import GitopsSettings
 from settings.guardrails import GuardrailSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -55,6 +56,7 @@ class StackSettings(Spec):
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
+    gitops: GitopsSettings = Field(default_factory=GitopsSettings)
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -119,7 +121,8 @@ class StackSettings(Spec):
         raise_setting_problems(
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
-            + environment_problems(self.environment, self.cluster),
+            + environment_problems(self.environment, self.cluster)
+            + self.gitops.problems(self.environment),
         )
         return self
 

@@ -45,6 +45,7 @@ class ClusterAccess(pulumi.ComponentResource):
                 f"{name}-kubernetes",
                 kubeconfig=cluster.kubeconfig or None,
                 context=cluster.context or None,
+                enable_server_side_apply=True,  # see GkeCluster's provider: large CRDs need it
                 opts=pulumi.ResourceOptions(parent=self),
             )
         else:

@@ -235,6 +235,9 @@ class GkeCluster(pulumi.ComponentResource):
         self.kube_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
+            # Explicit, so PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY cannot turn it off: CRDs too large for a
+            # last-applied annotation (Argo CD's, kube-prometheus-stack's) need server-side apply.
+            enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool] if system_pool else []),
         )
         self.register_outputs(
