@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
+from ops.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
@@ -33,11 +33,16 @@ class RenderResult:
 
 
 def render(
-    project_dir: Path, stack: str, out_dir: Path | None = None, overrides: dict[str, str] | None = None
+    project_dir: Path,
+    stack: str,
+    out_dir: Path | None = None,
+    overrides: dict[str, str] | None = None,
+    resolve_dynamic: DynamicResolver | None = None,
 ) -> RenderResult:
-    """`overrides` replace stack config values (the demo points the stack at its local registry)."""
+    """`overrides` replace stack config values (the demo points the stack at its local registry);
+    `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot)."""
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
-    run = run_program(project_dir, config)
+    run = run_program(project_dir, config, resolve_dynamic=resolve_dynamic)
     out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))

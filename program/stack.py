@@ -48,6 +48,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
 
+    def selector(model) -> dict:
+        pin = settings.model_pins.get(model.name)  # a rollback's pin overrides the catalogue's selector
+        return {"version": pin} if pin is not None else model.environments[settings.environment].selector()
+
     versions = {
         model.name: ModelVersion(
             f"{model.name}-version",
@@ -55,7 +59,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 model=model.name,
                 registered_model=model.registered_model,
                 environment=settings.environment,
-                selector=model.environments[settings.environment].selector(),
+                selector=selector(model),
                 gates=model.gates_for(settings.environment).as_input(),
                 record=settings.record_deployments,
             ),
@@ -116,9 +120,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         "models",
         {
             model.name: {
-                "selector": " ".join(
-                    f"{k}={v}" for k, v in model.environments[settings.environment].selector().items()
-                ),
+                "selector": " ".join(f"{k}={v}" for k, v in selector(model).items()),
                 "version": versions[model.name].version,
                 "namespace": servings[model.name].namespace,
                 "gate": versions[model.name].gate,

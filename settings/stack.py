@@ -53,6 +53,11 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    model_pins: dict[str, int] = Field(
+        default_factory=dict,
+        description="model -> registry version served regardless of the catalogue selector; set and cleared "
+        "by `python -m ops rollback` / `promote`. A pin bypasses the quality gates, as {version: N} does.",
+    )
 
     @field_validator("kubernetes_version")
     @classmethod

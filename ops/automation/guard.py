@@ -16,8 +16,8 @@ PROTECTED_TYPES = {
     "gcp:container/nodePool:NodePool": "GPU node pool",
     "gcp:container/cluster:Cluster": "GKE cluster",
 }
-_VERBS = {"delete": "deleted", "discard": "discarded"}  # every other destructive op is part of a replacement
-_VERBS |= {op: "replaced" for op in DESTRUCTIVE_OPS if op not in _VERBS}
+VERBS = {"delete": "deleted", "discard": "discarded"}  # every other destructive op is part of a replacement
+VERBS |= {op: "replaced" for op in DESTRUCTIVE_OPS if op not in VERBS}
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Refusal:
         what = PROTECTED_TYPES.get(self.change.type, self.change.type)
         why = f" (forced by {', '.join(self.change.replace_keys)})" if self.change.replace_keys else ""
         return (
-            f"{what} {self.change.name} would be {_VERBS.get(self.change.op, self.change.op)}{why}; "
+            f"{what} {self.change.name} would be {VERBS.get(self.change.op, self.change.op)}{why}; "
             f"re-run with --allow-replace {self.change.name} if this is intended"
         )
 
