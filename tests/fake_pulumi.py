@@ -156,7 +156,7 @@ class FakePulumiCommand(PulumiCommand):
     def _config(self, args: list[str], stack: str) -> CommandResult:
         values = self.scenario.config.setdefault(stack, {})
         if args[1] == "set":
-            values[args[2]] = args[3]
+            values[args[2]] = args[-1]  # config set KEY --plaintext --stack S -- VALUE
             return CommandResult("", "", 0)
         if args[1] == "rm":
             values.pop(args[2], None)

@@ -96,7 +96,9 @@ class ChangeLog:
                 PolicyViolation(p.policy_pack_name, p.policy_name, p.enforcement_level, p.message, p.resource_urn or "")
             )
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
-            self.errors.append(event.diagnostic_event.message.strip())
+            message = event.diagnostic_event.message.strip()
+            if message not in self.errors:
+                self.errors.append(message)
         elif event.summary_event is not None:
             self.summary = {str(getattr(k, "value", k)): int(v) for k, v in event.summary_event.resource_changes.items()}
 
