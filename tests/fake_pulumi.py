@@ -93,6 +93,7 @@ class Scenario:
     fail: dict[str, str] = field(default_factory=dict)  # operation -> stderr/stdout text of the failure
     locked_times: int = 0  # how many preview/up calls answer "another update is in progress"
     outputs: dict[str, Any] = field(default_factory=dict)
+    stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # per stack, over `outputs`
     deployment: dict[str, Any] = field(default_factory=lambda: {"resources": []})
     stacks: tuple[str, ...] = ("dev", "staging", "prod")
     plugins: list[dict] = field(default_factory=list)
@@ -126,7 +127,7 @@ class FakePulumiCommand(PulumiCommand):
             )
             return CommandResult("", "", 0)
         if head == "stack" and args[1] == "output":
-            return CommandResult(json.dumps(self.scenario.outputs), "", 0)
+            return CommandResult(json.dumps(self.scenario.stack_outputs.get(stack, self.scenario.outputs)), "", 0)
         if head == "stack" and args[1] == "export":
             return CommandResult(json.dumps({"version": 3, "deployment": self.scenario.deployment}), "", 0)
         if head == "stack" and args[1] == "history":
