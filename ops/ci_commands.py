@@ -168,7 +168,9 @@ def register(commands) -> None:
     cmd.set_defaults(run=_snapshot)
     cmd = commands.add_parser("preview-offline", help="the PR report from the offline render and a registry snapshot")
     cmd.add_argument("--stack", required=True)
-    cmd.add_argument("--registry-snapshot", required=True, help="snapshot file (ops snapshot, or a stack's models output)")
+    cmd.add_argument(
+        "--registry-snapshot", required=True, help="snapshot file (ops snapshot, or a stack's models output)"
+    )
     cmd.add_argument("--base-plan", help="plan.json of the base branch's render, to diff against")
     cmd.add_argument("--out", help="render output directory (default: rendered/<stack>/)")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)

@@ -27,7 +27,9 @@ def urn(stack: str, type_: str, name: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{type_}::{name}"
 
 
-def pre_event(op: str, type_: str, name: str, stack: str = "dev", *, old=None, new=None, diffs=(), keys=(), detailed=None):
+def pre_event(
+    op: str, type_: str, name: str, stack: str = "dev", *, old=None, new=None, diffs=(), keys=(), detailed=None
+):
     """A resourcePreEvent as the engine writes it (StepEventMetadata with old/new state)."""
     u = urn(stack, type_, name)
 
@@ -123,7 +125,13 @@ class FakePulumiCommand(PulumiCommand):
             return CommandResult(json.dumps(self.scenario.plugins), "", 0)
         if head == "plugin" and args[1] == "install":
             self.scenario.plugins.append(
-                {"name": args[3], "kind": args[2], "version": args[4].lstrip("v"), "size": 1, "lastUsedTime": "2026-11-22T00:00:00.000Z"}
+                {
+                    "name": args[3],
+                    "kind": args[2],
+                    "version": args[4].lstrip("v"),
+                    "size": 1,
+                    "lastUsedTime": "2026-11-22T00:00:00.000Z",
+                }
             )
             return CommandResult("", "", 0)
         if head == "stack" and args[1] == "output":

@@ -20,7 +20,12 @@ def _gate(passed=True, bypassed=False, reasons=(), metrics=None):
 
 
 def churn_v6_to_v7(stack="prod"):
-    old = {"model": "churn-prediction", "registered_model": "churn-prediction", "version": "6", "metrics": {"accuracy": 0.91, "f1_weighted": 0.88}}
+    old = {
+        "model": "churn-prediction",
+        "registered_model": "churn-prediction",
+        "version": "6",
+        "metrics": {"accuracy": 0.91, "f1_weighted": 0.88},
+    }
     new = {
         **old,
         "version": "7",
@@ -32,22 +37,52 @@ def churn_v6_to_v7(stack="prod"):
 
 def fraud_pinned(stack="prod"):
     old = {"model": "fraud-detection", "registered_model": "fraud-detection", "version": "4", "metrics": {"auc": 0.97}}
-    new = {**old, "version": "3", "metrics": {"auc": 0.95}, "gate": _gate(bypassed=True, reasons=["pinned {version: 3}: gates bypassed"])}
+    new = {
+        **old,
+        "version": "3",
+        "metrics": {"auc": 0.95},
+        "gate": _gate(bypassed=True, reasons=["pinned {version: 3}: gates bypassed"]),
+    }
     return pre_event("update", DYNAMIC, "fraud-detection-version", stack, old=(old,), new=new, diffs=["version"])
 
 
 def gpu_pool_replaced(stack="prod"):
-    old = {"name": "l4", "nodeConfig": {"guestAccelerators": [{"type": "nvidia-l4", "gpuDriverInstallationConfig": {"gpuDriverVersion": "DEFAULT"}}]}}
-    new = {"name": "l4", "nodeConfig": {"guestAccelerators": [{"type": "nvidia-l4", "gpuDriverInstallationConfig": {"gpuDriverVersion": "LATEST"}}]}}
+    old = {
+        "name": "l4",
+        "nodeConfig": {
+            "guestAccelerators": [{"type": "nvidia-l4", "gpuDriverInstallationConfig": {"gpuDriverVersion": "DEFAULT"}}]
+        },
+    }
+    new = {
+        "name": "l4",
+        "nodeConfig": {
+            "guestAccelerators": [{"type": "nvidia-l4", "gpuDriverInstallationConfig": {"gpuDriverVersion": "LATEST"}}]
+        },
+    }
     return pre_event(
-        "replace", NODE_POOL, f"{stack}-gpu-l4", stack, old=(old,), new=new, diffs=["nodeConfig"], keys=["nodeConfig"],
+        "replace",
+        NODE_POOL,
+        f"{stack}-gpu-l4",
+        stack,
+        old=(old,),
+        new=new,
+        diffs=["nodeConfig"],
+        keys=["nodeConfig"],
         detailed={"nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig.gpuDriverVersion": "update-replace"},
     )
 
 
 def deployment_update(stack="prod"):
-    old = {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"metadata": {"labels": {"version": "6"}}}}}
-    new = {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"metadata": {"labels": {"version": "7"}}}}}
+    old = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "spec": {"template": {"metadata": {"labels": {"version": "6"}}}},
+    }
+    new = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "spec": {"template": {"metadata": {"labels": {"version": "7"}}}},
+    }
     return pre_event("update", DEPLOYMENT, "churn-prediction-server", stack, old=(old,), new=new, diffs=["spec"])
 
 

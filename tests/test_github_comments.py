@@ -85,7 +85,9 @@ def github():
 
 
 def client(github, token="t0ken") -> GitHubComments:
-    return GitHubComments.from_env(env={"GITHUB_REPOSITORY": "acme/mlops", "GITHUB_TOKEN": token, "GITHUB_API_URL": github.url})
+    return GitHubComments.from_env(
+        env={"GITHUB_REPOSITORY": "acme/mlops", "GITHUB_TOKEN": token, "GITHUB_API_URL": github.url}
+    )
 
 
 def test_first_post_creates_then_updates_the_same_comment(github):

@@ -94,13 +94,19 @@ def test_up_outside_prod_does_not_preview_first():
 
 def test_mandatory_policy_violation_is_its_own_exit_code_with_the_policy_named():
     violation = policy_event(
-        "mlops-guardrails", "gpu-pool-needs-taint", "mandatory", "GPU pool l4 has no nvidia.com/gpu taint",
+        "mlops-guardrails",
+        "gpu-pool-needs-taint",
+        "mandatory",
+        "GPU pool l4 has no nvidia.com/gpu taint",
         urn("prod", "gcp:container/nodePool:NodePool", "prod-gpu-l4"),
     )
     scenario = Scenario(events={"preview": [violation]}, fail={"preview": "error: preview failed"})
     outcome = driver(scenario)[0].preview()
     assert outcome.code == ExitCode.POLICY
-    assert "mlops-guardrails/gpu-pool-needs-taint (mandatory): GPU pool l4 has no nvidia.com/gpu taint" in outcome.messages[1]
+    assert (
+        "mlops-guardrails/gpu-pool-needs-taint (mandatory): GPU pool l4 has no nvidia.com/gpu taint"
+        in outcome.messages[1]
+    )
     assert outcome.log.violations[0].urn.endswith("prod-gpu-l4")
 
 
@@ -152,14 +158,21 @@ def test_unknown_stack_is_bad_input_with_the_fix():
 
 
 def test_file_event_log_of_older_clis_is_read_too():
-    d, _, _ = driver(Scenario(version="3.200.0", events={"preview": [churn_v6_to_v7(), deployment_update(), summary({"update": 2})]}))
+    d, _, _ = driver(
+        Scenario(version="3.200.0", events={"preview": [churn_v6_to_v7(), deployment_update(), summary({"update": 2})]})
+    )
     outcome = d.preview()
     assert outcome.code == ExitCode.OK
     assert [c.name for c in outcome.log.changed()] == ["churn-prediction-version", "churn-prediction-server"]
 
 
 def test_refresh_expect_no_changes_exits_3_and_names_the_moved_alias():
-    before = {"model": "churn-prediction", "registered_model": "churn-prediction", "version": "7", "aliases": ["champion", "prod-live"]}
+    before = {
+        "model": "churn-prediction",
+        "registered_model": "churn-prediction",
+        "version": "7",
+        "aliases": ["champion", "prod-live"],
+    }
     after = {**before, "aliases": ["prod-live"]}
     events = [
         refresh_event(DYNAMIC, "churn-prediction-version", before, after, "prod"),

@@ -62,7 +62,14 @@ def test_a_bare_models_output_is_a_snapshot(tmp_path):
 
 
 def test_render_with_a_snapshot_needs_no_registry_and_says_what_was_not_resolved(tmp_path, capsys):
-    snap = write(tmp_path / "snap.json", {"stack": "prod", "takenAt": "2026-11-22T20:00:00+00:00", "models": {"churn-prediction": {"version": "6", "gate": GATE}}})
+    snap = write(
+        tmp_path / "snap.json",
+        {
+            "stack": "prod",
+            "takenAt": "2026-11-22T20:00:00+00:00",
+            "models": {"churn-prediction": {"version": "6", "gate": GATE}},
+        },
+    )
     out = tmp_path / "rendered"
     assert main(["render", "--stack", "prod", "--registry-snapshot", str(snap), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -75,7 +82,10 @@ def test_render_with_a_snapshot_needs_no_registry_and_says_what_was_not_resolved
 
 
 def test_offline_report_flags_a_gpu_pool_replacement_and_a_pinned_version(tmp_path):
-    snap = write(tmp_path / "snap.json", {"models": {"churn-prediction": {"version": "6", "gate": GATE}, "fraud-detection": {"version": "3"}}})
+    snap = write(
+        tmp_path / "snap.json",
+        {"models": {"churn-prediction": {"version": "6", "gate": GATE}, "fraud-detection": {"version": "3"}}},
+    )
     base_out = tmp_path / "base"
     assert main(["render", "--stack", "prod", "--registry-snapshot", str(snap), "--out", str(base_out)]) == 0
 
@@ -87,8 +97,19 @@ def test_offline_report_flags_a_gpu_pool_replacement_and_a_pinned_version(tmp_pa
     report_file = tmp_path / "prod.json"
     code = main(
         [
-            "preview-offline", "--stack", "prod", "--registry-snapshot", str(snap), "--project", str(head),
-            "--base-plan", str(base_out / "plan.json"), "--out", str(tmp_path / "head"), "--report-json", str(report_file),
+            "preview-offline",
+            "--stack",
+            "prod",
+            "--registry-snapshot",
+            str(snap),
+            "--project",
+            str(head),
+            "--base-plan",
+            str(base_out / "plan.json"),
+            "--out",
+            str(tmp_path / "head"),
+            "--report-json",
+            str(report_file),
         ]
     )
     assert code == ExitCode.OK

@@ -28,17 +28,32 @@ def reports() -> list[StackReport]:
     prod_events = [
         *prod_preview_events(),
         policy_event(
-            "mlops-guardrails", "prod-needs-on-demand", "advisory", "pool l4 | spot capacity in prod",
+            "mlops-guardrails",
+            "prod-needs-on-demand",
+            "advisory",
+            "pool l4 | spot capacity in prod",
             urn("prod", "gcp:container/nodePool:NodePool", "prod-gpu-l4"),
         ),
     ]
     prod = StackReport("prod", "pulumi preview", int(ExitCode.OK), log_of(prod_events), cost=CostChange(5120.0, 4380.5))
     dev_events = [
-        pre_event("create", "kubernetes:core/v1:Service", "image-classifier-svc", "dev", new={"kind": "Service", "token": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"}}),
+        pre_event(
+            "create",
+            "kubernetes:core/v1:Service",
+            "image-classifier-svc",
+            "dev",
+            new={
+                "kind": "Service",
+                "token": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"},
+            },
+        ),
         summary({"create": 1, "same": 12}),
     ]
     dev = StackReport(
-        "dev", "offline render against registry snapshot snap.json", 0, log_of(dev_events),
+        "dev",
+        "offline render against registry snapshot snap.json",
+        0,
+        log_of(dev_events),
         notes=["`churn-prediction`: v6 (from the snapshot, not re-resolved)"],
     )
     return [prod, dev]
@@ -66,8 +81,22 @@ def test_report_content_a_reviewer_needs():
 
 
 def test_report_is_bounded_and_keeps_every_summary():
-    big = [pre_event("update", "kubernetes:core/v1:ConfigMap", f"cm-{i}", "prod", old=({"data": "x" * 150},), new={"data": "y" * 150}, diffs=["data"]) for i in range(2000)]
-    stacks = [StackReport(s, "pulumi preview", 0, log_of([*big, summary({"update": 2000})])) for s in ("dev", "staging", "prod")]
+    big = [
+        pre_event(
+            "update",
+            "kubernetes:core/v1:ConfigMap",
+            f"cm-{i}",
+            "prod",
+            old=({"data": "x" * 150},),
+            new={"data": "y" * 150},
+            diffs=["data"],
+        )
+        for i in range(2000)
+    ]
+    stacks = [
+        StackReport(s, "pulumi preview", 0, log_of([*big, summary({"update": 2000})]))
+        for s in ("dev", "staging", "prod")
+    ]
     body = render_comment(stacks, max_chars=20_000)
     assert len(body) <= 20_000
     assert all(f"### `{s}`" in body for s in ("dev", "staging", "prod"))

@@ -45,7 +45,9 @@ def use_registered_model(project: Path, name: str) -> None:
 
 def drivers(project: Path, scenario: Scenario):
     command = FakePulumiCommand(scenario)
-    return command, lambda stack: Driver(RunOptions(stack, project), command, write=lambda _: None, sleep=lambda _: None)
+    return command, lambda stack: Driver(
+        RunOptions(stack, project), command, write=lambda _: None, sleep=lambda _: None
+    )
 
 
 def ops_run(command: FakePulumiCommand, stack: str) -> list[str]:
@@ -109,7 +111,9 @@ def test_rollback_pins_the_previous_version_deploys_and_records_the_reason(proje
     model = make_model([{}, {}])
     use_registered_model(project, model.name)
     v1, v2 = model.versions
-    deployment = {"resources": [{"type": DYNAMIC_TYPE, "outputs": {"model": MODEL, "version": v2, "previous_version": v1}}]}
+    deployment = {
+        "resources": [{"type": DYNAMIC_TYPE, "outputs": {"model": MODEL, "version": v2, "previous_version": v1}}]
+    }
     scenario = Scenario(
         stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}},
         deployment=deployment,

@@ -57,7 +57,9 @@ class ResourceChange:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourceChange:
-        return cls(**{**data, "diffs": tuple(data.get("diffs", ())), "replace_keys": tuple(data.get("replace_keys", ()))})
+        return cls(
+            **{**data, "diffs": tuple(data.get("diffs", ())), "replace_keys": tuple(data.get("replace_keys", ()))}
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ class ChangeLog:
             if message not in self.errors:
                 self.errors.append(message)
         elif event.summary_event is not None:
-            self.summary = {str(getattr(k, "value", k)): int(v) for k, v in event.summary_event.resource_changes.items()}
+            self.summary = {
+                str(getattr(k, "value", k)): int(v) for k, v in event.summary_event.resource_changes.items()
+            }
 
     def reset(self) -> None:
         self.changes, self.violations, self.errors, self.summary, self.drift = [], [], [], {}, []

@@ -103,7 +103,9 @@ class Driver:
                     "the Pulumi CLI is not installed (fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh)",
                 ) from None
             except InvalidVersionError as exc:
-                raise DriverError(ExitCode.ENVIRONMENT, f"{exc} (fix: install Pulumi CLI >= {MIN_CLI_VERSION})") from None
+                raise DriverError(
+                    ExitCode.ENVIRONMENT, f"{exc} (fix: install Pulumi CLI >= {MIN_CLI_VERSION})"
+                ) from None
         found = self._command.version
         if found is None or found.compare(MIN_CLI_VERSION) < 0:
             raise DriverError(
@@ -122,9 +124,11 @@ class Driver:
                 import program
 
                 project_dir = self.options.project_dir
-                stack = auto.select_stack(
-                    self.options.stack, project_name=PROJECT, program=lambda: program.main(project_dir), opts=opts
-                )
+
+                def inline_program() -> None:
+                    program.main(project_dir)
+
+                stack = auto.select_stack(self.options.stack, project_name=PROJECT, program=inline_program, opts=opts)
             else:
                 stack = auto.select_stack(self.options.stack, work_dir=str(self.options.project_dir), opts=opts)
         except StackNotFoundError:

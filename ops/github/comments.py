@@ -87,5 +87,7 @@ class GitHubComments:
                 "PATCH", f"/repos/{self.repository}/issues/comments/{existing['id']}", json={"body": body}
             ).json()
             return CommentResult("updated", int(updated["id"]), updated.get("html_url", ""))
-        created = self._request("POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body}).json()
+        created = self._request(
+            "POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body}
+        ).json()
         return CommentResult("created", int(created["id"]), created.get("html_url", ""))

@@ -40,7 +40,9 @@ def _replace_keys(type_: str, old: dict, new: dict) -> tuple[str, ...]:
     if type_ != NODE_POOL_TYPE:
         return ()
     return tuple(
-        s.provider_property for s in REPLACING_SETTINGS if _get(old, s.provider_property) != _get(new, s.provider_property)
+        s.provider_property
+        for s in REPLACING_SETTINGS
+        if _get(old, s.provider_property) != _get(new, s.provider_property)
     )
 
 
@@ -63,6 +65,22 @@ def _model_state(entry: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**entry, "metrics": dict(gate.get("candidate_metrics") or {})}
 
 
+def _change(
+    op: str, urn: str, type_: str, old: dict | None, new: dict | None, diffs=(), replace_keys=()
+) -> ResourceChange:
+    """The state before is both the old inputs and outputs: a render has no separate outputs."""
+    return ResourceChange(
+        op=op,
+        urn=urn,
+        type=type_,
+        old_inputs=old,
+        old_outputs=old,
+        new_inputs=new,
+        diffs=tuple(diffs),
+        replace_keys=tuple(replace_keys),
+    )
+
+
 def offline_changes(run: ProgramRun, snapshot: RegistrySnapshot | None, base_plan: dict | None) -> ChangeLog:
     by_urn = {r.urn: r for r in run.resources}
     head = {(r.type, r.name): (r, _comparable(_plan_entry(r, by_urn)["inputs"])) for r in run.resources if r.custom}
@@ -79,19 +97,20 @@ def offline_changes(run: ProgramRun, snapshot: RegistrySnapshot | None, base_pla
             old = _model_state((snapshot.models if snapshot else {}).get(model))
             new = {**_comparable(resource.outputs)}
             op = "create" if old is None else ("same" if str(old["version"]) == str(new["version"]) else "update")
-            log.changes.append(ResourceChange(op, urn, type_, old, old, new, ("version",) if op == "update" else ()))
+            diffs: tuple[str, ...] = ("version",) if op == "update" else ()
+            log.changes.append(_change(op, urn, type_, old, new, diffs))
             continue
         if base_plan is None or (type_, name) not in base:
             log.changes.append(ResourceChange("create", urn, type_, new_inputs=inputs))
             continue
         before = base[(type_, name)]
         if before == inputs:
-            log.changes.append(ResourceChange("same", urn, type_, before, before, inputs))
+            log.changes.append(_change("same", urn, type_, before, inputs))
             continue
         diffs = tuple(sorted(k for k in set(before) | set(inputs) if before.get(k) != inputs.get(k)))
         replace = _replace_keys(type_, before, inputs)
-        log.changes.append(ResourceChange("replace" if replace else "update", urn, type_, before, before, inputs, None, diffs, replace))
+        log.changes.append(_change("replace" if replace else "update", urn, type_, before, inputs, diffs, replace))
     for (type_, name), before in base.items():
         if (type_, name) not in head:
-            log.changes.append(ResourceChange("delete", _urn(run.stack, type_, name), type_, before, before))
+            log.changes.append(_change("delete", _urn(run.stack, type_, name), type_, before, None))
     return log

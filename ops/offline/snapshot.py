@@ -43,7 +43,11 @@ def load_snapshot(path: Path) -> RegistrySnapshot:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            [Problem(source, "", "no such file", "download the snapshot the trusted job published, or run ops snapshot")]
+            [
+                Problem(
+                    source, "", "no such file", "download the snapshot the trusted job published, or run ops snapshot"
+                )
+            ]
         ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError([Problem(source, "", f"not JSON: {exc}", "write the snapshot as JSON")]) from None
@@ -51,7 +55,14 @@ def load_snapshot(path: Path) -> RegistrySnapshot:
     models = document.get("models")
     problems = []
     if not isinstance(models, dict):
-        problems.append(Problem(source, "models", "must be a mapping of model name to entry", 'write {"models": {"<model>": {"version": "7"}}}'))
+        problems.append(
+            Problem(
+                source,
+                "models",
+                "must be a mapping of model name to entry",
+                'write {"models": {"<model>": {"version": "7"}}}',
+            )
+        )
         models = {}
     for name, entry in models.items():
         if not isinstance(entry, dict) or str(entry.get("version") or "").strip() == "":
@@ -84,7 +95,7 @@ class SnapshotResolver:
             version, how = UNRESOLVED, f"absent from the snapshot, rendered as version `{UNRESOLVED}`"
         self.resolved[model] = how
         if "version" in selector:  # a pin bypasses the gates, as the real provider's verdict says
-            gate = {"passed": True, "bypassed": True, "reasons": [f"pinned to version {version}"]}
+            gate: dict[str, Any] = {"passed": True, "bypassed": True, "reasons": [f"pinned to version {version}"]}
         else:
             gate = dict((entry or {}).get("gate") or {})
         outputs = {k: v for k, v in inputs.items() if k != PROVIDER_KEY}

@@ -42,7 +42,7 @@ def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFact
     driver = driver_for(request.stack)
     current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
     stack = driver.stack()
-    target = request.to_version or previous_version(stack.export_stack().deployment or {}, request.model)
+    target = request.to_version or previous_version(dict(stack.export_stack().deployment or {}), request.model)
     if not target:
         raise PromotionRefused(
             f"no previous version of {request.model} is recorded in stack {request.stack!r} "
@@ -59,7 +59,9 @@ def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFact
     if outcome.code != ExitCode.OK:
         outcome.messages.append(f"the pin {request.model}={target} stays in the stack config: fix and re-run")
         return outcome
-    audit = AuditEntry("rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason)
+    audit = AuditEntry(
+        "rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason
+    )
     client = context.client()
     try:
         for key, value in audit.mlflow_tags().items():
