@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ops.automation.driver import Driver, Outcome, RunOptions
+from ops.automation.driver import Driver, DriverError, Outcome, RunOptions
 from ops.automation.exit_codes import ExitCode
 from ops.report.stack_report import StackReport, load_costs
 
@@ -64,7 +64,11 @@ def _refresh(args: argparse.Namespace) -> int:
 def _snapshot(args: argparse.Namespace) -> int:
     from ops.offline.snapshot import snapshot_from_outputs
 
-    snapshot = snapshot_from_outputs(args.stack, driver_factory(_options(args)).outputs())
+    try:
+        snapshot = snapshot_from_outputs(args.stack, driver_factory(_options(args)).outputs())
+    except DriverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
     Path(args.out).write_text(json.dumps(snapshot.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(snapshot.models)} model version(s) of stack {args.stack} to {args.out}")
     return 0
@@ -105,13 +109,22 @@ def _pr_comment(args: argparse.Namespace) -> int:
 
 
 def _promotion(run: Callable[[], Outcome]) -> int:
+    from pulumi.automation.errors import CommandError
+
     from ops.promotion.context import PromotionRefused
+    from registry.client import RegistryError
 
     try:
         outcome = run()
     except PromotionRefused as exc:
         print(f"refused: {exc}; nothing was changed", file=sys.stderr)
         return int(ExitCode.REFUSED)
+    except DriverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    except (RegistryError, CommandError) as exc:  # the registry or the CLI refused: say what it said
+        print(f"error: {str(exc).strip()}", file=sys.stderr)
+        return int(ExitCode.FAILED)
     for message in outcome.messages:
         print(message, file=sys.stderr if outcome.code else sys.stdout)
     return int(outcome.code)
