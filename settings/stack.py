@@ -99,6 +99,14 @@ class StackSettings(Spec):
                 raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
         return value
 
+    @field_validator("model_pins")
+    @classmethod
+    def _pins(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = sorted(f"{model}: {version}" for model, version in value.items() if version < 1)
+        if bad:
+            raise ValueError(f"registry versions start at 1, got {', '.join(bad)} (fix: pin an existing version)")
+        return value
+
     @field_validator("mlflow_tracking_uri")
     @classmethod
     def _uri(cls, value: str) -> str:
