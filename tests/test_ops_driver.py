@@ -199,3 +199,11 @@ def test_cluster_deletion_or_replacement_is_refused_in_prod(op):
     outcome = driver(Scenario(events={"preview": [event, summary({op: 1})]}))[0].up()
     assert outcome.code == ExitCode.REFUSED
     assert "GKE cluster mlops-prod would be" in outcome.messages[0]
+
+
+def test_inline_mode_runs_the_program_in_process_through_the_sdk_language_server():
+    d, command, _ = driver(Scenario(events={"preview": [summary({"same": 1})]}), stack="dev", inline=True)
+    assert d.preview().code == ExitCode.OK
+    preview = next(c for c in command.calls if c[0] == "preview")
+    assert preview[preview.index("--exec-kind") + 1] == "auto.inline"
+    assert any(a.startswith("--client=127.0.0.1:") for a in preview)  # where the CLI would call program.main
