@@ -50,10 +50,11 @@ def pre_event(
     return {"resourcePreEvent": {"metadata": metadata, "planning": True}}
 
 
-def refresh_event(type_: str, name: str, before: dict, after: dict | None, stack: str = "dev"):
+def refresh_event(type_: str, name: str, before: dict, after: dict | None, stack: str = "dev", op: str = "refresh"):
+    """A refresh step's resOutputsEvent: old = the state, new = what the provider read (absent: gone)."""
     u = urn(stack, type_, name)
     metadata: dict[str, Any] = {
-        "op": "refresh",
+        "op": op,
         "urn": u,
         "type": type_,
         "provider": "",

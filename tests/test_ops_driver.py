@@ -16,6 +16,7 @@ from tests.fake_pulumi import FakePulumiCommand, Scenario, policy_event, refresh
 from tests.report_scenarios import DYNAMIC, churn_v6_to_v7, deployment_update, gpu_pool_replaced, prod_preview_events
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
 
 
 def driver(scenario: Scenario, stack: str = "prod", **options) -> tuple[Driver, FakePulumiCommand, list[str]]:
@@ -166,7 +167,8 @@ def test_file_event_log_of_older_clis_is_read_too():
     assert [c.name for c in outcome.log.changed()] == ["churn-prediction-version", "churn-prediction-server"]
 
 
-def test_refresh_expect_no_changes_exits_3_and_names_the_moved_alias():
+@pytest.mark.parametrize("op", ["refresh", "update"])  # the step's op, or the result op the engine derives
+def test_refresh_expect_no_changes_exits_3_and_names_the_moved_alias(op):
     before = {
         "model": "churn-prediction",
         "registered_model": "churn-prediction",
@@ -175,7 +177,7 @@ def test_refresh_expect_no_changes_exits_3_and_names_the_moved_alias():
     }
     after = {**before, "aliases": ["prod-live"]}
     events = [
-        refresh_event(DYNAMIC, "churn-prediction-version", before, after, "prod"),
+        refresh_event(DYNAMIC, "churn-prediction-version", before, after, "prod", op),
         refresh_event("kubernetes:core/v1:ConfigMap", "dashboards", {"data": {"a": "1"}}, None, "prod"),
         refresh_event("kubernetes:core/v1:Namespace", "ml-churn", {"x": 1}, {"x": 1}, "prod"),
     ]
@@ -207,3 +209,11 @@ def test_inline_mode_runs_the_program_in_process_through_the_sdk_language_server
     preview = next(c for c in command.calls if c[0] == "preview")
     assert preview[preview.index("--exec-kind") + 1] == "auto.inline"
     assert any(a.startswith("--client=127.0.0.1:") for a in preview)  # where the CLI would call program.main
+
+
+def test_outputs_events_of_an_up_are_not_drift():
+    from tests.fake_pulumi import refresh_event
+
+    moved = refresh_event(DEPLOYMENT_TYPE, "churn-prediction-server", {"v": "6"}, {"v": "7"}, "dev", "update")
+    outcome = driver(Scenario(events={"up": [moved, summary({"update": 1})]}), stack="dev")[0].up()
+    assert outcome.code == ExitCode.OK and outcome.log.drift == []

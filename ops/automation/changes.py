@@ -84,10 +84,12 @@ class ChangeLog:
     errors: list[str] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     drift: list[ResourceChange] = field(default_factory=list)  # refresh: resources whose live state moved
+    refresh: bool = False  # a refresh: outputs events compare the state with what was read back
 
     def __call__(self, event: EngineEvent) -> None:
         if event.res_outputs_event is not None:
-            self._refreshed(event.res_outputs_event.metadata)
+            if self.refresh:
+                self._refreshed(event.res_outputs_event.metadata)
         elif event.resource_pre_event is not None:
             change = ResourceChange.from_metadata(event.resource_pre_event.metadata)
             if not any(c.urn == change.urn and c.op == change.op for c in self.changes):
@@ -110,8 +112,10 @@ class ChangeLog:
         self.changes, self.violations, self.errors, self.summary, self.drift = [], [], [], {}, []
 
     def _refreshed(self, meta: StepEventMetadata) -> None:
-        """A refresh step compares the state before (old) with what the provider read (new)."""
-        if str(getattr(meta.op, "value", meta.op)) != "refresh" or meta.old is None:
+        """A refresh step compares the state before (old) with what the provider read (new). The step's op
+        is `refresh`; the engine derives update/delete/same from old and new (RefreshStep.ResultOp), so
+        both spellings are accepted and the states themselves decide."""
+        if meta.old is None:
             return
         before, after = meta.old.outputs or {}, (meta.new.outputs if meta.new else None)
         if after is not None and after == before:

@@ -194,7 +194,7 @@ class Driver:
 
     def refresh(self, expect_no_changes: bool = False) -> Outcome:
         """A preview-only refresh: reports drift without writing it into the state."""
-        log = ChangeLog()
+        log = ChangeLog(refresh=True)
 
         def run() -> Outcome:
             self.stack().preview_refresh(on_event=self._events(log), color="never")
