@@ -32,6 +32,9 @@ def _options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
 
 
 def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list[str] | None = None) -> int:
+    from ops.report.markdown import counts_text
+
+    print(f"{args.stack}: {counts_text(outcome.log.counts())} ({source}, exit {int(outcome.code)})")
     for message in outcome.messages:
         print(message, file=sys.stderr if outcome.code else sys.stdout)
     if getattr(args, "report_json", None):

@@ -27,6 +27,7 @@ def test_preview_writes_a_stack_report_and_pr_comment_renders_it(monkeypatch, tm
     assert main(["preview", "--stack", "prod", "--report-json", str(report), "--cost", str(cost)]) == ExitCode.OK
     progress = capsys.readouterr().out
     assert "replace" in progress and "prod-gpu-l4" in progress  # one line per resource event
+    assert "prod: 3 to update, 1 to replace, 40 unchanged (pulumi preview, exit 0)" in progress
 
     assert main(["pr-comment", str(report), "--print"]) == 0
     body = capsys.readouterr().out
