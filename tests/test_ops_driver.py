@@ -217,3 +217,15 @@ def test_outputs_events_of_an_up_are_not_drift():
     moved = refresh_event(DEPLOYMENT_TYPE, "churn-prediction-server", {"v": "6"}, {"v": "7"}, "dev", "update")
     outcome = driver(Scenario(events={"up": [moved, summary({"update": 1})]}), stack="dev")[0].up()
     assert outcome.code == ExitCode.OK and outcome.log.drift == []
+
+
+def test_a_backend_without_stack_tags_is_a_message_not_a_failure():
+    class NoTags(FakePulumiCommand):
+        def run(self, args, cwd, additional_env, on_output=None, on_error=None):
+            if args[:3] == ["stack", "tag", "set"] or args[1:4] == ["stack", "tag", "set"]:
+                return self._fail("error: stack tags are not supported by this backend")
+            return super().run(args, cwd, additional_env, on_output, on_error)
+
+    d = Driver(RunOptions("prod", PROJECT_DIR), NoTags(Scenario()), write=lambda _: None)
+    refused = d.set_tag("mlops.promoted.churn-prediction", "v7")
+    assert refused is not None and "not supported by this backend" in refused

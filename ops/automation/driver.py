@@ -207,8 +207,14 @@ class Driver:
     def outputs(self) -> dict[str, Any]:
         return {k: v.value for k, v in self.stack().outputs().items()}
 
-    def set_tag(self, key: str, value: str) -> None:
-        self.stack().set_tag(key, value)
+    def set_tag(self, key: str, value: str) -> str | None:
+        """Sets a stack tag; returns why not when the backend refuses (self-managed backends may not
+        support tags), so an audit step never turns a finished deployment into a failure."""
+        try:
+            self.stack().set_tag(key, value)
+        except CommandError as exc:
+            return f"stack tag {key} not set: {_last_line(exc)} (the MLflow tags hold the audit trail)"
+        return None
 
     # -- errors ----------------------------------------------------------------------------------------
 

@@ -86,7 +86,8 @@ def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactor
             audit_client.set_version_tag(spec.registered_model, version, key, tag)
     finally:
         audit_client.close()
-    target_driver.set_tag(*entry_audit.stack_tag())
+    refused = target_driver.set_tag(*entry_audit.stack_tag())
+    outcome.messages += [refused] if refused else []
     outcome.messages.append(f"promoted {request.model} v{version} from {request.source} to {request.target}")
     return outcome
 

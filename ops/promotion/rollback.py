@@ -68,6 +68,7 @@ def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFact
             client.set_version_tag(spec.registered_model, target, key, value)
     finally:
         client.close()
-    driver.set_tag(*audit.stack_tag())
+    refused = driver.set_tag(*audit.stack_tag())
+    outcome.messages += [refused] if refused else []
     outcome.messages.append(f"rolled back {request.model} in {request.stack} from v{current} to v{target}")
     return outcome
