@@ -20,7 +20,7 @@ from pulumi.automation.errors import create_command_error
 from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 from semver import VersionInfo
 
-PROJECT = "mlops-platform"
+from core.config_keys import PROJECT
 
 
 def urn(stack: str, type_: str, name: str) -> str:

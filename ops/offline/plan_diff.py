@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from components.cluster.gpu_node_pool import REPLACING_SETTINGS
+from core.config_keys import PROJECT
 from ops.automation.changes import ChangeLog, ResourceChange
 from ops.engine import DYNAMIC_TYPE, ProgramRun
 from ops.offline.snapshot import RegistrySnapshot
 from ops.render import _plan_entry
 
 NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
-_PROJECT = "mlops-platform"
 
 
 def _get(value: Any, path: str) -> Any:
@@ -55,7 +55,7 @@ def load_plan(path: Path) -> dict:
 
 
 def _urn(stack: str, type_: str, name: str) -> str:
-    return f"urn:pulumi:{stack}::{_PROJECT}::{type_}::{name}"
+    return f"urn:pulumi:{stack}::{PROJECT}::{type_}::{name}"
 
 
 def _model_state(entry: dict[str, Any] | None) -> dict[str, Any] | None:
