@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from core.problems import ConfigError
+from ops.ci_commands import register as register_ci_commands
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from ops.guard import GuardrailViolations
@@ -16,10 +17,14 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def _render(args: argparse.Namespace) -> int:
+    from ops.offline.snapshot import snapshot_resolver
     from ops.render import render, summary
 
-    result = render(Path(args.project), args.stack, Path(args.out) if args.out else None)
+    resolver = snapshot_resolver(args.registry_snapshot)
+    result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
     print(summary(result))
+    for note in resolver.notes() if resolver else []:
+        print(note)
     return 0
 
 
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     render_cmd = commands.add_parser("render", help="evaluate a stack offline and write its manifests and plan.json")
     render_cmd.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml in the project")
     render_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
+    render_cmd.add_argument("--registry-snapshot", help="resolve model versions from this snapshot, not the registry")
     render_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     render_cmd.set_defaults(run=_render)
     demo_cmd = commands.add_parser(
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--out", help="output directory (default: rendered/<stack>/)")
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     demo_cmd.set_defaults(run=_demo)
+    register_ci_commands(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,11 +98,22 @@ class ProgramError(Exception):
         super().__init__(str(cause))
 
 
+# (plain inputs, stack config values, preview) -> (id, outputs) for a dynamic resource
+DynamicResolver = Callable[[dict, dict[str, str], bool], tuple[str, dict]]
+
+
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self, config: StackConfig, preview: bool, last_outputs: dict | None = None):
+    def __init__(
+        self,
+        config: StackConfig,
+        preview: bool,
+        last_outputs: dict | None = None,
+        resolve_dynamic: DynamicResolver | None = None,
+    ):
         self.config = config
         self.preview = preview
         self.last_outputs = last_outputs or {}
+        self.resolve_dynamic = resolve_dynamic
         self.failures: list[BaseException] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
@@ -110,7 +122,8 @@ class _Mocks(pulumi.runtime.Mocks):
                 from ops.dynamic_runner import run_dynamic
 
                 plain = {k: unwrap(v) for k, v in args.inputs.items()}
-                return run_dynamic(plain, self.config.values, self.preview)
+                resolve = self.resolve_dynamic or run_dynamic
+                return resolve(plain, self.config.values, self.preview)
             if args.typ == "pulumi:pulumi:StackReference":
                 # The stack's own last deployment: none offline, unless a test supplies one.
                 return args.inputs["name"], {**args.inputs, "outputs": self.last_outputs, "secretOutputNames": []}
@@ -188,7 +201,11 @@ class _WarningCollector(logging.Handler):
 
 
 def run_program(
-    project_dir: Path, config: StackConfig, preview: bool = False, last_outputs: dict | None = None
+    project_dir: Path,
+    config: StackConfig,
+    preview: bool = False,
+    last_outputs: dict | None = None,
+    resolve_dynamic: DynamicResolver | None = None,
 ) -> ProgramRun:
     """Runs the program on `<project_dir>` (its models/) for one stack and returns what it registered and exported.
 
@@ -197,7 +214,7 @@ def run_program(
     version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
-    mocks = _Mocks(config, preview, last_outputs)
+    mocks = _Mocks(config, preview, last_outputs, resolve_dynamic)
     monitor = _RecordingMonitor(mocks)
     logger = logging.getLogger(f"mlops.engine.{config.stack}")
     warnings = _WarningCollector()

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from guardrails.evaluate import GuardReport
-from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
+from ops.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
 from ops.guard import enforce
 from ops.rendered_manifests import render_file, render_yaml
 from ops.stack_config import load_stack_config
@@ -37,11 +37,16 @@ class RenderResult:
 
 
 def render(
-    project_dir: Path, stack: str, out_dir: Path | None = None, overrides: dict[str, str] | None = None
+    project_dir: Path,
+    stack: str,
+    out_dir: Path | None = None,
+    overrides: dict[str, str] | None = None,
+    resolve_dynamic: DynamicResolver | None = None,
 ) -> RenderResult:
-    """`overrides` replace stack config values (the demo points the stack at its local registry)."""
+    """`overrides` replace stack config values (the demo points the stack at its local registry);
+    `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot)."""
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
-    run = run_program(project_dir, config)
+    run = run_program(project_dir, config, resolve_dynamic=resolve_dynamic)
     guard = enforce(run)  # mandatory guardrail violations raise here: nothing is written
     out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
+    def selector(model) -> dict:
+        pin = settings.model_pins.get(model.name)  # a rollback's pin overrides the catalogue's selector
+        return {"version": pin} if pin is not None else model.environments[settings.environment].selector()
+
     versions = {
         model.name: ModelVersion(
             f"{model.name}-version",
@@ -65,7 +69,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 model=model.name,
                 registered_model=model.registered_model,
                 environment=settings.environment,
-                selector=model.environments[settings.environment].selector(),
+                selector=selector(model),
                 gates=model.gates_for(settings.environment).as_input(),
                 record=settings.record_deployments,
             ),
@@ -158,9 +162,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         "models",
         {
             model.name: {
-                "selector": " ".join(
-                    f"{k}={v}" for k, v in model.environments[settings.environment].selector().items()
-                ),
+                "selector": " ".join(f"{k}={v}" for k, v in selector(model).items()),
                 "version": versions[model.name].version,
                 "namespace": servings[model.name].namespace,
                 "gate": versions[model.name].gate,

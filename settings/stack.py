@@ -57,6 +57,11 @@ class StackSettings(Spec):
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
     gitops: GitopsSettings = Field(default_factory=GitopsSettings)
+    model_pins: dict[str, int] = Field(
+        default_factory=dict,
+        description="model -> registry version served regardless of the catalogue selector; set and cleared "
+        "by `python -m ops rollback` / `promote`. A pin bypasses the quality gates, as {version: N} does.",
+    )
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -96,6 +101,14 @@ class StackSettings(Spec):
                 ipaddress.ip_network(cidr)
             except ValueError:
                 raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("model_pins")
+    @classmethod
+    def _pins(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = sorted(f"{model}: {version}" for model, version in value.items() if version < 1)
+        if bad:
+            raise ValueError(f"registry versions start at 1, got {', '.join(bad)} (fix: pin an existing version)")
         return value
 
     @field_validator("mlflow_tracking_uri")

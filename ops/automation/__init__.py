@@ -1,0 +1,1 @@
+"""Driving the real Pulumi CLI through the Automation API: preview, up, refresh (see driver.py)."""

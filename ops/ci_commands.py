@@ -1,0 +1,215 @@
+"""The CI subcommands of `python -m ops`: preview, up, refresh, snapshot, preview-offline, pr-comment,
+promote, rollback. `register(commands)` adds them to the main parser; each returns an ExitCode."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ops.automation.driver import Driver, DriverError, Outcome, RunOptions
+from ops.automation.exit_codes import ExitCode
+from ops.report.stack_report import StackReport, load_costs
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Tests replace this to drive the real code against a fake CLI.
+driver_factory: Callable[[RunOptions], Driver] = Driver
+
+
+def _options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
+    packs = tuple(Path(p) for p in args.policy_pack) if getattr(args, "policy_pack", None) else None
+    return RunOptions(
+        stack=stack or args.stack,
+        project_dir=Path(args.project),
+        policy_packs=packs,
+        refresh=getattr(args, "refresh", False),
+        wait_seconds=float(getattr(args, "wait", 0) or 0),
+        allow_replace=tuple(getattr(args, "allow_replace", None) or ()),
+        inline=getattr(args, "inline", False),
+    )
+
+
+def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list[str] | None = None) -> int:
+    from ops.report.markdown import counts_text
+
+    print(f"{args.stack}: {counts_text(outcome.log.counts())} ({source}, exit {int(outcome.code)})")
+    for message in outcome.messages:
+        print(message, file=sys.stderr if outcome.code else sys.stdout)
+    if getattr(args, "report_json", None):
+        costs = load_costs(Path(args.cost)) if getattr(args, "cost", None) else {}
+        report = StackReport(
+            args.stack, source, int(outcome.code), outcome.log, outcome.messages, notes or [], costs.get(args.stack)
+        )
+        report.save(Path(args.report_json))
+    return int(outcome.code)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    return _finish(args, driver_factory(_options(args)).preview(), "pulumi preview")
+
+
+def _up(args: argparse.Namespace) -> int:
+    return _finish(args, driver_factory(_options(args)).up(), "pulumi up")
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    outcome = driver_factory(_options(args)).refresh(expect_no_changes=args.expect_no_changes)
+    from ops.report.drift import drift_notes
+
+    notes = drift_notes(outcome.log)
+    for note in notes:
+        print(note)
+    return _finish(args, outcome, "pulumi refresh --preview-only", notes)
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from ops.offline.snapshot import snapshot_from_outputs
+
+    try:
+        snapshot = snapshot_from_outputs(args.stack, driver_factory(_options(args)).outputs())
+    except DriverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    Path(args.out).write_text(json.dumps(snapshot.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(snapshot.models)} model version(s) of stack {args.stack} to {args.out}")
+    return 0
+
+
+def _preview_offline(args: argparse.Namespace) -> int:
+    from ops.offline.plan_diff import load_plan, offline_changes
+    from ops.offline.snapshot import SnapshotResolver, load_snapshot
+    from ops.render import render
+
+    resolver = SnapshotResolver(load_snapshot(Path(args.registry_snapshot)))
+    result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
+    base = load_plan(Path(args.base_plan)) if args.base_plan else None
+    log = offline_changes(result.run, resolver.snapshot, base)
+    notes = resolver.notes()
+    if base is None:
+        notes.append("No base render was given: every resource counts as a create.")
+    source = f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
+    return _finish(args, Outcome(ExitCode.OK, log), source, notes)
+
+
+def _pr_comment(args: argparse.Namespace) -> int:
+    from ops.github.comments import GitHubComments, GitHubError
+    from ops.report.markdown import MARKER, render_comment
+
+    reports = [StackReport.load(Path(p)) for p in args.reports]
+    body = render_comment(reports, title=args.title)
+    if args.print or not args.pr:
+        print(body)
+        return 0
+    try:
+        result = GitHubComments.from_env(args.repo).upsert(int(args.pr), body, MARKER)
+    except GitHubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(ExitCode.FAILED)
+    print(f"{result.action} comment {result.comment_id} {result.url}")
+    return 0
+
+
+def _promotion(run: Callable[[], Outcome]) -> int:
+    from pulumi.automation.errors import CommandError
+
+    from ops.promotion.context import PromotionRefused
+    from registry.client import RegistryError
+
+    try:
+        outcome = run()
+    except PromotionRefused as exc:
+        print(f"refused: {exc}; nothing was changed", file=sys.stderr)
+        return int(ExitCode.REFUSED)
+    except DriverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    except (RegistryError, CommandError) as exc:  # the registry or the CLI refused: say what it said
+        print(f"error: {str(exc).strip()}", file=sys.stderr)
+        return int(ExitCode.FAILED)
+    for message in outcome.messages:
+        print(message, file=sys.stderr if outcome.code else sys.stdout)
+    return int(outcome.code)
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from ops.promotion.promote import PromoteRequest, promote
+
+    request = PromoteRequest(args.model, getattr(args, "from"), args.to)
+    return _promotion(lambda: promote(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from ops.promotion.rollback import RollbackRequest, rollback
+
+    request = RollbackRequest(args.model, args.stack, args.reason or "", args.to_version)
+    return _promotion(lambda: rollback(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+
+
+def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
+    if stack:
+        cmd.add_argument("--stack", required=True, help="stack name")
+    cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
+    cmd.add_argument("--wait", type=float, default=0, help="seconds to wait for a concurrent update (default: 0)")
+    cmd.add_argument("--policy-pack", action="append", help="policy pack directory (default: policy/ if present)")
+    cmd.add_argument("--inline", action="store_true", help="run program.main in-process instead of __main__.py")
+
+
+def _reporting(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--report-json", help="write this stack's report (input of pr-comment)")
+    cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} from the cost step')
+
+
+def register(commands) -> None:
+    for name, run, text in (
+        ("preview", _preview, "preview a stack with the Pulumi CLI (Automation API)"),
+        ("up", _up, "deploy a stack; in prod refuses to delete/replace GPU pools or the cluster"),
+    ):
+        cmd = commands.add_parser(name, help=text)
+        _common(cmd)
+        _reporting(cmd)
+        cmd.add_argument("--refresh", action="store_true", help="refresh the state first")
+        if name == "up":
+            cmd.add_argument("--allow-replace", action="append", help="protected resource (name or URN) allowed to go")
+        cmd.set_defaults(run=run)
+    cmd = commands.add_parser("refresh", help="drift check: a preview-only refresh")
+    _common(cmd)
+    _reporting(cmd)
+    cmd.add_argument("--expect-no-changes", action="store_true", help="exit 3 when anything drifted")
+    cmd.set_defaults(run=_refresh)
+    cmd = commands.add_parser("snapshot", help="write a stack's deployed model versions (for fork previews)")
+    _common(cmd)
+    cmd.add_argument("--out", required=True, help="snapshot file to write")
+    cmd.set_defaults(run=_snapshot)
+    cmd = commands.add_parser("preview-offline", help="the PR report from the offline render and a registry snapshot")
+    cmd.add_argument("--stack", required=True)
+    cmd.add_argument(
+        "--registry-snapshot", required=True, help="snapshot file (ops snapshot, or a stack's models output)"
+    )
+    cmd.add_argument("--base-plan", help="plan.json of the base branch's render, to diff against")
+    cmd.add_argument("--out", help="render output directory (default: rendered/<stack>/)")
+    cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
+    _reporting(cmd)
+    cmd.set_defaults(run=_preview_offline)
+    cmd = commands.add_parser("pr-comment", help="post or update the one pull-request comment from stack reports")
+    cmd.add_argument("reports", nargs="+", help="stack report JSON files (--report-json)")
+    cmd.add_argument("--pr", help="pull request number (default: print only)")
+    cmd.add_argument("--repo", help="owner/name (default: $GITHUB_REPOSITORY)")
+    cmd.add_argument("--title", default="Pulumi preview")
+    cmd.add_argument("--print", action="store_true", help="print the markdown instead of posting it")
+    cmd.set_defaults(run=_pr_comment)
+    cmd = commands.add_parser("promote", help="promote a model's live version from one stack to another")
+    _common(cmd, stack=False)
+    cmd.add_argument("--model", required=True)
+    cmd.add_argument("--from", required=True, help="source stack (e.g. staging)")
+    cmd.add_argument("--to", required=True, help="target stack (e.g. prod)")
+    cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.set_defaults(run=_promote)
+    cmd = commands.add_parser("rollback", help="pin a model to its previous version and deploy")
+    _common(cmd)
+    cmd.add_argument("--model", required=True)
+    cmd.add_argument("--reason", help="why (recorded in MLflow and stack tags)")
+    cmd.add_argument("--to-version", help="the version to return to (default: the previously deployed one)")
+    cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.set_defaults(run=_rollback)

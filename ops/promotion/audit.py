@@ -1,0 +1,80 @@
+"""The audit trail of promotions and rollbacks: MLflow model-version tags and Pulumi stack tags.
+
+MLflow tags (on the version that becomes live) say what happened to it in which environment; the stack
+tag says what the stack was last told to serve and why. Stack tag names are kept short because the
+Pulumi Cloud limits names to 40 characters and values to 256.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core.config_keys import config_key
+
+PINS_KEY = config_key("modelPins")
+TAG_VALUE_MAX = 256
+
+
+def actor(environ=os.environ) -> str:
+    """Who did it: the CI actor when run from a workflow, else the local user."""
+    return environ.get("GITHUB_ACTOR") or environ.get("USER") or getpass.getuser()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str  # "promoted" | "rolledback"
+    model: str
+    environment: str
+    version: str
+    from_: str  # promote: the source stack; rollback: the version rolled back from
+    by: str
+    at: str
+    reason: str = ""
+
+    def mlflow_tags(self) -> dict[str, str]:
+        prefix = f"{self.action}.{self.environment}"
+        tags = {f"{prefix}.from": self.from_, f"{prefix}.at": self.at, f"{prefix}.by": self.by}
+        if self.reason:
+            tags[f"{prefix}.reason"] = self.reason
+        return tags
+
+    def stack_tag(self) -> tuple[str, str]:
+        key = f"mlops.{self.action}.{self.model}"[:40]
+        value = f"v{self.version} from {self.from_} at {self.at} by {self.by}"
+        if self.reason:
+            value += f": {self.reason}"
+        return key, value[:TAG_VALUE_MAX]
+
+
+def read_pins(stack: Any) -> dict[str, int]:
+    """The stack's `modelPins` config (absent = none)."""
+    from pulumi.automation.errors import CommandError
+
+    try:
+        raw = stack.get_config(PINS_KEY).value
+    except CommandError:
+        return {}
+    pins = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
+    return {str(k): int(v) for k, v in dict(pins).items()}
+
+
+def write_pins(stack: Any, pins: dict[str, int]) -> None:
+    from pulumi.automation import ConfigValue
+    from pulumi.automation.errors import CommandError
+
+    if pins:
+        stack.set_config(PINS_KEY, ConfigValue(json.dumps(dict(sorted(pins.items())))))
+    else:
+        try:
+            stack.remove_config(PINS_KEY)
+        except CommandError:  # already absent: nothing to clear
+            pass

@@ -1,0 +1,74 @@
+"""`python -m ops rollback --model M --stack S [--reason ...] [--to-version N]`: the answer to an incident.
+
+The version to return to is the one deployed before the current one: the ModelVersion resource keeps
+it in its state (`previous_version`, read from `pulumi stack export`), or `--to-version` names it.
+It is pinned through the stack's `modelPins` config (a pin bypasses the quality gates: the previous
+version is known to have served), `up` runs, and the reason is recorded in MLflow tags
+`rolledback.<env>.{from,at,by,reason}` on the restored version and in a stack tag. `promote` clears
+the pin later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ops.automation.driver import Outcome
+from ops.automation.exit_codes import ExitCode
+from ops.engine import DYNAMIC_TYPE
+from ops.promotion.audit import AuditEntry, actor, now, read_pins, write_pins
+from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    model: str
+    stack: str
+    reason: str = ""
+    to_version: str | None = None
+
+
+def previous_version(deployment: dict[str, Any], model: str) -> str:
+    """The ModelVersion state's `previous_version` for `model`, "" when none is recorded."""
+    for resource in deployment.get("resources", []):
+        outputs = resource.get("outputs") or {}
+        if resource.get("type") == DYNAMIC_TYPE and outputs.get("model") == model:
+            return str(outputs.get("previous_version") or "")
+    return ""
+
+
+def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFactory) -> Outcome:
+    driver = driver_for(request.stack)
+    current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
+    stack = driver.stack()
+    target = request.to_version or previous_version(dict(stack.export_stack().deployment or {}), request.model)
+    if not target:
+        raise PromotionRefused(
+            f"no previous version of {request.model} is recorded in stack {request.stack!r} "
+            "(fix: name one with --to-version N)"
+        )
+    if target == current:
+        raise PromotionRefused(f"{request.model} already serves v{current} in {request.stack!r}")
+    context = stack_context(project_dir, request.stack)
+    spec = model_spec(project_dir, request.stack, request.model)
+    pins = read_pins(stack)
+    pins[request.model] = int(target)
+    write_pins(stack, pins)
+    outcome = driver.up()
+    if outcome.code != ExitCode.OK:
+        outcome.messages.append(f"the pin {request.model}={target} stays in the stack config: fix and re-run")
+        return outcome
+    audit = AuditEntry(
+        "rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason
+    )
+    client = context.client()
+    try:
+        for key, value in audit.mlflow_tags().items():
+            client.set_version_tag(spec.registered_model, target, key, value)
+    finally:
+        client.close()
+    refused = driver.set_tag(*audit.stack_tag())
+    outcome.messages += [refused] if refused else []
+    outcome.messages.append(f"rolled back {request.model} in {request.stack} from v{current} to v{target}")
+    return outcome
