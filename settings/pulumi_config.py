@@ -20,12 +20,17 @@ from core.spec import problems_from_validation_error
 from settings.stack import PROJECT, StackSettings, config_key, declared_keys
 
 TOKEN_KEY = "mlflowToken"
+# Grafana's admin password: a secret key like the token, turned into a Kubernetes Secret by Pulumi and
+# handed to the chart by name only (grafana.admin.existingSecret), never through Helm values.
+GRAFANA_PASSWORD_KEY = "grafanaAdminPassword"
+SECRET_KEYS = (TOKEN_KEY, GRAFANA_PASSWORD_KEY)
 
 
 @dataclass(frozen=True)
 class LoadedSettings:
     stack: StackSettings
     mlflow_token: pulumi.Output[str] | None  # a Pulumi secret; never unwrapped by the program
+    grafana_admin_password: pulumi.Output[str] | None = None  # a Pulumi secret, like the token
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -66,7 +71,7 @@ def read_stack_settings() -> LoadedSettings:
         else:
             raw[alias] = text
 
-    for key in sorted(_namespace_keys() - set(declared) - {TOKEN_KEY}):
+    for key in sorted(_namespace_keys() - set(declared) - set(SECRET_KEYS)):
         close = [k for k in declared if k.lower() == key.lower()]
         hint = f"did you mean '{close[0]}'? " if close else ""
         problems.add(
@@ -76,18 +81,23 @@ def read_stack_settings() -> LoadedSettings:
             f"{hint}remove it; known keys are listed in Pulumi.yaml and the README",
         )
 
-    token = None
-    if config.get(TOKEN_KEY) is not None:
-        if not runtime_config.is_config_secret(config_key(TOKEN_KEY)):
+    secrets: dict[str, pulumi.Output[str]] = {}
+    for key in SECRET_KEYS:
+        if config.get(key) is None:
+            continue
+        if not runtime_config.is_config_secret(config_key(key)):
             problems.add(
                 source,
-                config_key(TOKEN_KEY),
+                config_key(key),
                 "is stored in plain text",
-                f"run `pulumi config set --secret {TOKEN_KEY} <token>` so it is encrypted",
+                f"run `pulumi config set --secret {key} <{'token' if key == TOKEN_KEY else 'password'}>` "
+                "so it is encrypted",
             )
         else:
-            token = config.require_secret(TOKEN_KEY)
-            raw["hasMlflowToken"] = True
+            secrets[key] = config.require_secret(key)
+    token = secrets.get(TOKEN_KEY)
+    if token is not None:
+        raw["hasMlflowToken"] = True
 
     settings = None
     try:
@@ -101,4 +111,6 @@ def read_stack_settings() -> LoadedSettings:
             problems.extend([Problem(source, field, p.message, fix)])
     problems.raise_if_any()
     assert settings is not None
-    return LoadedSettings(stack=settings, mlflow_token=token)
+    return LoadedSettings(
+        stack=settings, mlflow_token=token, grafana_admin_password=secrets.get(GRAFANA_PASSWORD_KEY)
+    )
