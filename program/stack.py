@@ -15,9 +15,11 @@ from pathlib import Path
 import pulumi
 
 from catalogue.loader import Catalogue, load_catalogue
+from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from plan.platform import platform_refs, platform_summary
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -34,6 +36,7 @@ class Program:
     servings: dict[str, ModelServing]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
+    addons: PlatformAddons
 
 
 def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalogue]:
@@ -94,6 +97,24 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             opts=resolved,
         )
 
+    # Platform add-ons: Prometheus and Grafana, Flagger and its load tester, KEDA, the traffic layer. Model
+    # stacks wait for them, so whatever a model adds on top (canaries, monitors, scalers) finds its CRDs,
+    # and a destroy removes models before the controllers that manage them.
+    refs = platform_refs(settings)
+    addons = PlatformAddons(
+        "platform",
+        PlatformAddonsArgs(
+            settings=settings.addons,
+            refs=refs,
+            summary=platform_summary(settings, refs),
+            managed_control_plane=cluster.gke is not None,
+            project=settings.cluster.project,
+            grafana_admin_password=loaded.grafana_admin_password,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+    )
+    pulumi.export("platform", addons.summary)
+
     servings = {
         model.name: ModelServing(
             model.name,
@@ -105,7 +126,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
             ),
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+            opts=pulumi.ResourceOptions(
+                providers=[cluster.kube_provider], depends_on=[*versions.values(), *addons.ready]
+            ),
         )
         for model in models
     }
@@ -126,7 +149,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
+    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, addons=addons)
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:

@@ -30,9 +30,7 @@ _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$")
 
 # GKE GatewayClasses that implement weighted backendRefs (GKE "Deploy ... weighted traffic splitting";
 # facts-delivery.md section 3). The classic gke-l7-gxlb does not, so it is not offered.
-WeightedGatewayClass = Literal[
-    "gke-l7-global-external-managed", "gke-l7-regional-external-managed", "gke-l7-rilb"
-]
+WeightedGatewayClass = Literal["gke-l7-global-external-managed", "gke-l7-regional-external-managed", "gke-l7-rilb"]
 
 
 def _dns_label(value: str) -> str:
@@ -128,8 +126,8 @@ class TrafficSettings(Spec):
     namespace: str = "gateway"  # the Gateway and the load tester; must be one of trafficNamespaces
     gateway_name: str = "models"
     gateway_class: WeightedGatewayClass = "gke-l7-global-external-managed"
-    # Reserve a static IP address with this name for the Gateway (global for the global class, regional
-    # otherwise); null lets the load balancer take an ephemeral address.
+    # Reserve a global static IP address with this name for the Gateway (global class only); null lets the
+    # load balancer take an ephemeral address.
     static_ip_name: str | None = None
     tls: TlsSettings | None = None
     # Each model is served at <model>.<hostnameSuffix>; empty: any host (no hostname on the listeners).
@@ -288,6 +286,14 @@ def addons_problems(
             SettingProblem(
                 ("addons", "traffic"),
                 "tls, staticIpName and hostnameSuffix configure the Gateway (fix: remove them or use layer: gke-gateway)",
+            )
+        )
+    if traffic.static_ip_name and traffic.gateway_class != "gke-l7-global-external-managed":
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "staticIpName"),
+                "only the global class's address is reserved here; regional classes need a regional address in "
+                "the cluster's subnet (fix: use gke-l7-global-external-managed, or remove staticIpName)",
             )
         )
     if traffic.tls and not traffic.hostname_suffix:

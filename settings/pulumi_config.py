@@ -111,6 +111,4 @@ def read_stack_settings() -> LoadedSettings:
             problems.extend([Problem(source, field, p.message, fix)])
     problems.raise_if_any()
     assert settings is not None
-    return LoadedSettings(
-        stack=settings, mlflow_token=token, grafana_admin_password=secrets.get(GRAFANA_PASSWORD_KEY)
-    )
+    return LoadedSettings(stack=settings, mlflow_token=token, grafana_admin_password=secrets.get(GRAFANA_PASSWORD_KEY))
