@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from core.environments import Environment
 from core.quantities import Quantity
 from core.spec import Spec
 from facts import charts
@@ -317,6 +316,22 @@ def addons_problems(
                 ("addons", "traffic", "namespace"),
                 f"the load tester runs in {traffic.namespace!r}, which model NetworkPolicies do not admit "
                 f"(fix: add {traffic.namespace} to trafficNamespaces)",
+            )
+        )
+    # Flagger, KEDA and Grafana query kube-prometheus-stack (README "Platform add-ons"). GKE's Managed Service
+    # for Prometheus is kept only where it brings what the stack's Prometheus cannot have: the DCGM GPU
+    # metrics GKE sends to it alone. Otherwise it would scrape the same targets again and bill the ingestion.
+    if (
+        cluster.mode == "gke"
+        and cluster.managed_prometheus
+        and "DCGM" not in cluster.monitoring_components
+        and addons.monitoring.enabled
+    ):
+        problems.append(
+            SettingProblem(
+                ("cluster", "managedPrometheus"),
+                "the stack's own Prometheus already collects workload metrics; managed collection would only "
+                "scrape them twice (fix: set managedPrometheus: false, or add DCGM to monitoringComponents)",
             )
         )
     if addons.flagger.enabled and not addons.monitoring.enabled:
