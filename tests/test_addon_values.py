@@ -72,7 +72,7 @@ def _values_by_chart(stack: str, grafana_secret: str | None = "grafana-admin") -
         ),
         charts.FLAGGER: flagger_values(addons.flagger, refs),
         charts.LOADTESTER: loadtester_values(addons.flagger),
-        charts.KEDA: keda_values(addons.keda, refs),
+        charts.KEDA: keda_values(addons.keda, refs, settings.cluster.mode != "kubeconfig"),
     }
 
 
@@ -191,3 +191,11 @@ def test_keda_installs_its_crds_and_is_scraped_with_the_selector_labels():
         "requests": {"cpu": "100m", "memory": "256Mi"},
         "limits": {"memory": "256Mi"},
     }
+
+
+def test_keda_serves_the_control_plane_on_a_port_private_gke_nodes_admit():
+    gke, kind = _values_by_chart("prod")[charts.KEDA], _values_by_chart("local")[charts.KEDA]
+    assert (gke["service"]["portHttpsTarget"], gke["webhooks"]["port"]) == (10250, 10250)
+    assert "service" not in kind and "webhooks" not in kind
+    defaults = default_values(charts.KEDA)
+    assert (defaults["service"]["portHttpsTarget"], defaults["webhooks"]["port"]) == (6443, "")

@@ -166,3 +166,15 @@ def test_the_render_plan_lists_each_add_on_with_its_values(stack_runs):
         assert (entry["version"], entry["repository"]) == (PINS[chart].version, PINS[chart].repository)
     assert entries["kube-prometheus-stack"]["values"]["prometheus"]["prometheusSpec"]["retention"] == "7d"
     json.dumps(entries)  # plain data, ready for plan.json
+
+
+def test_prod_gateway_terminates_tls_on_its_reserved_global_address(stack_runs):
+    run = stack_runs["prod"]
+    (address,) = run.by_type("gcp:compute/globalAddress:GlobalAddress")
+    assert (address.inputs["name"], address.inputs["project"]) == ("mlops-prod-models", "acme-ml-prod")
+    (gateway,) = [r for r in run.kubernetes_objects() if r.inputs["kind"] == "Gateway"]
+    assert gateway.inputs["spec"]["addresses"] == [{"type": "NamedAddress", "value": "mlops-prod-models"}]
+    (listener,) = gateway.inputs["spec"]["listeners"]
+    assert (listener["protocol"], listener["hostname"]) == ("HTTPS", "*.models.ml.example.com")
+    assert address.urn in _waits_for(run, gateway)
+    assert not stack_runs["dev"].by_type("gcp:compute/globalAddress:GlobalAddress")

@@ -20,6 +20,7 @@ from settings.addons import KedaSettings
 class KedaArgs:
     settings: KedaSettings
     refs: PlatformRefs
+    gke: bool = False  # serve the control plane on the port GKE's private-node firewall admits
     # Charts whose CRDs KEDA's chart uses (its ServiceMonitor needs monitoring.coreos.com).
     crds: list[pulumi.Resource] = field(default_factory=list)
 
@@ -43,7 +44,7 @@ class Keda(pulumi.ComponentResource):
             args.settings.version,
             KEDA_RELEASE,
             args.settings.namespace,
-            keda_values(args.settings, args.refs),
+            keda_values(args.settings, args.refs, args.gke),
             pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.crds]),
         )
         self.namespace = namespace.metadata.apply(lambda m: m.name)

@@ -87,7 +87,9 @@ class PlatformAddons(pulumi.ComponentResource):
         self.keda = None
         if settings.keda.enabled:
             self.keda = Keda(
-                f"{name}-keda", KedaArgs(settings=settings.keda, refs=refs, crds=self.monitoring_crds), child
+                f"{name}-keda",
+                KedaArgs(settings=settings.keda, refs=refs, gke=args.managed_control_plane, crds=self.monitoring_crds),
+                child,
             )
         self.keda_crds = [self.keda.chart] if self.keda else []
 
