@@ -67,7 +67,7 @@ class StackSettings(Spec):
                 mode = cluster.get("mode", "kubeconfig")
             else:
                 mode = getattr(cluster, "mode", "kubeconfig")
-            data = {**data, "addons": with_environment_defaults(data.get("environment"), mode, data.get("addons"))}
+            data = {**data, "addons": with_environment_defaults(str(data.get("environment")), mode, data.get("addons"))}
         return data
 
     @field_validator("kubernetes_version")

@@ -8,10 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.addons.helm import helm_chart
-from components.kube import kube_object
+from components.addons.namespace import addon_namespace
 from facts import charts
 from manifests.addons.flagger import flagger_values, loadtester_values
-from manifests.addons.namespaces import addon_namespace_manifest
 from plan.platform import FLAGGER_RELEASE, LOADTESTER_RELEASE, PlatformRefs
 from settings.addons import FlaggerSettings
 
@@ -35,10 +34,8 @@ class Flagger(pulumi.ComponentResource):
     def __init__(self, name: str, args: FlaggerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:addons:Flagger", name, None, opts)
         settings = args.settings
-        namespace = kube_object(
-            f"{name}-namespace",
-            addon_namespace_manifest(settings.namespace, "baseline"),
-            pulumi.ResourceOptions(parent=self),
+        namespace = addon_namespace(
+            f"{name}-namespace", settings.namespace, "baseline", pulumi.ResourceOptions(parent=self)
         )
         self.chart = helm_chart(
             f"{name}-chart",
@@ -58,5 +55,5 @@ class Flagger(pulumi.ComponentResource):
             loadtester_values(settings),
             pulumi.ResourceOptions(parent=self),
         )
-        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        self.namespace = namespace.metadata.apply(lambda m: m.name or "")
         self.register_outputs({"namespace": self.namespace})

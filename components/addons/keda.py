@@ -8,10 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.addons.helm import helm_chart
-from components.kube import kube_object
+from components.addons.namespace import addon_namespace
 from facts import charts
 from manifests.addons.keda import keda_values
-from manifests.addons.namespaces import addon_namespace_manifest
 from plan.platform import KEDA_RELEASE, PlatformRefs
 from settings.addons import KedaSettings
 
@@ -33,10 +32,8 @@ class Keda(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:addons:Keda", name, None, opts)
-        namespace = kube_object(
-            f"{name}-namespace",
-            addon_namespace_manifest(args.settings.namespace, "baseline"),
-            pulumi.ResourceOptions(parent=self),
+        namespace = addon_namespace(
+            f"{name}-namespace", args.settings.namespace, "baseline", pulumi.ResourceOptions(parent=self)
         )
         self.chart = helm_chart(
             f"{name}-chart",
@@ -47,5 +44,5 @@ class Keda(pulumi.ComponentResource):
             keda_values(args.settings, args.refs, args.gke),
             pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.crds]),
         )
-        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        self.namespace = namespace.metadata.apply(lambda m: m.name or "")
         self.register_outputs({"namespace": self.namespace})

@@ -8,10 +8,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.addons.helm import helm_chart
+from components.addons.namespace import addon_namespace
 from components.kube import kube_object
 from facts import charts
 from manifests.addons.kube_prometheus_stack import grafana_admin_secret_manifest, kube_prometheus_stack_values
-from manifests.addons.namespaces import addon_namespace_manifest
 from plan.platform import PROMETHEUS_RELEASE, PlatformRefs
 from settings.addons import MonitoringSettings
 
@@ -36,10 +36,8 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:addons:Monitoring", name, None, opts)
         namespace_name = args.refs.monitoring_namespace
-        namespace = kube_object(
-            f"{name}-namespace",
-            addon_namespace_manifest(namespace_name, "privileged"),
-            pulumi.ResourceOptions(parent=self),
+        namespace = addon_namespace(
+            f"{name}-namespace", namespace_name, "privileged", pulumi.ResourceOptions(parent=self)
         )
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         secret_name = None
@@ -70,5 +68,5 @@ class Monitoring(pulumi.ComponentResource):
             values,
             pulumi.ResourceOptions(parent=self, depends_on=waits_for),
         )
-        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        self.namespace = namespace.metadata.apply(lambda m: m.name or "")
         self.register_outputs({"namespace": self.namespace})

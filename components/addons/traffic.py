@@ -9,9 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.kube import kube_object
+from components.addons.namespace import addon_namespace
 from manifests.addons.gateway import gateway_manifest
-from manifests.addons.namespaces import addon_namespace_manifest
 from settings.addons import TrafficSettings
 
 
@@ -29,12 +28,10 @@ class TrafficLayer(pulumi.ComponentResource):
     def __init__(self, name: str, args: TrafficLayerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:addons:TrafficLayer", name, None, opts)
         settings = args.settings
-        namespace = kube_object(
-            f"{name}-namespace",
-            addon_namespace_manifest(settings.namespace, "baseline"),
-            pulumi.ResourceOptions(parent=self),
+        namespace = addon_namespace(
+            f"{name}-namespace", settings.namespace, "baseline", pulumi.ResourceOptions(parent=self)
         )
-        self.namespace = namespace.metadata.apply(lambda m: m.name)
+        self.namespace = namespace.metadata.apply(lambda m: m.name or "")
         self.gateway = None
         self.address = None
         if settings.layer == "gke-gateway":
@@ -55,7 +52,9 @@ class TrafficLayer(pulumi.ComponentResource):
             )
         self.register_outputs({"namespace": self.namespace, "address": self.address})
 
-    def _reserve_address(self, name: str, settings: TrafficSettings, args: TrafficLayerArgs) -> pulumi.CustomResource:
+    def _reserve_address(
+        self, name: str, settings: TrafficSettings, args: TrafficLayerArgs
+    ) -> gcp.compute.GlobalAddress:
         # A global external address for the global class (settings refuse a static IP for the regional ones).
         return gcp.compute.GlobalAddress(
             f"{name}-address",

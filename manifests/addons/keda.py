@@ -18,7 +18,6 @@ from typing import Any
 from plan.platform import PlatformRefs
 from settings.addons import KedaSettings
 
-
 GKE_CONTROL_PLANE_PORT = 10250  # allowed from the control plane by GKE's own firewall rule
 
 
