@@ -36,6 +36,7 @@ FREE_FORM = {
         "resources.operator",
         "resources.metricServer",
         "resources.webhooks",
+        "podDisruptionBudget.operator",  # "minAvailable: 1 / maxUnavailable: 1" in the chart's comments
         "prometheus.operator.serviceMonitor.additionalLabels",
     },
 }
@@ -199,3 +200,12 @@ def test_keda_serves_the_control_plane_on_a_port_private_gke_nodes_admit():
     assert "service" not in kind and "webhooks" not in kind
     defaults = default_values(charts.KEDA)
     assert (defaults["service"]["portHttpsTarget"], defaults["webhooks"]["port"]) == (6443, "")
+
+
+def test_disruption_budgets_only_where_a_second_replica_serves():
+    prod, dev = _values_by_chart("prod"), _values_by_chart("dev")
+    for component in ("prometheus", "alertmanager"):
+        assert prod[charts.KUBE_PROMETHEUS_STACK][component]["podDisruptionBudget"]["enabled"] is True
+        assert dev[charts.KUBE_PROMETHEUS_STACK][component]["podDisruptionBudget"]["enabled"] is False
+    assert prod[charts.KEDA]["podDisruptionBudget"] == {"operator": {"minAvailable": 1}}
+    assert "podDisruptionBudget" not in dev[charts.KEDA]

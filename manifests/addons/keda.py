@@ -28,6 +28,8 @@ def keda_values(keda: KedaSettings, refs: PlatformRefs, gke: bool) -> dict[str, 
         "operator": {"replicaCount": keda.replicas},
         "resources": {"operator": resources, "metricServer": resources, "webhooks": resources},
     }
+    if keda.replicas > 1:
+        values["podDisruptionBudget"] = {"operator": {"minAvailable": 1}}
     if gke:
         values["service"] = {"portHttpsTarget": GKE_CONTROL_PLANE_PORT}
         values["webhooks"] = {"port": GKE_CONTROL_PLANE_PORT}

@@ -69,12 +69,17 @@ def kube_prometheus_stack_values(
             "tls": {"enabled": False},
             "resources": monitoring.operator_resources.as_values(),
         },
-        "prometheus": {"prometheusSpec": prometheus_spec},
+        # A disruption budget only where a second replica can keep serving during node drains.
+        "prometheus": {
+            "prometheusSpec": prometheus_spec,
+            "podDisruptionBudget": {"enabled": monitoring.prometheus_replicas > 1, "minAvailable": 1},
+        },
         "alertmanager": {
             "alertmanagerSpec": {
                 "replicas": monitoring.alertmanager_replicas,
                 "resources": monitoring.alertmanager_resources.as_values(),
-            }
+            },
+            "podDisruptionBudget": {"enabled": monitoring.alertmanager_replicas > 1, "minAvailable": 1},
         },
         "grafana": grafana,
     }
