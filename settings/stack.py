@@ -17,7 +17,8 @@ from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
 from core.spec import Spec
-from settings.addons import AddonsSettings, addons_problems, with_environment_defaults
+from settings.addon_defaults import with_environment_defaults
+from settings.addons import AddonsSettings, addons_problems
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
