@@ -209,3 +209,12 @@ def test_disruption_budgets_only_where_a_second_replica_serves():
         assert dev[charts.KUBE_PROMETHEUS_STACK][component]["podDisruptionBudget"]["enabled"] is False
     assert prod[charts.KEDA]["podDisruptionBudget"] == {"operator": {"minAvailable": 1}}
     assert "podDisruptionBudget" not in dev[charts.KEDA]
+
+
+def test_the_kept_defaults_are_the_chart_authors_files_unchanged():
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "charts"
+    if not shared.is_dir():
+        pytest.skip(f"{shared} is absent; nothing to compare with")
+    for fact in (charts.KUBE_PROMETHEUS_STACK, charts.FLAGGER, charts.LOADTESTER, charts.KEDA):
+        name = f"{fact.chart}-{fact.version}-values.yaml"
+        assert (CHARTS_DIR / name).read_bytes() == (shared / name).read_bytes(), name
