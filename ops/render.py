@@ -24,6 +24,7 @@ from ops.rendered_manifests import render_file, render_yaml
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
+HELM_CHART = "kubernetes:helm.sh/v4:Chart"
 # Offline renders must not write to the registry: ModelVersion records deployments only on a real `up`.
 RENDER_OVERRIDES = {config_key("recordDeployments"): "false"}
 
@@ -90,6 +91,24 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
     }
 
 
+def addon_entries(run: ProgramRun) -> list[dict]:
+    """Each Helm chart the run installs: chart, version, repository, namespace and values, secrets masked."""
+    entries = []
+    for chart in run.by_type(HELM_CHART):
+        inputs = mask(chart.inputs)
+        entries.append(
+            {
+                "name": chart.name,
+                "chart": inputs.get("chart", ""),
+                "version": inputs.get("version", ""),
+                "repository": (inputs.get("repositoryOpts") or {}).get("repo", ""),
+                "namespace": inputs.get("namespace", ""),
+                "values": inputs.get("values", {}),
+            }
+        )
+    return entries
+
+
 def _write(run: ProgramRun, directory: Path) -> list[Path]:
     by_urn = {r.urn: r for r in run.resources}
     files = []
@@ -112,6 +131,7 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
     plan = {
         "stack": run.stack,
         "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
+        "addons": addon_entries(run),
         "resources": [_plan_entry(r, by_urn) for r in run.resources],
     }
     plan_path = directory / "plan.json"
@@ -137,6 +157,12 @@ def summary(result: RenderResult) -> str:
             lines.append(
                 f"  {name:<24} {info.get('selector', ''):<22} {str(info.get('version', '')):>7}  {info.get('namespace', '')}"
             )
+    addons = addon_entries(run)
+    if addons:
+        lines.append("")
+        lines.append(f"  {'add-on chart':<24} {'version':<10} namespace  (values in plan.json, secrets masked)")
+        for addon in addons:
+            lines.append(f"  {addon['chart']:<24} {addon['version']:<10} {addon['namespace']}")
     if result.guard is not None:
         lines += ["", *result.guard.summary()]
     for warning in run.warnings:

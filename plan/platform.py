@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from settings.stack import StackSettings
+
 FlaggerProvider = Literal["gatewayapi:v1", "kubernetes"]
 
 
@@ -38,3 +40,67 @@ class PlatformRefs:
     gateway: GatewayRef | None = None  # None: no weighted router (blue/green through Flagger's kubernetes provider)
     loadtester_url: str = ""  # e.g. http://flagger-loadtester.<ns>/ ; empty: no load tester installed
     keda: bool = False  # ScaledObjects can be used
+
+
+# Helm release names: they fix the in-cluster names other objects address. kube-prometheus-stack's
+# fullname is the release name itself when it contains the chart name (its _helpers.tpl, truncated to 26
+# characters), so the Prometheus Service is "<release>-prometheus" on port 9090 (facts-delivery.md §1).
+PROMETHEUS_RELEASE = "kube-prometheus-stack"
+PROMETHEUS_PORT = 9090
+GRAFANA_SERVICE = f"{PROMETHEUS_RELEASE}-grafana"  # the Grafana subchart's Service, port 80
+FLAGGER_RELEASE = "flagger"
+LOADTESTER_RELEASE = "flagger-loadtester"  # contains the chart name, so the Service keeps this name; port 80
+KEDA_RELEASE = "keda"
+
+
+def prometheus_url(monitoring_namespace: str) -> str:
+    return f"http://{PROMETHEUS_RELEASE}-prometheus.{monitoring_namespace}:{PROMETHEUS_PORT}"
+
+
+def platform_refs(settings: StackSettings) -> PlatformRefs:
+    """What per-model objects must use to be seen by the add-ons this stack installs."""
+    addons = settings.addons
+    monitoring = addons.monitoring.enabled
+    traffic = addons.traffic
+    gateway = (
+        GatewayRef(name=traffic.gateway_name, namespace=traffic.namespace, hostname_suffix=traffic.hostname_suffix)
+        if traffic.layer == "gke-gateway"
+        else None
+    )
+    return PlatformRefs(
+        monitoring_namespace=settings.monitoring_namespace,
+        prometheus_url=prometheus_url(settings.monitoring_namespace) if monitoring else "",
+        # The chart's default selectors (*SelectorNilUsesHelmValues: true) pick up only monitors and rules
+        # labelled with its release; kept, so nothing outside the platform's objects is scraped by accident.
+        monitor_selector_labels={"release": PROMETHEUS_RELEASE} if monitoring else {},
+        flagger_provider="gatewayapi:v1" if gateway else "kubernetes",
+        gateway=gateway,
+        loadtester_url=f"http://{LOADTESTER_RELEASE}.{traffic.namespace}/" if addons.flagger.enabled else "",
+        keda=addons.keda.enabled,
+    )
+
+
+def platform_summary(settings: StackSettings, refs: PlatformRefs) -> dict[str, object]:
+    """The stack output `platform`: where to reach what the add-ons run, and which chart versions."""
+    addons = settings.addons
+    monitoring_ns = settings.monitoring_namespace
+    pins = {
+        "kube-prometheus-stack": addons.monitoring.version if addons.monitoring.enabled else None,
+        "flagger": addons.flagger.version if addons.flagger.enabled else None,
+        "loadtester": addons.flagger.loadtester_version if addons.flagger.enabled else None,
+        "keda": addons.keda.version if addons.keda.enabled else None,
+    }
+    summary: dict[str, object] = {
+        "charts": {chart: version for chart, version in pins.items() if version},
+        "flaggerProvider": refs.flagger_provider,
+        "gateway": f"{refs.gateway.namespace}/{refs.gateway.name}" if refs.gateway else None,
+        "loadtesterUrl": refs.loadtester_url or None,
+        "keda": refs.keda,
+    }
+    if addons.monitoring.enabled:
+        summary["prometheusUrl"] = refs.prometheus_url
+        summary["prometheus"] = (
+            f"kubectl -n {monitoring_ns} port-forward svc/{PROMETHEUS_RELEASE}-prometheus {PROMETHEUS_PORT}"
+        )
+        summary["grafana"] = f"kubectl -n {monitoring_ns} port-forward svc/{GRAFANA_SERVICE} 3000:80"
+    return summary

@@ -15,6 +15,7 @@ from pathlib import Path
 import pulumi
 
 from catalogue.loader import Catalogue, load_catalogue
+from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.gitops.gitops import GitOps, GitOpsArgs
@@ -25,6 +26,7 @@ from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
 from plan.gitops import gitops_plan
+from plan.platform import platform_refs, platform_summary
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -42,6 +44,7 @@ class Program:
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
     gitops: GitOps
+    addons: PlatformAddons
 
 
 def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalogue]:
@@ -127,6 +130,23 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         opts=resolved,
     )
     pulumi.export("delivery", {"mode": delivery.mode, "manifests": {a.model: a.path for a in delivery.apps}})
+    # Platform add-ons: Prometheus and Grafana, Flagger and its load tester, KEDA, the traffic layer. Model
+    # stacks wait for them, so whatever a model adds on top (canaries, monitors, scalers) finds its CRDs,
+    # and a destroy removes models before the controllers that manage them.
+    refs = platform_refs(settings)
+    addons = PlatformAddons(
+        "platform",
+        PlatformAddonsArgs(
+            settings=settings.addons,
+            refs=refs,
+            summary=platform_summary(settings, refs),
+            managed_control_plane=cluster.gke is not None,
+            project=settings.cluster.project,
+            grafana_admin_password=loaded.grafana_admin_password,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+    )
+    pulumi.export("platform", addons.summary)
 
     servings = {
         model.name: ModelServing(
@@ -139,7 +159,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
             ),
-            opts=gitops.model_options(model.name, depends_on=list(versions.values())),
+            opts=gitops.model_options(model.name, depends_on=[*versions.values(), *addons.ready]),
         )
         for model in models
     }
@@ -170,7 +190,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, gitops=gitops)
+    return Program(
+        versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, gitops=gitops, addons=addons
+    )
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:

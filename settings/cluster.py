@@ -194,6 +194,9 @@ class ClusterSettings(Spec):
     gateway_api_channel: Literal["CHANNEL_STANDARD", "CHANNEL_EXPERIMENTAL", "CHANNEL_DISABLED"] = "CHANNEL_STANDARD"
     logging_components: tuple[LoggingComponent, ...] = ("SYSTEM_COMPONENTS", "WORKLOADS")
     monitoring_components: tuple[MonitoringComponent, ...] = ("SYSTEM_COMPONENTS",)
+    # GKE turns Managed Service for Prometheus on by default; the platform sets it explicitly. Canary analysis,
+    # KEDA and Grafana use the stack's kube-prometheus-stack, so it stays off unless DCGM GPU metrics (which
+    # GKE delivers to managed Prometheus only) are wanted; settings.addons refuses it on for nothing else.
     managed_prometheus: bool = False
     binary_authorization: Literal["PROJECT_SINGLETON_POLICY_ENFORCE", "DISABLED"] = "PROJECT_SINGLETON_POLICY_ENFORCE"
     deletion_protection: bool = True

@@ -24,7 +24,10 @@ TOKEN_KEY = "mlflowToken"
 # OIDC client secret where it is on. Undeclared in Pulumi.yaml for the same reason as mlflowToken.
 ARGOCD_ADMIN_PASSWORD_KEY = "argocdAdminPassword"
 ARGOCD_OIDC_CLIENT_SECRET_KEY = "argocdOidcClientSecret"
-SECRET_KEYS = (TOKEN_KEY, ARGOCD_ADMIN_PASSWORD_KEY, ARGOCD_OIDC_CLIENT_SECRET_KEY)
+# Grafana's admin password: a secret key like the token, turned into a Kubernetes Secret by Pulumi and
+# handed to the chart by name only (grafana.admin.existingSecret), never through Helm values.
+GRAFANA_PASSWORD_KEY = "grafanaAdminPassword"
+SECRET_KEYS = (TOKEN_KEY, ARGOCD_ADMIN_PASSWORD_KEY, ARGOCD_OIDC_CLIENT_SECRET_KEY, GRAFANA_PASSWORD_KEY)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class LoadedSettings:
     mlflow_token: pulumi.Output[str] | None  # a Pulumi secret; never unwrapped by the program
     argocd_admin_password: pulumi.Output[str] | None = None  # secret; hashed with bcrypt before use
     argocd_oidc_client_secret: pulumi.Output[str] | None = None  # secret
+    grafana_admin_password: pulumi.Output[str] | None = None  # a Pulumi secret, like the token
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -112,6 +116,7 @@ def read_stack_settings() -> LoadedSettings:
         mlflow_token=token,
         argocd_admin_password=secrets[ARGOCD_ADMIN_PASSWORD_KEY],
         argocd_oidc_client_secret=secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY],
+        grafana_admin_password=secrets[GRAFANA_PASSWORD_KEY],
     )
 
 

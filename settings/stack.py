@@ -2,7 +2,7 @@
 
 Field defaults are deliberately absent for scalar keys: Pulumi.yaml's `config:` block is their
 only home, and the CLI (or ops.stack_config offline) supplies them. Structured keys (cluster,
-gpuNodePools, guardrails) cannot be typed there, so their models carry their own defaults.
+gpuNodePools, addons, guardrails, gitops, modelPins) cannot be typed there, so their models carry their own defaults.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
 from core.spec import Spec
+from settings.addon_defaults import with_environment_defaults
+from settings.addons import AddonsSettings, addons_problems
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
@@ -62,6 +64,21 @@ class StackSettings(Spec):
         description="model -> registry version served regardless of the catalogue selector; set and cleared "
         "by `python -m ops rollback` / `promote`. A pin bypasses the quality gates, as {version: N} does.",
     )
+    addons: AddonsSettings = Field(
+        description="Platform add-ons (settings/addons.py); each field defaults from the environment's profile."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _addons_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            cluster = data.get("cluster")
+            if isinstance(cluster, dict):
+                mode = cluster.get("mode", "kubeconfig")
+            else:
+                mode = getattr(cluster, "mode", "kubeconfig")
+            data = {**data, "addons": with_environment_defaults(str(data.get("environment")), mode, data.get("addons"))}
+        return data
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -135,7 +152,8 @@ class StackSettings(Spec):
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
             + environment_problems(self.environment, self.cluster)
-            + self.gitops.problems(self.environment),
+            + self.gitops.problems(self.environment)
+            + addons_problems(self.addons, self.cluster, self.traffic_namespaces),
         )
         return self
 

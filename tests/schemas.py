@@ -24,18 +24,25 @@ class SchemaMissing(Exception):
     """No schema for this kind anywhere: the object cannot be proven valid."""
 
 
-def strict(schema):
+# Branches of these only constrain values of fields the enclosing schema declares (a CRD's structural
+# schema may not declare fields in them), so closing them would reject valid objects: Gateway API's
+# `addresses` oneOf lists only `type` in one branch, yet `value` is a field of the item.
+_JUNCTORS = ("allOf", "anyOf", "oneOf", "not")
+
+
+def strict(schema, in_junctor: bool = False):
     if isinstance(schema, dict):
-        schema = {k: strict(v) for k, v in schema.items()}
+        schema = {k: strict(v, in_junctor or k in _JUNCTORS) for k, v in schema.items()}
         if (
             "properties" in schema
             and "additionalProperties" not in schema
             and not schema.get("x-kubernetes-preserve-unknown-fields")
+            and not in_junctor
         ):
             schema["additionalProperties"] = False
         return schema
     if isinstance(schema, list):
-        return [strict(v) for v in schema]
+        return [strict(v, in_junctor) for v in schema]
     return schema
 
 

@@ -54,3 +54,16 @@ def test_custom_resources_are_validated_strictly_against_the_shared_crd_schemas(
 def test_a_kind_without_any_schema_cannot_pass_silently():
     with pytest.raises(SchemaMissing):
         validate({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}, "1.33")
+
+
+def test_strict_leaves_value_constraints_in_junctors_open():
+    """A oneOf branch listing one field still allows the item's other fields; the item itself stays closed."""
+    schema = strict(
+        {
+            "type": "object",
+            "properties": {"type": {}, "value": {}},
+            "oneOf": [{"properties": {"type": {"enum": ["IPAddress"]}}}, {"properties": {"type": {"not": {}}}}],
+        }
+    )
+    assert schema["additionalProperties"] is False
+    assert all("additionalProperties" not in branch for branch in schema["oneOf"])

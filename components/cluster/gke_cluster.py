@@ -92,6 +92,7 @@ def cluster_inputs(settings: ClusterSettings) -> dict[str, Any]:
         "logging_config": {"enable_components": list(settings.logging_components)},
         "monitoring_config": {
             "enable_components": list(settings.monitoring_components),
+            # Explicit either way: GKE's default is on, and the platform's own Prometheus is what queries use.
             "managed_prometheus": {"enabled": settings.managed_prometheus},
         },
         "binary_authorization": {"evaluation_mode": settings.binary_authorization},

@@ -1,0 +1,63 @@
+"""The shared Gateway model HTTPRoutes attach to, for GKE's managed Gateway controller.
+
+Flagger (provider gatewayapi:v1) creates one HTTPRoute per model with `parentRefs` to this Gateway and
+shifts its backendRefs' weights; GKE implements weights on the non-classic classes only
+(settings.addons.WeightedGatewayClass; facts-delivery.md §3). Routes are admitted from the platform's
+model namespaces only, never from any namespace that happens to exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.labels import MODEL, PART_OF
+from settings.addons import TrafficSettings
+
+# GKE: the listener's certificates by name, comma-separated (GKE "Secure a Gateway" / pre-shared certs).
+PRE_SHARED_CERTS_OPTION = "networking.gke.io/pre-shared-certs"
+
+
+def _listener(name: str, protocol: str, port: int, hostname_suffix: str) -> dict[str, Any]:
+    listener: dict[str, Any] = {
+        "name": name,
+        "protocol": protocol,
+        "port": port,
+        "allowedRoutes": {
+            # Every model namespace carries the model label (core.labels.model_labels); add-on ones do not.
+            "namespaces": {
+                "from": "Selector",
+                "selector": {"matchExpressions": [{"key": MODEL, "operator": "Exists"}]},
+            },
+            "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+        },
+    }
+    if hostname_suffix:
+        listener["hostname"] = f"*.{hostname_suffix}"
+    return listener
+
+
+def gateway_manifest(traffic: TrafficSettings) -> dict[str, Any]:
+    """With TLS, HTTPS only: a plain listener beside it would serve the same routes unencrypted."""
+    if traffic.layer != "gke-gateway":
+        raise ValueError(f"no Gateway for traffic layer {traffic.layer!r}")
+    if traffic.tls:
+        listener = _listener("https", "HTTPS", 443, traffic.hostname_suffix)
+        listener["tls"] = {
+            "mode": "Terminate",
+            "options": {PRE_SHARED_CERTS_OPTION: ",".join(traffic.tls.pre_shared_certificates)},
+        }
+    else:
+        listener = _listener("http", "HTTP", 80, traffic.hostname_suffix)
+    spec: dict[str, Any] = {"gatewayClassName": traffic.gateway_class, "listeners": [listener]}
+    if traffic.static_ip_name:
+        spec["addresses"] = [{"type": "NamedAddress", "value": traffic.static_ip_name}]
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {
+            "name": traffic.gateway_name,
+            "namespace": traffic.namespace,
+            "labels": {"app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi"},
+        },
+        "spec": spec,
+    }

@@ -1,0 +1,242 @@
+"""Typed settings of the platform add-ons (`addons:`): kube-prometheus-stack, Flagger and its load
+tester, KEDA and the traffic layer, one sub-spec each.
+
+Sizes differ per environment (a laptop cluster cannot hold prod's two Prometheus replicas with 100Gi
+disks), so every field's default comes from the environment's profile (settings/addon_defaults.py), and
+the stack's `addons:` key overrides any field of it (StackSettings lays one over the other before
+validation). Chart versions default to the verified ones in facts/charts.py.
+
+What the add-ons need from the rest of the stack (the cluster mode, the traffic namespaces) is
+checked by `addons_problems`, which StackSettings calls with every other cross-key check.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from core.quantities import Quantity
+from core.spec import Spec
+from facts import charts
+from settings.cluster import ClusterSettings, SettingProblem
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")  # Prometheus duration, e.g. 15d or 12h30m
+_HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$")
+
+# GKE GatewayClasses that implement weighted backendRefs (GKE "Deploy ... weighted traffic splitting";
+# facts-delivery.md section 3). The classic gke-l7-gxlb does not, so it is not offered.
+WeightedGatewayClass = Literal["gke-l7-global-external-managed", "gke-l7-regional-external-managed", "gke-l7-rilb"]
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value) or len(value) > 63:
+        raise ValueError(f"{value!r} is not a Kubernetes name (fix: a lowercase DNS label, e.g. flagger-system)")
+    return value
+
+
+def _chart_version(value: str) -> str:
+    if not _VERSION.match(value):
+        raise ValueError(f"{value!r} is not a chart version (fix: an exact semantic version such as 1.44.0)")
+    return value
+
+
+class Resources(Spec):
+    """Requests of one workload; the memory limit equals the request (no OOM surprises from
+    overcommit), and CPU is left unlimited so a scrape or a reconcile burst is never throttled."""
+
+    cpu: Quantity
+    memory: Quantity
+
+    def as_values(self) -> dict[str, dict[str, str]]:
+        return {"requests": {"cpu": str(self.cpu), "memory": str(self.memory)}, "limits": {"memory": str(self.memory)}}
+
+
+class MonitoringSettings(Spec):
+    """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, the operator, in `monitoringNamespace`."""
+
+    enabled: bool
+    version: str = charts.KUBE_PROMETHEUS_STACK.version
+    retention: str = Field(description="How long Prometheus keeps samples (Prometheus duration, e.g. 15d).")
+    storage_size: Quantity | None = Field(description="Persistent volume per Prometheus replica; null: emptyDir.")
+    storage_class: str | None = None  # null: the cluster's default StorageClass
+    prometheus_replicas: int = Field(ge=1, le=5)
+    prometheus_resources: Resources
+    alertmanager_replicas: int = Field(ge=1, le=5)
+    alertmanager_resources: Resources
+    operator_resources: Resources
+    scrape_interval: str = "30s"
+
+    _version = field_validator("version")(_chart_version)
+
+    @field_validator("retention", "scrape_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not _DURATION.match(value):
+            raise ValueError(f"{value!r} is not a Prometheus duration (fix: e.g. 30s, 12h or 15d)")
+        return value
+
+
+class FlaggerSettings(Spec):
+    """Flagger and its load tester. Flagger runs in `namespace`; the load tester runs in the traffic
+    namespace, which model NetworkPolicies already admit."""
+
+    enabled: bool
+    version: str = charts.FLAGGER.version
+    loadtester_version: str = charts.LOADTESTER.version
+    namespace: str = "flagger-system"
+    # Two replicas need leader election (one active controller); the chart turns it on with replicaCount.
+    replicas: int = Field(ge=1, le=3)
+    resources: Resources
+    loadtester_resources: Resources
+
+    _version = field_validator("version", "loadtester_version")(_chart_version)
+    _namespace = field_validator("namespace")(_dns_label)
+
+
+class KedaSettings(Spec):
+    enabled: bool
+    version: str = charts.KEDA.version
+    namespace: str = "keda"
+    replicas: int = Field(ge=1, le=3)  # operator replicas (KEDA's own leader election picks one)
+    resources: Resources  # the operator's; the metrics server and webhooks get the same
+
+    _version = field_validator("version")(_chart_version)
+    _namespace = field_validator("namespace")(_dns_label)
+
+
+class TlsSettings(Spec):
+    """TLS on the Gateway's HTTPS listener, terminated by the Google load balancer."""
+
+    # Google-managed or self-managed SSL certificates (compute sslCertificates) by name.
+    pre_shared_certificates: tuple[str, ...] = Field(min_length=1)
+
+
+class TrafficSettings(Spec):
+    """The traffic layer canaries shift weights on.
+
+    gke-gateway: one Gateway of a weighted GKE class; Flagger (provider gatewayapi:v1) writes each model's
+    HTTPRoute weights. none: no router; Flagger's kubernetes provider does blue/green (no weights)."""
+
+    layer: Literal["gke-gateway", "none"]
+    namespace: str = "gateway"  # the Gateway and the load tester; must be one of trafficNamespaces
+    gateway_name: str = "models"
+    gateway_class: WeightedGatewayClass = "gke-l7-global-external-managed"
+    # Reserve a global static IP address with this name for the Gateway (global class only); null lets the
+    # load balancer take an ephemeral address.
+    static_ip_name: str | None = None
+    tls: TlsSettings | None = None
+    # Each model is served at <model>.<hostnameSuffix>; empty: any host (no hostname on the listeners).
+    hostname_suffix: str = ""
+
+    _names = field_validator("namespace", "gateway_name")(_dns_label)
+
+    @field_validator("static_ip_name")
+    @classmethod
+    def _address_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", value):
+            raise ValueError(f"{value!r} is not a GCP address name (fix: lowercase letters, digits, '-')")
+        return value
+
+    @field_validator("hostname_suffix")
+    @classmethod
+    def _suffix(cls, value: str) -> str:
+        if value and not _HOSTNAME.match(value):
+            raise ValueError(f"{value!r} is not a DNS name (fix: e.g. models.dev.example.com)")
+        return value
+
+
+class AddonsSettings(Spec):
+    monitoring: MonitoringSettings
+    flagger: FlaggerSettings
+    keda: KedaSettings
+    traffic: TrafficSettings
+
+
+def addons_problems(
+    addons: AddonsSettings, cluster: ClusterSettings, traffic_namespaces: tuple[str, ...]
+) -> list[SettingProblem]:
+    """What the add-ons need from the rest of the stack, every problem at once."""
+    problems = []
+    traffic = addons.traffic
+    if traffic.layer == "gke-gateway" and cluster.mode == "kubeconfig":
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "layer"),
+                "the GKE Gateway needs a GKE cluster (fix: set layer: none for a kubeconfig cluster, "
+                "or cluster.mode: gke)",
+            )
+        )
+    if traffic.layer == "gke-gateway" and cluster.mode == "gke" and cluster.gateway_api_channel == "CHANNEL_DISABLED":
+        problems.append(
+            SettingProblem(
+                ("cluster", "gatewayApiChannel"),
+                "the GKE Gateway needs the cluster's Gateway API (fix: set gatewayApiChannel: CHANNEL_STANDARD)",
+            )
+        )
+    if traffic.layer == "none" and (traffic.tls or traffic.static_ip_name or traffic.hostname_suffix):
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic"),
+                "tls, staticIpName and hostnameSuffix configure the Gateway (fix: remove them or use layer: gke-gateway)",
+            )
+        )
+    if traffic.static_ip_name and traffic.gateway_class != "gke-l7-global-external-managed":
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "staticIpName"),
+                "only the global class's address is reserved here; regional classes need a regional address in "
+                "the cluster's subnet (fix: use gke-l7-global-external-managed, or remove staticIpName)",
+            )
+        )
+    if traffic.tls and not traffic.hostname_suffix:
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "hostnameSuffix"),
+                "an HTTPS listener needs the hostnames its certificates cover (fix: set hostnameSuffix)",
+            )
+        )
+    if traffic.tls and traffic.gateway_class == "gke-l7-rilb":
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "tls"),
+                "pre-shared certificates are global; gke-l7-rilb takes regional ones "
+                "(fix: use gke-l7-global-external-managed or remove tls)",
+            )
+        )
+    if addons.flagger.enabled and traffic.namespace not in traffic_namespaces:
+        problems.append(
+            SettingProblem(
+                ("addons", "traffic", "namespace"),
+                f"the load tester runs in {traffic.namespace!r}, which model NetworkPolicies do not admit "
+                f"(fix: add {traffic.namespace} to trafficNamespaces)",
+            )
+        )
+    # Flagger, KEDA and Grafana query kube-prometheus-stack (README "Platform add-ons"). GKE's Managed Service
+    # for Prometheus is kept only where it brings what the stack's Prometheus cannot have: the DCGM GPU
+    # metrics GKE sends to it alone. Otherwise it would scrape the same targets again and bill the ingestion.
+    if (
+        cluster.mode == "gke"
+        and cluster.managed_prometheus
+        and "DCGM" not in cluster.monitoring_components
+        and addons.monitoring.enabled
+    ):
+        problems.append(
+            SettingProblem(
+                ("cluster", "managedPrometheus"),
+                "the stack's own Prometheus already collects workload metrics; managed collection would only "
+                "scrape them twice (fix: set managedPrometheus: false, or add DCGM to monitoringComponents)",
+            )
+        )
+    if addons.flagger.enabled and not addons.monitoring.enabled:
+        problems.append(
+            SettingProblem(
+                ("addons", "flagger", "enabled"),
+                "Flagger's canary analysis queries the stack's Prometheus "
+                "(fix: keep addons.monitoring.enabled: true or disable Flagger)",
+            )
+        )
+    return problems

@@ -1,0 +1,133 @@
+"""The `addons` stack key: per-environment defaults, overrides, cross-key checks with one clear message
+each, and the PlatformRefs derived from it (the contract per-model delivery objects read)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from core.spec import problems_from_validation_error
+from facts import charts
+from plan.platform import GatewayRef, platform_refs, platform_summary
+from settings.stack import StackSettings
+from tests.addon_settings import stack_settings
+
+
+def _problems(stack: str, **overrides) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        stack_settings(stack, **overrides)
+    return [str(p) for p in problems_from_validation_error(caught.value, f"Pulumi.{stack}.yaml", StackSettings)]
+
+
+def test_chart_versions_default_to_the_verified_pins_and_can_be_pinned_per_stack():
+    addons = stack_settings("dev").addons
+    assert addons.monitoring.version == charts.KUBE_PROMETHEUS_STACK.version
+    assert (addons.flagger.version, addons.flagger.loadtester_version) == (
+        charts.FLAGGER.version,
+        charts.LOADTESTER.version,
+    )
+    assert addons.keda.version == charts.KEDA.version
+    pinned = stack_settings("dev", addons={"keda": {"version": "2.19.0"}}).addons
+    assert pinned.keda.version == "2.19.0"
+    assert pinned.keda.replicas == addons.keda.replicas  # the rest of the profile is kept
+
+
+def test_an_override_replaces_one_field_of_the_environment_profile():
+    addons = stack_settings("prod", addons={"monitoring": {"retention": "45d"}}).addons
+    assert addons.monitoring.retention == "45d"
+    assert addons.monitoring.prometheus_replicas == 2
+    assert str(addons.monitoring.storage_size) == "100Gi"
+
+
+def test_traffic_layer_follows_the_cluster_gateway_on_gke_none_on_kind():
+    assert stack_settings("local").addons.traffic.layer == "none"
+    assert stack_settings("dev").addons.traffic.layer == "gke-gateway"
+
+
+def test_a_misspelt_addons_key_is_reported_with_a_suggestion():
+    (problem,) = _problems("dev", addons={"monitoring": {"retension": "3d"}})
+    assert problem.startswith(
+        "Pulumi.dev.yaml: addons.monitoring.retension: unknown key (fix: did you mean 'retention'?"
+    )
+
+
+def test_bad_values_name_the_key_and_the_fix():
+    problems = _problems("dev", addons={"monitoring": {"retention": "two weeks"}, "flagger": {"version": "latest"}})
+    assert (
+        "Pulumi.dev.yaml: addons.monitoring.retention: 'two weeks' is not a Prometheus duration (fix: e.g. 30s, 12h or 15d)"
+        in problems
+    )
+    assert (
+        "Pulumi.dev.yaml: addons.flagger.version: 'latest' is not a chart version (fix: an exact semantic version such as 1.44.0)"
+        in problems
+    )
+
+
+def test_a_gateway_on_a_kubeconfig_cluster_is_refused():
+    (problem,) = _problems("local", addons={"traffic": {"layer": "gke-gateway"}})
+    assert problem.startswith("Pulumi.local.yaml: addons.traffic.layer: the GKE Gateway needs a GKE cluster")
+
+
+def test_every_cross_key_problem_is_reported_at_once():
+    problems = _problems(
+        "dev",
+        trafficNamespaces=["ingress"],
+        addons={
+            "monitoring": {"enabled": False},
+            "traffic": {
+                "tls": {"preSharedCertificates": ["models-cert"]},
+                "staticIpName": "models-ip",
+                "gatewayClass": "gke-l7-rilb",
+            },
+        },
+    )
+    fields = sorted(p.split(": ")[1] for p in problems)
+    assert fields == [
+        "addons.flagger.enabled",
+        "addons.traffic.hostnameSuffix",
+        "addons.traffic.namespace",
+        "addons.traffic.staticIpName",
+        "addons.traffic.tls",
+    ]
+
+
+def test_managed_prometheus_only_for_gpu_metrics_beside_the_stack_prometheus():
+    cluster = {**stack_settings("dev").cluster.model_dump(by_alias=True, exclude_unset=True), "managedPrometheus": True}
+    (problem,) = _problems("dev", cluster=cluster)
+    assert "cluster.managedPrometheus" in problem and "fix: set managedPrometheus: false" in problem
+    # prod keeps it on for DCGM GPU metrics, which GKE sends only to Managed Service for Prometheus
+    assert stack_settings("prod").cluster.managed_prometheus is True
+
+
+def test_platform_refs_on_gke():
+    refs = platform_refs(stack_settings("dev"))
+    assert refs.prometheus_url == "http://kube-prometheus-stack-prometheus.monitoring:9090"
+    assert refs.monitor_selector_labels == {"release": "kube-prometheus-stack"}
+    assert refs.flagger_provider == "gatewayapi:v1"
+    assert refs.gateway == GatewayRef(name="models", namespace="gateway", hostname_suffix="")
+    assert refs.loadtester_url == "http://flagger-loadtester.gateway/"
+    assert refs.keda is True
+
+
+def test_platform_refs_on_kind_use_blue_green_without_a_gateway():
+    refs = platform_refs(stack_settings("local"))
+    assert (refs.flagger_provider, refs.gateway) == ("kubernetes", None)
+
+
+def test_platform_refs_of_a_stack_without_add_ons():
+    off = {"enabled": False}
+    refs = platform_refs(stack_settings("local", addons={"monitoring": off, "flagger": off, "keda": off}))
+    assert (refs.prometheus_url, refs.monitor_selector_labels, refs.loadtester_url, refs.keda) == ("", {}, "", False)
+
+
+def test_platform_summary_says_how_to_reach_grafana_and_prometheus():
+    settings = stack_settings("staging")
+    summary = platform_summary(settings, platform_refs(settings))
+    assert summary["grafana"] == "kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80"
+    assert summary["prometheus"] == "kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090"
+    assert summary["charts"] == {
+        "kube-prometheus-stack": charts.KUBE_PROMETHEUS_STACK.version,
+        "flagger": charts.FLAGGER.version,
+        "loadtester": charts.LOADTESTER.version,
+        "keda": charts.KEDA.version,
+    }
