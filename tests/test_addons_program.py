@@ -9,15 +9,22 @@ import json
 import pytest
 
 from facts import charts
+from facts.charts import ARGO_CD
 from ops.engine import RecordedResource, is_secret, mask, run_program, unwrap
 from ops.render import summary
 from ops.stack_config import StackConfig, load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
+from tests.runs import charts_by_name, cluster_provider
 
 CHART = "kubernetes:helm.sh/v4:Chart"
 PINS = {fact.chart: fact for fact in (charts.KUBE_PROMETHEUS_STACK, charts.FLAGGER, charts.LOADTESTER, charts.KEDA)}
 # Which chart installs each CRD group (GKE itself installs the Gateway API's: the cluster's gatewayApiConfig).
-CRD_INSTALLERS = {"monitoring.coreos.com": "kube-prometheus-stack", "flagger.app": "flagger", "keda.sh": "keda"}
+CRD_INSTALLERS = {
+    "monitoring.coreos.com": "kube-prometheus-stack",
+    "flagger.app": "flagger",
+    "keda.sh": "keda",
+    "argoproj.io": "argo-cd",  # installed by the gitops component, not the add-ons (off the local stack)
+}
 GKE_OWNED_GROUPS = {"gateway.networking.k8s.io", "networking.gke.io"}
 
 
@@ -81,7 +88,8 @@ def test_charts_with_monitoring_objects_wait_for_the_monitoring_crds(stack_runs,
 def test_no_custom_resource_can_be_applied_before_its_crd(stack_runs, stack):
     """Every custom resource the program emits, whoever emits it, waits for the one chart installing its group."""
     run = stack_runs[stack]
-    installers = {group: _charts(run)[chart].urn for group, chart in CRD_INSTALLERS.items()}
+    charts = charts_by_name(run)
+    installers = {group: charts[chart].urn for group, chart in CRD_INSTALLERS.items() if chart in charts}
     checked = 0
     for resource in run.kubernetes_objects():
         group = resource.inputs["apiVersion"].rpartition("/")[0]
@@ -91,8 +99,9 @@ def test_no_custom_resource_can_be_applied_before_its_crd(stack_runs, stack):
         elif group not in GKE_OWNED_GROUPS:
             assert "." not in group or group.endswith(".k8s.io"), f"{resource.name}: no known installer of {group}"
     # Model stacks wait for every installer, so what a model adds (canaries, monitors, scalers) is covered.
+    add_on_installers = {charts[chart].urn for chart in PINS}
     for serving in run.by_type("mlops:serving:ModelServing"):
-        assert set(installers.values()) <= _waits_for(run, serving), serving.name
+        assert add_on_installers <= _waits_for(run, serving), serving.name
     print(f"{stack}: {checked} custom resources checked against their CRD installer")
 
 
@@ -117,7 +126,7 @@ def test_add_ons_use_the_stack_cluster_and_wait_for_the_model_versions(stack_run
     (addons,) = run.by_type("mlops:addons:PlatformAddons")
     versions = {r.urn for r in run.by_type("pulumi-python:dynamic:Resource")}
     assert versions <= set(addons.options["dependencies"])
-    (provider,) = run.by_type("pulumi:providers:kubernetes")
+    provider = cluster_provider(run)
     objects = [r for r in run.kubernetes_objects() if "mlops:addons:" in r.urn]
     assert len(objects) >= 4  # a namespace per add-on at least
     for resource in objects:
@@ -161,8 +170,11 @@ def test_the_render_plan_lists_each_add_on_with_its_values(stack_runs):
     from ops.render import addon_entries
 
     entries = {e["chart"]: e for e in addon_entries(stack_runs["dev"])}
-    assert sorted(entries) == sorted(PINS)
+    assert sorted(entries) == sorted([*PINS, ARGO_CD.chart])  # dev also installs Argo CD (the gitops component)
     for chart, entry in entries.items():
+        if chart == ARGO_CD.chart:
+            assert (entry["version"], entry["repository"]) == (ARGO_CD.version, ARGO_CD.repository)
+            continue
         assert (entry["version"], entry["repository"]) == (PINS[chart].version, PINS[chart].repository)
     assert entries["kube-prometheus-stack"]["values"]["prometheus"]["prometheusSpec"]["retention"] == "7d"
     json.dumps(entries)  # plain data, ready for plan.json

@@ -18,17 +18,13 @@ from ops.stack_config import StackConfig, load_stack_config
 from settings.gitops import DEFAULT_MODES
 from settings.stack import config_key
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
+from tests.runs import charts_by_name, cluster_provider
 from tests.schemas import validate
 
 GITOPS_STACKS = [s for s in STACKS if DEFAULT_MODES[s] == "gitops"]
 DIRECT_STACKS = [s for s in STACKS if DEFAULT_MODES[s] == "direct"]
 CHART_TYPE = "kubernetes:helm.sh/v4:Chart"
 PULUMI_OWNED = {"Namespace", "Secret"}
-
-
-def _cluster_provider(run: ProgramRun):
-    (provider,) = [p for p in run.by_type("pulumi:providers:kubernetes") if "renderYamlToDirectory" not in p.inputs]
-    return provider
 
 
 def _model_of(run: ProgramRun, resource) -> str | None:
@@ -59,14 +55,14 @@ def test_argo_cd_is_installed_off_local_and_its_objects_are_valid_and_wait_for_i
     run = stack_runs[stack]
     version = load_stack_config(PROJECT_DIR, stack).values[config_key("kubernetesVersion")]
     argo_objects = [r for r in run.kubernetes_objects() if r.inputs["kind"] in ("Application", "AppProject")]
-    charts = run.by_type(CHART_TYPE)
+    chart = charts_by_name(run).get(ARGO_CD.chart)
     if stack == "local":
-        assert charts == [] and argo_objects == []
+        assert chart is None and argo_objects == []
         return
-    (chart,) = charts
+    assert chart is not None
     assert (chart.inputs["chart"], chart.inputs["version"]) == (ARGO_CD.chart, ARGO_CD.version)
     assert chart.inputs["repositoryOpts"]["repo"] == ARGO_CD.repository
-    assert chart.options["provider"].startswith(_cluster_provider(run).urn + "::")
+    assert chart.options["provider"].startswith(cluster_provider(run).urn + "::")
     for resource in argo_objects:
         validate(unwrap(resource.inputs), version)
         assert chart.urn in resource.options["dependencies"], resource.name  # CRDs first
@@ -83,7 +79,7 @@ def test_crds_get_server_side_apply_from_every_provider(stack_runs, stack):
 @pytest.mark.parametrize("stack", GITOPS_STACKS)
 def test_in_gitops_mode_only_namespaces_and_secrets_reach_the_cluster_directly(stack_runs, stack):
     run = stack_runs[stack]
-    cluster = _cluster_provider(run).urn + "::"
+    cluster = cluster_provider(run).urn + "::"
     objects = _model_objects(run)
     assert {r.inputs["kind"] for _, r in objects} >= {"Namespace", "Deployment", "Service"}
     for model, resource in objects:
@@ -97,7 +93,7 @@ def test_in_gitops_mode_only_namespaces_and_secrets_reach_the_cluster_directly(s
 @pytest.mark.parametrize("stack", DIRECT_STACKS)
 def test_in_direct_mode_pulumi_applies_every_model_object(stack_runs, stack):
     run = stack_runs[stack]
-    cluster = _cluster_provider(run).urn + "::"
+    cluster = cluster_provider(run).urn + "::"
     assert len(run.by_type("pulumi:providers:kubernetes")) == 1
     assert all(r.options["provider"].startswith(cluster) for _, r in _model_objects(run))
     assert _model_applications(run) == []
@@ -142,8 +138,8 @@ def test_prod_syncs_the_team_repositories_with_their_own_policies(stack_runs):
 
 
 def test_prod_argo_cd_is_highly_available_and_staging_is_not(stack_runs):
-    prod = unwrap(stack_runs["prod"].by_type(CHART_TYPE)[0].inputs["values"])
-    staging = unwrap(stack_runs["staging"].by_type(CHART_TYPE)[0].inputs["values"])
+    prod = unwrap(charts_by_name(stack_runs["prod"])[ARGO_CD.chart].inputs["values"])
+    staging = unwrap(charts_by_name(stack_runs["staging"])[ARGO_CD.chart].inputs["values"])
     assert prod["redis-ha"]["enabled"] is True and "redis-ha" not in staging
 
 
@@ -189,13 +185,13 @@ def test_no_rendered_file_holds_a_secret_and_secrets_stay_with_pulumi(staging_wi
             assert "tok-4f2a91" not in path.read_text() and "pw-9c1e77" not in path.read_text(), path
     secrets = [r for r in run.kubernetes_objects() if r.inputs["kind"] == "Secret"]
     assert {s.inputs["metadata"]["name"] for s in secrets} == {"mlflow-registry-token", "argocd-redis"}
-    cluster = _cluster_provider(run).urn + "::"
+    cluster = cluster_provider(run).urn + "::"
     assert all(s.options["provider"].startswith(cluster) for s in secrets)
 
 
 def test_admin_password_reaches_argo_cd_only_as_a_secret_bcrypt_hash(staging_with_secrets):
     run = staging_with_secrets
-    (chart,) = run.by_type(CHART_TYPE)
+    chart = charts_by_name(run)[ARGO_CD.chart]
     assert is_secret(chart.inputs["values"])  # a secret anywhere in the values makes them all secret in state
     stored = unwrap(chart.inputs["values"])["configs"]["secret"]["argocdServerAdminPassword"]
     assert bcrypt.checkpw(b"pw-9c1e77", stored.encode())

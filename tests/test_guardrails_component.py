@@ -10,6 +10,7 @@ from guardrails.rule import GUARDRAILS_TYPE, context_from_inputs
 from ops.engine import run_program
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
+from tests.runs import cluster_provider
 
 LABELS = {"team": "ml-platform", "cost-centre": "cc-1"}
 
@@ -37,7 +38,7 @@ def test_guardrails_component_carries_the_stack_context_and_owns_the_policies(st
     policies = run.by_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
     bindings = run.by_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
     assert policies and len(bindings) == len(policies)
-    (provider,) = run.by_type("pulumi:providers:kubernetes")
+    provider = cluster_provider(run)
     by_name = {p.inputs["metadata"]["name"]: p for p in policies}
     for resource in policies + bindings:
         assert resource.parent == component.urn
