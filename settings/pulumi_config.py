@@ -20,12 +20,16 @@ from core.spec import problems_from_validation_error
 from settings.stack import PROJECT, StackSettings, config_key, declared_keys
 
 TOKEN_KEY = "mlflowToken"
+# The canary alerts' webhook URL (Slack/Teams/...): it embeds a credential, so secret config only.
+ALERT_WEBHOOK_KEY = "alertWebhookUrl"
+SECRET_KEYS = (TOKEN_KEY, ALERT_WEBHOOK_KEY)
 
 
 @dataclass(frozen=True)
 class LoadedSettings:
     stack: StackSettings
     mlflow_token: pulumi.Output[str] | None  # a Pulumi secret; never unwrapped by the program
+    alert_webhook_url: pulumi.Output[str] | None = None  # a Pulumi secret; None: canary alerts are off
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -66,7 +70,7 @@ def read_stack_settings() -> LoadedSettings:
         else:
             raw[alias] = text
 
-    for key in sorted(_namespace_keys() - set(declared) - {TOKEN_KEY}):
+    for key in sorted(_namespace_keys() - set(declared) - set(SECRET_KEYS)):
         close = [k for k in declared if k.lower() == key.lower()]
         hint = f"did you mean '{close[0]}'? " if close else ""
         problems.add(
@@ -89,6 +93,18 @@ def read_stack_settings() -> LoadedSettings:
             token = config.require_secret(TOKEN_KEY)
             raw["hasMlflowToken"] = True
 
+    alert_webhook_url = None
+    if config.get(ALERT_WEBHOOK_KEY) is not None:
+        if not runtime_config.is_config_secret(config_key(ALERT_WEBHOOK_KEY)):
+            problems.add(
+                source,
+                config_key(ALERT_WEBHOOK_KEY),
+                "is stored in plain text",
+                f"run `pulumi config set --secret {ALERT_WEBHOOK_KEY} <url>` so it is encrypted",
+            )
+        else:
+            alert_webhook_url = config.require_secret(ALERT_WEBHOOK_KEY)
+
     settings = None
     try:
         settings = StackSettings.model_validate(raw)
@@ -101,4 +117,4 @@ def read_stack_settings() -> LoadedSettings:
             problems.extend([Problem(source, field, p.message, fix)])
     problems.raise_if_any()
     assert settings is not None
-    return LoadedSettings(stack=settings, mlflow_token=token)
+    return LoadedSettings(stack=settings, mlflow_token=token, alert_webhook_url=alert_webhook_url)

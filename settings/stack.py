@@ -24,6 +24,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.delivery import DeliverySettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -53,6 +54,7 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("kubernetes_version")
     @classmethod
