@@ -16,12 +16,16 @@ import pulumi
 
 from catalogue.loader import Catalogue, load_catalogue
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
+from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from plan.delivery import delivery_plans
+from plan.platform import GatewayRef, PlatformRefs
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
 from settings.pulumi_config import LoadedSettings, read_stack_settings
+from settings.stack import StackSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,8 +36,31 @@ class Program:
 
     versions: dict[str, ModelVersion]
     servings: dict[str, ModelServing]
+    deliveries: dict[str, ModelDelivery]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
+
+
+# --- TEMPORARY (delivery helper): the add-ons helper's `platform_refs(settings)` replaces this function.
+def platform_refs(settings: StackSettings) -> PlatformRefs:
+    """What the add-ons give the per-model delivery objects, decided from settings alone."""
+    gke = settings.cluster.mode == "gke"
+    return PlatformRefs(
+        monitoring_namespace=settings.monitoring_namespace,
+        prometheus_url=f"http://kube-prometheus-stack-prometheus.{settings.monitoring_namespace}:9090",
+        monitor_selector_labels={"release": "kube-prometheus-stack"},
+        flagger_provider="gatewayapi:v1" if gke else "kubernetes",
+        gateway=GatewayRef(
+            name="models", namespace="gateway", hostname_suffix=f"models.{settings.environment}.internal"
+        )
+        if gke
+        else None,
+        loadtester_url=f"http://flagger-loadtester.{settings.monitoring_namespace}/",
+        keda=True,
+    )
+
+
+# --- END TEMPORARY
 
 
 def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalogue]:
@@ -47,6 +74,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
+    platform = platform_refs(settings)
+    # A fallback that is not warm, or a canary interval shorter than a route update, stops the run here.
+    deliveries_planned = delivery_plans(settings, plans, platform, alerts=loaded.alert_webhook_url is not None)
 
     versions = {
         model.name: ModelVersion(
@@ -104,10 +134,23 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 service_account_annotations=(
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
+                flagger_owns_service=True,
+                keda_owns_scaling=platform.keda,
             ),
             opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
         )
         for model in models
+    }
+
+    # Progressive delivery per model: the Canary needs its target Deployment, the fallback route the
+    # fallback's Service, so every model's serving stack comes first.
+    deliveries = {
+        name: ModelDelivery(
+            f"{name}-delivery",
+            ModelDeliveryArgs(plan=plan, alert_webhook_url=loaded.alert_webhook_url),
+            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(servings.values())),
+        )
+        for name, plan in deliveries_planned.items()
     }
 
     pulumi.export("environment", settings.environment)
@@ -126,7 +169,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
+    return Program(
+        versions=versions, servings=servings, deliveries=deliveries, cluster=cluster, gcp_platform=gcp_platform
+    )
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:
