@@ -42,7 +42,14 @@ class ModelDelivery(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelDeliveryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:delivery:ModelDelivery", name, None, opts)
         plan = args.plan
-        child = pulumi.ResourceOptions(parent=self)
+        # Children do not inherit the component's depends_on: pass it on, so nothing here is created
+        # before the model's serving stack (the Canary's target Deployment) exists.
+        after = list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
+
+        def options(*also: pulumi.Resource) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, depends_on=[*after, *also])
+
+        child = options()
 
         # Flagger checks every referenced template (and the alert provider) when the Canary starts:
         # they exist first.
@@ -58,7 +65,7 @@ class ModelDelivery(pulumi.ComponentResource):
                 custom_object(
                     f"{name}-alert-provider",
                     alerting.alert_provider_manifest(plan),
-                    pulumi.ResourceOptions(parent=self, depends_on=[secret]),
+                    options(secret),
                 )
             )
         if plan.platform.keda:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS
 from settings.delivery import CanaryPolicy
 
 
@@ -39,3 +40,20 @@ def minutes(seconds: int | None) -> str:
     if seconds is None:
         return "no automatic rollback"
     return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
+
+
+def timing_table(rows: list[tuple[str, CanaryPolicy, bool]]) -> str:
+    """The README's markdown table from (stack, its canary policy, whether it routes through a Gateway)."""
+    lines = [
+        "| stack | analysis | interval | traffic steps | failed checks to roll back | approval | healthy rollout 0 -> 100% | rollback after a breach |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for stack, policy, gateway in rows:
+        timing = rollout_timing(policy, GATEWAY_ROUTE_UPDATE_SECONDS if gateway else 0)
+        steps = " -> ".join(f"{w}%" for w in policy.step_weights) + " -> 100%" if gateway else "blue/green"
+        lines.append(
+            f"| {stack} | {'on' if policy.analysis else 'skipped'} | {policy.interval_seconds} s | {steps} | "
+            f"{policy.threshold} | {'yes' if policy.approval else 'no'} | {minutes(timing.healthy_rollout_seconds)}"
+            f"{' + approval' if policy.approval else ''} | {minutes(timing.rollback_after_breach_seconds)} |"
+        )
+    return "\n".join(lines)
