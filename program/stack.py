@@ -147,7 +147,11 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     deliveries = {
         name: ModelDelivery(
             f"{name}-delivery",
-            ModelDeliveryArgs(plan=plan, alert_webhook_url=loaded.alert_webhook_url),
+            ModelDeliveryArgs(
+                plan=plan,
+                alert_webhook_url=loaded.alert_webhook_url,
+                target_deployment=servings[name].deployment_name,
+            ),
             opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(servings.values())),
         )
         for name, plan in deliveries_planned.items()

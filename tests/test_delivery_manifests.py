@@ -96,7 +96,7 @@ def test_queries_use_the_documented_names_per_runtime():
     assert "rest_server_request_duration_seconds_bucket" in p99.query
     ok, p99 = analysis.checks(by_runtime["triton"])
     assert "nv_inference_request_success{" in ok.query  # no _total on Triton
-    assert 'nv_inference_request_summary_us{' in p99.query and 'quantile="0.99"' in p99.query
+    assert "nv_inference_request_summary_us{" in p99.query and 'quantile="0.99"' in p99.query
     ok, p99 = analysis.checks(by_runtime["vllm"])
     assert 'status!="5xx"' in ok.query and "vllm:e2e_request_latency_seconds_bucket" in p99.query
 
@@ -157,7 +157,9 @@ def test_prod_canary_steps_one_five_twentyfive_never_with_step_weight():
         assert spec["skipAnalysis"] is False
 
 
-@pytest.mark.parametrize(("stack", "approval", "analysed"), [("prod", True, True), ("staging", True, True), ("dev", False, False)])
+@pytest.mark.parametrize(
+    ("stack", "approval", "analysed"), [("prod", True, True), ("staging", True, True), ("dev", False, False)]
+)
 def test_approval_gate_and_analysis_per_environment(stack, approval, analysed):
     for plan in all_plans(stack).values():
         spec = canary.canary_manifest(plan)["spec"]
@@ -182,9 +184,14 @@ def test_load_test_goes_through_the_gateway_with_the_route_host():
     assert f"http://{plan.host}/v2/models/fraud-detection/infer" in pre["metadata"]["cmd"]
     assert canary.canary_manifest(plan)["spec"]["service"]["hosts"] == [plan.host]
     rollout = hooks["load-canary"]
-    assert rollout["type"] == "rollout" and f"http://fraud-detection-canary.{plan.namespace}:8080" in rollout["metadata"]["cmd"]
+    assert (
+        rollout["type"] == "rollout"
+        and f"http://fraud-detection-canary.{plan.namespace}:8080" in rollout["metadata"]["cmd"]
+    )
     vllm = all_plans("prod")["support-assistant"]
-    cmds = " ".join(h.get("metadata", {}).get("cmd", "") for h in canary.canary_manifest(vllm)["spec"]["analysis"]["webhooks"])
+    cmds = " ".join(
+        h.get("metadata", {}).get("cmd", "") for h in canary.canary_manifest(vllm)["spec"]["analysis"]["webhooks"]
+    )
     assert "/v1/completions" in cmds and '"model":"support-assistant"' in cmds
 
 
@@ -199,9 +206,16 @@ def test_local_stack_is_blue_green_without_weights():
 def test_scaling_on_demand_with_catalogue_bounds():
     plans = all_plans("prod")
     fraud = autoscaling.scaled_object_manifest(plans["fraud-detection"])["spec"]
-    assert (fraud["minReplicaCount"], fraud["maxReplicaCount"]) == plans["fraud-detection"].serving.model.replica_bounds("prod") == (4, 30)
+    assert (
+        (fraud["minReplicaCount"], fraud["maxReplicaCount"])
+        == plans["fraud-detection"].serving.model.replica_bounds("prod")
+        == (4, 30)
+    )
     (trigger,) = fraud["triggers"]
-    assert trigger["metadata"]["threshold"] == "100" and "rate(model_infer_request_success_total" in trigger["metadata"]["query"]
+    assert (
+        trigger["metadata"]["threshold"] == "100"
+        and "rate(model_infer_request_success_total" in trigger["metadata"]["query"]
+    )
     triton = autoscaling.scaled_object_manifest(plans["image-classifier"])["spec"]["triggers"][0]["metadata"]
     assert "nv_inference_pending_request_count" in triton["query"] and triton["threshold"] == "5"
     vllm = autoscaling.scaled_object_manifest(plans["support-assistant"])["spec"]["triggers"][0]["metadata"]
@@ -272,7 +286,9 @@ def test_alert_webhook_url_only_in_a_secret():
     assert secret["stringData"] == {"address": WEBHOOK_URL}
     alerts = canary.canary_manifest(plan)["spec"]["analysis"]["alerts"]
     assert alerts[0]["providerRef"]["name"] == provider["metadata"]["name"]
-    assert "alerts" not in canary.canary_manifest(all_plans("prod", alerts=False)["fraud-detection"])["spec"]["analysis"]
+    assert (
+        "alerts" not in canary.canary_manifest(all_plans("prod", alerts=False)["fraud-detection"])["spec"]["analysis"]
+    )
 
 
 def test_flagger_owned_fields_name_what_flagger_writes():

@@ -91,10 +91,13 @@ def test_fallback_problems_are_reported_together():
     problems = problems_of(lambda: plans_with_fallback("prod", "support-assistant", fallbackActive=["nope"]))
     assert any("mlops-platform:delivery.fallbackActive: 'nope' is not served by this stack" in p for p in problems)
     assert any(
-        p.startswith("models/fraud-detection.yaml: delivery.fallback: 'support-assistant' runs on vllm") for p in problems
+        p.startswith("models/fraud-detection.yaml: delivery.fallback: 'support-assistant' runs on vllm")
+        for p in problems
     )
     own = problems_of(lambda: plans_with_fallback("prod", "fraud-detection"))
-    assert own == ["models/fraud-detection.yaml: delivery.fallback: a model cannot be its own fallback (fix: name another catalogue model)"]
+    assert own == [
+        "models/fraud-detection.yaml: delivery.fallback: a model cannot be its own fallback (fix: name another catalogue model)"
+    ]
     cold = problems_of(lambda: plans_with_fallback("prod", "ghost-model"))
     assert "is not served by stack 'prod', so it is not warm" in cold[0]
 
@@ -123,7 +126,9 @@ def test_readme_table_is_computed_from_each_stacks_config():
     rows = []
     for stack in STACKS:
         settings = stack_settings(stack)
-        rows.append((stack, settings.delivery.policy(settings.environment), platform_refs(settings).gateway is not None))
+        rows.append(
+            (stack, settings.delivery.policy(settings.environment), platform_refs(settings).gateway is not None)
+        )
     table = timing_table(rows)
     readme = (PROJECT_DIR / "README.md").read_text()
     assert table in readme, f"README is out of date; paste:\n{table}"

@@ -58,4 +58,4 @@ def test_canary_is_registered_after_its_target_and_templates(stack_runs):
         depends = {by_urn[u].name for u in canary.options.get("dependencies", []) if u in by_urn}
         assert any(name.endswith("-success-rate-percent") for name in depends), depends
         model = canary.inputs["metadata"]["name"]
-        assert model in depends  # the ModelServing component, hence its Deployment
+        assert f"{model}-deployment" in depends  # the target Deployment, through targetRef.name

@@ -16,6 +16,7 @@ from plan.delivery import DeliveryPlan
 class ModelDeliveryArgs:
     plan: DeliveryPlan  # the validated model, canary policy and platform references
     alert_webhook_url: pulumi.Input[str] | None = None  # secret Output; None: no AlertProvider
+    target_deployment: pulumi.Input[str] | None = None  # ModelServing.deployment_name; None: plan.name
 
 
 def custom_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
@@ -42,14 +43,7 @@ class ModelDelivery(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelDeliveryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:delivery:ModelDelivery", name, None, opts)
         plan = args.plan
-        # Children do not inherit the component's depends_on: pass it on, so nothing here is created
-        # before the model's serving stack (the Canary's target Deployment) exists.
-        after = list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
-
-        def options(*also: pulumi.Resource) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(parent=self, depends_on=[*after, *also])
-
-        child = options()
+        child = pulumi.ResourceOptions(parent=self)
 
         # Flagger checks every referenced template (and the alert provider) when the Canary starts:
         # they exist first.
@@ -65,17 +59,20 @@ class ModelDelivery(pulumi.ComponentResource):
                 custom_object(
                     f"{name}-alert-provider",
                     alerting.alert_provider_manifest(plan),
-                    options(secret),
+                    pulumi.ResourceOptions(parent=self, depends_on=[secret]),
                 )
             )
         if plan.platform.keda:
             before_canary.append(
                 custom_object(f"{name}-scaled-object", autoscaling.scaled_object_manifest(plan), child)
             )
+        canary_manifest = canary.canary_manifest(plan)
+        if args.target_deployment is not None:
+            # The registered Deployment's name (equal to plan.name) as an input: the Canary waits for its
+            # target, which Flagger needs to exist.
+            canary_manifest["spec"]["targetRef"]["name"] = args.target_deployment
         canary_resource = custom_object(
-            f"{name}-canary",
-            canary.canary_manifest(plan),
-            pulumi.ResourceOptions(parent=self, depends_on=before_canary),
+            f"{name}-canary", canary_manifest, pulumi.ResourceOptions(parent=self, depends_on=before_canary)
         )
 
         custom_object(f"{name}-pod-monitor", monitoring.pod_monitor_manifest(plan), child)
