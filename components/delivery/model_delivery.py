@@ -89,6 +89,6 @@ class ModelDelivery(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, depends_on=[granted, canary_resource]),
             )
 
-        self.canary_name = canary_resource.metadata.apply(lambda m: m["name"])
+        self.canary_name = canary_resource.urn.apply(lambda _: plan.name)
         self.fallback_active = pulumi.Output.from_input(route is not None)
         self.register_outputs({"canary_name": self.canary_name, "fallback_active": self.fallback_active})
