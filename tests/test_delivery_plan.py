@@ -132,3 +132,15 @@ def test_readme_table_is_computed_from_each_stacks_config():
     table = timing_table(rows)
     readme = (PROJECT_DIR / "README.md").read_text()
     assert table in readme, f"README is out of date; paste:\n{table}"
+
+
+def test_alert_webhook_url_must_be_secret_and_stays_an_output(tmp_path):
+    import pulumi
+
+    from tests.test_stack_settings import LOCAL, problems, read
+
+    (problem,) = problems(tmp_path, "local", LOCAL | {"mlops-platform:alertWebhookUrl": "https://hooks.example/x"})
+    assert problem.startswith("Pulumi.local.yaml: mlops-platform:alertWebhookUrl: is stored in plain text")
+    assert "hooks.example" not in problem
+    loaded = read(tmp_path, "local", LOCAL | {"mlops-platform:alertWebhookUrl": {"secure": "v1:abc"}})
+    assert isinstance(loaded.alert_webhook_url, pulumi.Output)
