@@ -8,6 +8,7 @@ without a Gateway to switch on, an analysis interval shorter than a GKE route up
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from core.problems import ProblemCollector
 from facts.runtime_metrics import MetricsTable, metrics_for
@@ -43,6 +44,7 @@ class DeliveryPlan:
     fallback_active: bool = False  # the switch: route this model's traffic to `fallback`
     alerts: bool = False  # an alert webhook URL is configured (secret config)
     alert_channel: AlertChannel = "slack"
+    gke: bool = False  # a GKE cluster: its Gateway needs a HealthCheckPolicy per backend Service
     # Quality series (facts/quality_metrics.py names) this model exports; alerts only for these.
     quality_series: frozenset[str] = field(default_factory=frozenset)
 
@@ -70,6 +72,13 @@ class DeliveryPlan:
         return self.platform.flagger_provider != "kubernetes" and self.platform.gateway is not None
 
 
+def loadtester_namespace(url: str) -> str | None:
+    """The namespace in an in-cluster URL like http://flagger-loadtester.<namespace>/ (None if not one)."""
+    host = urlparse(url).hostname or ""
+    parts = host.split(".")
+    return parts[1] if len(parts) >= 2 else None
+
+
 def delivery_plans(
     settings: StackSettings,
     servings: dict[str, ServingPlan],
@@ -87,6 +96,14 @@ def delivery_plans(
             config_key("delivery") + ".canary.intervalSeconds",
             f"{policy.interval_seconds}s is shorter than a Gateway route update ({GATEWAY_ROUTE_UPDATE_SECONDS}s or more on GKE)",
             f"set it to at least {GATEWAY_ROUTE_UPDATE_SECONDS}",
+        )
+    loadtester = loadtester_namespace(platform.loadtester_url)
+    if loadtester and loadtester not in settings.traffic_namespaces:
+        problems.add(
+            stack_file,
+            config_key("trafficNamespaces"),
+            f"the canary load tester runs in namespace {loadtester!r}, which the model NetworkPolicies do not admit",
+            f"add {loadtester} to trafficNamespaces",
         )
     for name in settings.delivery.fallback_active:
         if name not in servings:
@@ -146,6 +163,7 @@ def delivery_plans(
             fallback_active=name in settings.delivery.fallback_active and fallback is not None,
             alerts=alerts,
             alert_channel=settings.delivery.alert_channel,
+            gke=settings.cluster.mode == "gke",
             quality_series=(quality_series or {}).get(name, frozenset()),
         )
     problems.raise_if_any()

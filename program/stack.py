@@ -55,7 +55,8 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
         )
         if gke
         else None,
-        loadtester_url=f"http://flagger-loadtester.{settings.monitoring_namespace}/",
+        # In a traffic namespace: the model NetworkPolicies admit it (plan/delivery.py checks this).
+        loadtester_url=f"http://flagger-loadtester.{settings.traffic_namespaces[0] if settings.traffic_namespaces else 'gateway'}/",
         keda=True,
     )
 

@@ -11,7 +11,7 @@ import pytest
 
 from facts import quality_metrics as Q
 from manifests.containers import server_container
-from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, monitoring
+from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
 from manifests.delivery.analysis import BUILTIN_CHECKS
 from manifests.delivery.queries import POD_SUFFIX, Scope
 from program.stack import platform_refs
@@ -39,6 +39,7 @@ def delivery_objects(plan) -> list[dict]:
         dashboard.dashboard_config_map(plan),
         alerting.alert_provider_manifest(plan),
         alerting.alert_secret_manifest(plan, WEBHOOK_URL),
+        *health_checks.health_check_policy_manifests(plan),
     ]
     if plan.platform.keda:
         objects.append(autoscaling.scaled_object_manifest(plan))
@@ -300,3 +301,13 @@ def test_flagger_owned_fields_name_what_flagger_writes():
 def test_no_fallback_route_unless_switched():
     for plan in all_plans("prod").values():
         assert fallback.fallback_route_manifest(plan) is None and fallback.reference_grant_manifest(plan) is None
+
+
+def test_gke_health_checks_cover_the_services_flagger_generates():
+    for plan in all_plans("prod").values():
+        policies = health_checks.health_check_policy_manifests(plan)
+        targets = sorted(p["spec"]["targetRef"]["name"] for p in policies)
+        assert targets == sorted([plan.name, f"{plan.name}-canary", f"{plan.name}-primary"])
+        path = policies[0]["spec"]["default"]["config"]["httpHealthCheck"]["requestPath"]
+        assert path == plan.serving.runtime.readiness.path_for(plan.name) and path != "/"
+    assert all(health_checks.health_check_policy_manifests(p) == [] for p in all_plans("local").values())

@@ -144,3 +144,14 @@ def test_alert_webhook_url_must_be_secret_and_stays_an_output(tmp_path):
     assert "hooks.example" not in problem
     loaded = read(tmp_path, "local", LOCAL | {"mlops-platform:alertWebhookUrl": {"secure": "v1:abc"}})
     assert isinstance(loaded.alert_webhook_url, pulumi.Output)
+
+
+def test_load_tester_outside_the_traffic_namespaces_is_refused():
+    settings = stack_settings("prod")
+    platform = replace(platform_refs(settings), loadtester_url="http://flagger-loadtester.flagger/")
+    servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform))
+    assert problem == (
+        "Pulumi.prod.yaml: mlops-platform:trafficNamespaces: the canary load tester runs in namespace 'flagger', "
+        "which the model NetworkPolicies do not admit (fix: add flagger to trafficNamespaces)"
+    )

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kube import kube_object
-from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, monitoring
+from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
 from plan.delivery import DeliveryPlan
 
 
@@ -78,6 +78,8 @@ class ModelDelivery(pulumi.ComponentResource):
         custom_object(f"{name}-pod-monitor", monitoring.pod_monitor_manifest(plan), child)
         custom_object(f"{name}-alert-rules", monitoring.prometheus_rule_manifest(plan), child)
         kube_object(f"{name}-dashboard", dashboard.dashboard_config_map(plan), child)
+        for policy in health_checks.health_check_policy_manifests(plan):
+            custom_object(f"{name}-{policy['metadata']['name']}", policy, child)
 
         route = fallback.fallback_route_manifest(plan)
         grant = fallback.reference_grant_manifest(plan)
