@@ -45,10 +45,14 @@ class ModelDelivery(pulumi.ComponentResource):
         plan = args.plan
         child = pulumi.ResourceOptions(parent=self)
 
+        def role(object_name: str) -> str:
+            """f"{name}-{role}": the object's name without the model prefix (it is in `name` already)."""
+            return f"{name}-{object_name.removeprefix(plan.name).lstrip('-') or 'main'}"
+
         # Flagger checks every referenced template (and the alert provider) when the Canary starts:
         # they exist first.
         before_canary: list[pulumi.Resource] = [
-            custom_object(f"{name}-{template['metadata']['name']}", template, child)
+            custom_object(role(template["metadata"]["name"]), template, child)
             for template in analysis.metric_template_manifests(plan)
         ]
         if plan.alerts and args.alert_webhook_url is not None:
@@ -79,7 +83,7 @@ class ModelDelivery(pulumi.ComponentResource):
         custom_object(f"{name}-alert-rules", monitoring.prometheus_rule_manifest(plan), child)
         kube_object(f"{name}-dashboard", dashboard.dashboard_config_map(plan), child)
         for policy in health_checks.health_check_policy_manifests(plan):
-            custom_object(f"{name}-{policy['metadata']['name']}", policy, child)
+            custom_object(role(policy["metadata"]["name"]), policy, child)
 
         route = fallback.fallback_route_manifest(plan)
         grant = fallback.reference_grant_manifest(plan)
