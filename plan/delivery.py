@@ -23,6 +23,9 @@ GATEWAY_ROUTE_UPDATE_SECONDS = 60
 # Runtimes whose model name is in the URL path (V2 inference protocol), so the fallback route can
 # rewrite /v2/models/<model>/ to /v2/models/<fallback>/. vLLM names the model in the request body.
 PATH_ROUTED_RUNTIMES = ("mlserver", "triton")
+# vLLM's default e2e latency buckets start at 0.3 s (facts-delivery.md section 2c): a quantile below the
+# first bucket cannot be told apart from 0.3 s, so a tighter objective would never pass the analysis.
+VLLM_FIRST_LATENCY_BUCKET_MS = 300
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,14 @@ def delivery_plans(
 
     plans = {}
     for name, serving in servings.items():
+        if serving.runtime.name == "vllm" and serving.model.slo.latency_p99_ms < VLLM_FIRST_LATENCY_BUCKET_MS:
+            problems.add(
+                f"{settings.models_dir}/{name}.yaml",
+                "slo.latencyP99Ms",
+                f"{serving.model.slo.latency_p99_ms} ms is below vLLM's first latency bucket "
+                f"({VLLM_FIRST_LATENCY_BUCKET_MS} ms), so the canary analysis could never pass",
+                f"set it to at least {VLLM_FIRST_LATENCY_BUCKET_MS}",
+            )
         fallback = None
         wanted = serving.model.delivery.fallback
         if wanted is not None:

@@ -155,3 +155,16 @@ def test_load_tester_outside_the_traffic_namespaces_is_refused():
         "Pulumi.prod.yaml: mlops-platform:trafficNamespaces: the canary load tester runs in namespace 'flagger', "
         "which the model NetworkPolicies do not admit (fix: add flagger to trafficNamespaces)"
     )
+
+
+def test_vllm_objective_below_its_first_latency_bucket_is_refused():
+    settings = stack_settings("prod")
+    models = [
+        m.model_copy(update={"slo": m.slo.model_copy(update={"latency_p99_ms": 200})})
+        if m.name == "support-assistant"
+        else m
+        for m in CATALOGUE.for_environment("prod")
+    ]
+    servings = serving_plans(settings, tuple(models))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
+    assert problem.startswith("models/support-assistant.yaml: slo.latencyP99Ms: 200 ms is below vLLM's first")
