@@ -296,6 +296,9 @@ def test_flagger_owned_fields_name_what_flagger_writes():
     owned = {(g, k, n) for g, k, n, _ in canary.FLAGGER_OWNED_FIELDS}
     assert ("apps", "Deployment", "{name}") in owned and ("gateway.networking.k8s.io", "HTTPRoute", "{name}") in owned
     assert ("apps", "Deployment", "{name}", "/spec/replicas") in canary.FLAGGER_OWNED_FIELDS
+    concrete = canary.flagger_owned("fraud-detection")
+    assert ("apps", "Deployment", "fraud-detection", "/spec/replicas") in concrete
+    assert ("", "Service", "fraud-detection-canary", "*") in concrete
 
 
 def test_no_fallback_route_unless_switched():

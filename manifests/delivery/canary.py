@@ -29,6 +29,11 @@ FLAGGER_OWNED_FIELDS: tuple[tuple[str, str, str, str], ...] = (
 ALERT_PROVIDER = "canary-alerts"
 
 
+def flagger_owned(model: str) -> list[tuple[str, str, str, str]]:
+    """FLAGGER_OWNED_FIELDS for one model: (group, kind, object name, JSON pointer or "*")."""
+    return [(group, kind, name.format(name=model), pointer) for group, kind, name, pointer in FLAGGER_OWNED_FIELDS]
+
+
 def autoscaler_name(plan: DeliveryPlan) -> str:
     return plan.name
 
