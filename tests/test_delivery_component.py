@@ -7,8 +7,7 @@ import pulumi
 
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from ops.engine import is_secret
-from program.stack import platform_refs
-from tests.delivery_fixtures import plans_for, stack_settings
+from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
 from tests.test_delivery_plan import plans_with_fallback
 from tests.test_gke_components import engine, run  # noqa: F401  (the mock engine fixture)
 

@@ -14,9 +14,8 @@ from manifests.containers import server_container
 from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
 from manifests.delivery.analysis import BUILTIN_CHECKS
 from manifests.delivery.queries import POD_SUFFIX, Scope
-from program.stack import platform_refs
 from tests.conftest import STACKS
-from tests.delivery_fixtures import QUALITY, SHARED_TABLES, plans_for, stack_settings, with_keda
+from tests.delivery_fixtures import QUALITY, SHARED_TABLES, plans_for, platform_refs, stack_settings, with_keda
 from tests.promql import parse, unknown_names
 from tests.schemas import validate
 

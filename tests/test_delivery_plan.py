@@ -13,10 +13,9 @@ from manifests.delivery import fallback
 from manifests.delivery.timing import RolloutTiming, rollout_timing
 from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS, delivery_plans
 from plan.serving import serving_plans
-from program.stack import platform_refs
 from settings.delivery import CanaryPolicy, DeliverySettings
 from tests.conftest import PROJECT_DIR, STACKS
-from tests.delivery_fixtures import CATALOGUE, stack_settings
+from tests.delivery_fixtures import CATALOGUE, platform_refs, stack_settings
 from tests.schemas import validate
 
 MODELS = {m.name: m for m in CATALOGUE.models}
