@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from catalogue.delivery import Delivery
 from core.environments import Environment
 from core.names import LABEL_KEY, LabelValue
 from core.quantities import Quantity, parse_quantity
@@ -382,6 +383,7 @@ class ModelSpec(Spec):
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     slo: Slo = Field(default_factory=Slo)
     quality: Quality = Field(default_factory=Quality)
+    delivery: Delivery = Field(default_factory=Delivery, description="Canary load test, autoscaling and fallback.")
     gates: Gates = Field(default_factory=Gates, description="Deployment gates; an environment may replace them.")
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Extra environment variables of the server.")
     labels: dict[str, LabelValue] = Field(default_factory=dict, description="Extra labels on every object.")

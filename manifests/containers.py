@@ -73,6 +73,10 @@ def _triton(runtime: RuntimePreset, model: ModelSpec, version: str) -> Container
             "--allow-metrics=true",
             "--allow-gpu-metrics=true",
             f"--metrics-port={runtime.metrics_port}",
+            # Triton has no latency histogram: the canary's p99 and the p95 alert read the request
+            # summary, off by default (facts-delivery.md section 2b; facts/runtime_metrics.py).
+            "--metrics-config=summary_latencies=true",
+            "--metrics-config=summary_quantiles=0.5:0.05,0.9:0.01,0.95:0.001,0.99:0.001",
             # Finish in-flight requests on SIGTERM within the pod's 30 s termination grace.
             "--exit-timeout-secs=25",
         ),

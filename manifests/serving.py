@@ -11,6 +11,13 @@ from plan.serving_plan import ServingPlan
 TOKEN_KEY = "MLFLOW_TRACKING_TOKEN"
 
 
+def model_pods_selector(plan: ServingPlan) -> dict[str, str]:
+    """Labels every pod of the model carries, Flagger's `-primary` pods included: Flagger rewrites the
+    Deployment's selector label (app.kubernetes.io/name) to `<name>-primary` on primary pods and copies
+    the others, so policies, budgets and scrapes select on these instead."""
+    return {L.MODEL: plan.name, L.ENVIRONMENT: plan.environment}
+
+
 def model_uri(registered_model: str, version: str) -> str:
     return f"models:/{registered_model}/{version}"
 
@@ -171,7 +178,7 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
                 "maxSkew": 1,
                 "topologyKey": key,
                 "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": plan.selector},
+                "labelSelector": {"matchLabels": model_pods_selector(plan)},
             }
             for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
         ],
@@ -265,7 +272,7 @@ def hpa_manifest(plan: ServingPlan) -> dict:
 
 def pdb_manifest(plan: ServingPlan) -> dict:
     # maxUnavailable (not minAvailable) so a one-replica dev model never blocks a node drain.
-    spec = {"maxUnavailable": 1, "selector": {"matchLabels": plan.selector}}
+    spec = {"maxUnavailable": 1, "selector": {"matchLabels": model_pods_selector(plan)}}
     if plan.kubernetes_minor >= 27:
         # Evicting pods that are not ready anyway costs nothing and unblocks drains (GA in 1.31).
         spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
@@ -294,7 +301,7 @@ def network_policy_manifests(plan: ServingPlan) -> list[dict]:
             "kind": "NetworkPolicy",
             "metadata": plan.metadata("allow-metrics-scrape"),
             "spec": {
-                "podSelector": {"matchLabels": plan.selector},
+                "podSelector": {"matchLabels": model_pods_selector(plan)},
                 "policyTypes": ["Ingress"],
                 "ingress": [
                     {
@@ -320,7 +327,7 @@ def network_policy_manifests(plan: ServingPlan) -> list[dict]:
                 "kind": "NetworkPolicy",
                 "metadata": plan.metadata("allow-serving-traffic"),
                 "spec": {
-                    "podSelector": {"matchLabels": plan.selector},
+                    "podSelector": {"matchLabels": model_pods_selector(plan)},
                     "policyTypes": ["Ingress"],
                     "ingress": [{"from": traffic_peers, "ports": serving_ports}],
                 },

@@ -17,6 +17,7 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
+from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
@@ -25,6 +26,7 @@ from components.serving.model_serving import ModelServing, ModelServingArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
+from plan.delivery import delivery_plans
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.serving import select_models, serving_plans
@@ -41,6 +43,7 @@ class Program:
 
     versions: dict[str, ModelVersion]
     servings: dict[str, ModelServing]
+    deliveries: dict[str, ModelDelivery]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
     gitops: GitOps
@@ -64,6 +67,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     def selector(model) -> dict:
         pin = settings.model_pins.get(model.name)  # a rollback's pin overrides the catalogue's selector
         return {"version": pin} if pin is not None else model.environments[settings.environment].selector()
+
+    refs = platform_refs(settings)
+    # A fallback that is not warm, or a canary interval shorter than a route update, stops the run here.
+    deliveries_planned = delivery_plans(settings, plans, refs, alerts=loaded.alert_webhook_url is not None)
 
     versions = {
         model.name: ModelVersion(
@@ -133,7 +140,6 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     # Platform add-ons: Prometheus and Grafana, Flagger and its load tester, KEDA, the traffic layer. Model
     # stacks wait for them, so whatever a model adds on top (canaries, monitors, scalers) finds its CRDs,
     # and a destroy removes models before the controllers that manage them.
-    refs = platform_refs(settings)
     addons = PlatformAddons(
         "platform",
         PlatformAddonsArgs(
@@ -158,10 +164,27 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 service_account_annotations=(
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
+                flagger_owns_service=True,
+                keda_owns_scaling=refs.keda,
             ),
             opts=gitops.model_options(model.name, depends_on=[*versions.values(), *addons.ready]),
         )
         for model in models
+    }
+
+    # Progressive delivery per model: the Canary needs its target Deployment, the fallback route the
+    # fallback's Service, so every model's serving stack comes first.
+    deliveries = {
+        name: ModelDelivery(
+            f"{name}-delivery",
+            ModelDeliveryArgs(
+                plan=plan,
+                alert_webhook_url=loaded.alert_webhook_url,
+                target_deployment=servings[name].deployment_name,
+            ),
+            opts=gitops.model_options(name, depends_on=[*servings.values(), *addons.ready]),
+        )
+        for name, plan in deliveries_planned.items()
     }
 
     Guardrails(
@@ -191,7 +214,13 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         },
     )
     return Program(
-        versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform, gitops=gitops, addons=addons
+        versions=versions,
+        servings=servings,
+        deliveries=deliveries,
+        cluster=cluster,
+        gcp_platform=gcp_platform,
+        gitops=gitops,
+        addons=addons,
     )
 
 

@@ -27,7 +27,15 @@ ARGOCD_OIDC_CLIENT_SECRET_KEY = "argocdOidcClientSecret"
 # Grafana's admin password: a secret key like the token, turned into a Kubernetes Secret by Pulumi and
 # handed to the chart by name only (grafana.admin.existingSecret), never through Helm values.
 GRAFANA_PASSWORD_KEY = "grafanaAdminPassword"
-SECRET_KEYS = (TOKEN_KEY, ARGOCD_ADMIN_PASSWORD_KEY, ARGOCD_OIDC_CLIENT_SECRET_KEY, GRAFANA_PASSWORD_KEY)
+# The canary alerts' webhook URL (Slack/Teams/...): it embeds a credential, so secret config only.
+ALERT_WEBHOOK_KEY = "alertWebhookUrl"
+SECRET_KEYS = (
+    TOKEN_KEY,
+    ARGOCD_ADMIN_PASSWORD_KEY,
+    ARGOCD_OIDC_CLIENT_SECRET_KEY,
+    GRAFANA_PASSWORD_KEY,
+    ALERT_WEBHOOK_KEY,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class LoadedSettings:
     argocd_admin_password: pulumi.Output[str] | None = None  # secret; hashed with bcrypt before use
     argocd_oidc_client_secret: pulumi.Output[str] | None = None  # secret
     grafana_admin_password: pulumi.Output[str] | None = None  # a Pulumi secret, like the token
+    alert_webhook_url: pulumi.Output[str] | None = None  # a Pulumi secret; None: canary alerts are off
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -117,6 +126,7 @@ def read_stack_settings() -> LoadedSettings:
         argocd_admin_password=secrets[ARGOCD_ADMIN_PASSWORD_KEY],
         argocd_oidc_client_secret=secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY],
         grafana_admin_password=secrets[GRAFANA_PASSWORD_KEY],
+        alert_webhook_url=secrets[ALERT_WEBHOOK_KEY],
     )
 
 

@@ -26,6 +26,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.delivery import DeliverySettings
 from settings.gitops import GitopsSettings
 from settings.guardrails import GuardrailSettings
 
@@ -79,6 +80,8 @@ class StackSettings(Spec):
                 mode = getattr(cluster, "mode", "kubeconfig")
             data = {**data, "addons": with_environment_defaults(str(data.get("environment")), mode, data.get("addons"))}
         return data
+
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -55,11 +55,21 @@ def rendered_local(mlflow_server, seeded_demo, tmp_path_factory):
 def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     out, result = rendered_local
     groups = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert groups == ["churn-prediction", "fraud-detection", "guardrails", "platform"]  # platform: the add-ons' objects
+    # Each model's serving stack and its progressive-delivery objects (components/delivery), the guardrails'
+    # admission policies and the platform add-ons' objects.
+    assert groups == [
+        "churn-prediction",
+        "churn-prediction-delivery",
+        "fraud-detection",
+        "fraud-detection-delivery",
+        "guardrails",
+        "platform",
+    ]
     for path in out.rglob("*.yaml"):
         (document,) = list(yaml.safe_load_all(path.read_text()))
         assert path.name == f"{document['kind'].lower()}-{document['metadata']['name']}.yaml"
     assert (out / "churn-prediction" / "deployment-churn-prediction.yaml").exists()
+    assert (out / "churn-prediction-delivery" / "canary-churn-prediction.yaml").exists()
     assert "stack local:" in result.stdout and "churn-prediction" in result.stdout
 
 

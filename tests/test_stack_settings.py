@@ -59,6 +59,7 @@ def test_every_scalar_key_is_declared_with_description_and_default():
         "cluster",
         "gpuNodePools",
         "addons",
+        "delivery",
         "guardrails",
         "gitops",
         "modelPins",

@@ -19,6 +19,10 @@ class ModelServingArgs:
     registry_token: pulumi.Input[str] | None = None  # secret Output; when set, pods authenticate downloads
     # e.g. the Workload Identity binding {"iam.gke.io/gcp-service-account": <email Output>}
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # A Flagger Canary creates and owns the Service `<name>` (it rewrites its selector): do not manage it too.
+    flagger_owns_service: bool = False
+    # A KEDA ScaledObject owns scaling (KEDA makes its own HPA): a second HPA would fight it.
+    keda_owns_scaling: bool = False
 
 
 class ModelServing(pulumi.ComponentResource):
@@ -59,15 +63,20 @@ class ModelServing(pulumi.ComponentResource):
             },
             in_ns,
         )
-        service = kube_object(f"{name}-service", build.service_manifest(plan), in_ns)
-        kube_object(f"{name}-autoscaler", build.hpa_manifest(plan), in_ns)
+        if args.flagger_owns_service:
+            service_name: pulumi.Output[str] = pulumi.Output.from_input(plan.name)
+        else:
+            service = kube_object(f"{name}-service", build.service_manifest(plan), in_ns)
+            service_name = service.metadata.apply(lambda m: m.name)
+        if not args.keda_owns_scaling:
+            kube_object(f"{name}-autoscaler", build.hpa_manifest(plan), in_ns)
         kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
         for policy in build.network_policy_manifests(plan):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
 
         self.namespace = namespace.metadata.apply(lambda m: m.name)
         self.deployment_name = deployment.metadata.apply(lambda m: m.name)
-        self.service_name = service.metadata.apply(lambda m: m.name)
+        self.service_name = service_name
         self.version = version.apply(str)
         self.register_outputs(
             {

@@ -1,0 +1,1 @@
+"""Pure builders of per-model progressive-delivery objects (Flagger, KEDA, prometheus-operator, Grafana)."""

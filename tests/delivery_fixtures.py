@@ -1,0 +1,53 @@
+"""Real stack settings, catalogue and platform references, turned into DeliveryPlans for tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+import pulumi
+
+from catalogue.loader import load_catalogue
+from facts import quality_metrics as Q
+from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, Metric, MetricsTable
+from ops.engine import _Mocks
+from ops.stack_config import load_stack_config
+from plan.delivery import DeliveryPlan, delivery_plans
+
+# The one place tests take the add-ons' references from (swap with the add-ons' own function on merge).
+from plan.platform import PlatformRefs, platform_refs
+from plan.serving import select_models, serving_plans
+from settings.pulumi_config import read_stack_settings
+from settings.stack import PROJECT, StackSettings
+from tests.conftest import PROJECT_DIR
+
+CATALOGUE = load_catalogue(PROJECT_DIR / "models")
+QUALITY = MetricsTable(
+    exporter="quality",
+    port=None,
+    path="/metrics",
+    source="facts/quality_metrics.py",
+    metrics=tuple(Metric(s.name, s.type, s.labels) for s in Q.QUALITY_SERIES),
+)
+SHARED_TABLES = (FLAGGER, KUBE_STATE_METRICS)
+__all__ = ["CATALOGUE", "QUALITY", "SHARED_TABLES", "plans_for", "platform_refs", "stack_settings", "with_keda"]
+
+
+@cache
+def stack_settings(stack: str) -> StackSettings:
+    config = load_stack_config(PROJECT_DIR, stack)
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    return read_stack_settings().stack
+
+
+def plans_for(
+    stack: str, platform: PlatformRefs | None = None, settings: StackSettings | None = None, **kwargs
+) -> dict[str, DeliveryPlan]:
+    settings = settings or stack_settings(stack)
+    servings = serving_plans(settings, select_models(settings, CATALOGUE))
+    return delivery_plans(settings, servings, platform or platform_refs(settings), **kwargs)
+
+
+def with_keda(platform: PlatformRefs, keda: bool) -> PlatformRefs:
+    return replace(platform, keda=keda)

@@ -1,0 +1,69 @@
+"""The ModelDelivery component under Pulumi mocks: what it registers, under which names, and that the
+alert webhook URL stays a secret all the way to the Secret."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
+from ops.engine import is_secret
+from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
+from tests.test_delivery_plan import plans_with_fallback
+from tests.test_gke_components import engine, run  # noqa: F401  (the mock engine fixture)
+
+URL = "https://hooks.example.com/services/T000/B000/XXXX"
+# Built at import: reading stack settings installs its own Pulumi mocks, which the engine fixture then replaces.
+PROD = plans_for("prod", platform_refs(stack_settings("prod")), alerts=True)
+SWITCHED = plans_with_fallback("prod", "churn-prediction", fallbackActive=["fraud-detection"])
+
+
+def test_registers_every_object_under_the_component_with_the_url_secret(engine):  # noqa: F811
+    plan = PROD["fraud-detection"]
+    run(
+        lambda: ModelDelivery(
+            "fraud-detection-delivery",
+            ModelDeliveryArgs(
+                plan=plan, alert_webhook_url=pulumi.Output.secret(URL), target_deployment="fraud-detection"
+            ),
+        ).canary_name
+    )
+    (component,) = engine.of_type("mlops:delivery:ModelDelivery")
+    children = [r for r in engine.registered if r["parent"] == component["urn"]]
+    names = sorted(r["name"] for r in children)
+    assert names == sorted(
+        f"fraud-detection-delivery-{role}"
+        for role in (
+            "success-rate-percent",
+            "latency-p99-ms",
+            "alert-webhook",
+            "alert-provider",
+            "scaled-object",
+            "canary",
+            "pod-monitor",
+            "alert-rules",
+            "dashboard",
+            "health",
+            "primary-health",
+            "canary-health",
+        )
+    )
+    secret = engine.one("kubernetes:core/v1:Secret")
+    string_data = secret["inputs"]["stringData"]
+    assert is_secret(string_data) or is_secret(string_data.get("address"))
+    provider = engine.one("kubernetes:flagger.app/v1beta1:AlertProvider")
+    assert URL not in repr(provider["inputs"])
+    canary = engine.one("kubernetes:flagger.app/v1beta1:Canary")
+    assert canary["inputs"]["spec"]["targetRef"]["name"] == "fraud-detection"
+    dependencies = {r["urn"]: r["name"] for r in engine.registered}
+    after = {dependencies[u] for u in canary["dependencies"]}
+    assert {"fraud-detection-delivery-success-rate-percent", "fraud-detection-delivery-alert-provider"} <= after
+
+
+def test_switched_model_registers_its_fallback_route(engine):  # noqa: F811
+    plan = SWITCHED["fraud-detection"]
+    run(lambda: ModelDelivery("fraud-detection-delivery", ModelDeliveryArgs(plan=plan)).fallback_active)
+    route = engine.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    assert route["name"] == "fraud-detection-delivery-fallback-route"
+    assert route["inputs"]["metadata"]["name"] == "fraud-detection-fallback"
+    engine.one("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant")
+    assert engine.of_type("kubernetes:flagger.app/v1beta1:AlertProvider") == []  # no webhook URL configured

@@ -1,0 +1,169 @@
+"""Delivery plans: per-environment canary settings, the fallback switch and its checks, and the rollout
+timing the README documents (computed from each stack's config)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from catalogue.delivery import Delivery
+from core.problems import ConfigError
+from manifests.delivery import fallback
+from manifests.delivery.timing import RolloutTiming, rollout_timing
+from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS, delivery_plans
+from plan.serving import serving_plans
+from settings.delivery import CanaryPolicy, DeliverySettings
+from tests.conftest import PROJECT_DIR, STACKS
+from tests.delivery_fixtures import CATALOGUE, platform_refs, stack_settings
+from tests.schemas import validate
+
+MODELS = {m.name: m for m in CATALOGUE.models}
+
+
+def settings_with(stack: str, **delivery) -> object:
+    settings = stack_settings(stack)
+    return settings.model_copy(update={"delivery": DeliverySettings.model_validate(delivery)})
+
+
+def plans_with_fallback(stack: str, fallback_model: str, **delivery):
+    settings = settings_with(stack, **delivery)
+    fraud = MODELS["fraud-detection"].model_copy(update={"delivery": Delivery(fallback=fallback_model)})
+    models = tuple(m for m in CATALOGUE.for_environment(settings.environment) if m.name != "fraud-detection")
+    servings = serving_plans(settings, (fraud, *models))
+    return delivery_plans(settings, servings, platform_refs(settings))
+
+
+def problems_of(call) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        call()
+    return [str(p) for p in caught.value.problems]
+
+
+def test_environment_defaults_and_overrides():
+    assert DeliverySettings().policy("prod") == CanaryPolicy(True, 120, 3, (1, 5, 25), True, 1800)
+    assert DeliverySettings().policy("dev").analysis is False
+    tuned = DeliverySettings.model_validate({"canary": {"stepWeights": [2, 10], "approval": False}}).policy("prod")
+    assert tuned.step_weights == (2, 10) and tuned.approval is False and tuned.interval_seconds == 120
+
+
+def test_step_weights_must_increase_below_100():
+    for weights in ([5, 1], [1, 100], [5, 5]):
+        with pytest.raises(ValueError, match="strictly increasing"):
+            DeliverySettings.model_validate({"canary": {"stepWeights": weights}})
+
+
+def test_interval_shorter_than_a_route_update_is_refused_on_gateway_stacks():
+    settings = settings_with("prod", canary={"intervalSeconds": 30})
+    servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
+    assert problem == (
+        "Pulumi.prod.yaml: mlops-platform:delivery.canary.intervalSeconds: 30s is shorter than a Gateway route "
+        f"update ({GATEWAY_ROUTE_UPDATE_SECONDS}s or more on GKE) (fix: set it to at least {GATEWAY_ROUTE_UPDATE_SECONDS})"
+    )
+    # The local stack has no Gateway (blue/green through the kubernetes provider): short ticks are fine.
+    local = settings_with("local", canary={"intervalSeconds": 30, "analysis": True})
+    delivery_plans(local, serving_plans(local, CATALOGUE.for_environment("local")), platform_refs(local))
+
+
+def test_fallback_switch_adds_a_route_that_outranks_flaggers_and_removing_it_switches_back():
+    on = plans_with_fallback("prod", "churn-prediction", fallbackActive=["fraud-detection"])["fraud-detection"]
+    route, grant = fallback.fallback_route_manifest(on), fallback.reference_grant_manifest(on)
+    assert route is not None and grant is not None
+    validate(route, "1.33")
+    validate(grant, "1.33")
+    assert route["metadata"]["name"] != "fraud-detection"  # never Flagger's HTTPRoute
+    assert route["spec"]["hostnames"] == [on.host]
+    (rule,) = route["spec"]["rules"]
+    # Longer than Flagger's PathPrefix "/": Gateway API precedence sends inference here.
+    assert rule["matches"][0]["path"]["value"] == "/v2/models/fraud-detection"
+    assert rule["filters"][0]["urlRewrite"]["path"]["replacePrefixMatch"] == "/v2/models/churn-prediction"
+    assert rule["backendRefs"] == [{"name": "churn-prediction", "namespace": "ml-churn-prediction", "port": 8080}]
+    assert grant["metadata"]["namespace"] == "ml-churn-prediction"
+    assert grant["spec"]["from"][0]["namespace"] == on.namespace
+    off = plans_with_fallback("prod", "churn-prediction")["fraud-detection"]
+    assert off.fallback is not None  # still warm (deployed) ...
+    assert fallback.fallback_route_manifest(off) is None  # ... but not routed to
+
+
+def test_fallback_problems_are_reported_together():
+    problems = problems_of(lambda: plans_with_fallback("prod", "support-assistant", fallbackActive=["nope"]))
+    assert any("mlops-platform:delivery.fallbackActive: 'nope' is not served by this stack" in p for p in problems)
+    assert any(
+        p.startswith("models/fraud-detection.yaml: delivery.fallback: 'support-assistant' runs on vllm")
+        for p in problems
+    )
+    own = problems_of(lambda: plans_with_fallback("prod", "fraud-detection"))
+    assert own == [
+        "models/fraud-detection.yaml: delivery.fallback: a model cannot be its own fallback (fix: name another catalogue model)"
+    ]
+    cold = problems_of(lambda: plans_with_fallback("prod", "ghost-model"))
+    assert "is not served by stack 'prod', so it is not warm" in cold[0]
+
+
+def test_switch_needs_a_fallback_and_a_gateway():
+    settings = settings_with("prod", fallbackActive=["churn-prediction"])
+    servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
+    assert "model 'churn-prediction' names no fallback" in problem
+    local = problems_of(lambda: plans_with_fallback("local", "churn-prediction", fallbackActive=["fraud-detection"]))
+    assert any("has no Gateway" in p for p in local)
+
+
+def test_rollout_timing():
+    prod = CanaryPolicy(True, 120, 3, (1, 5, 25), True, 1800)
+    # detect + 3 steps + promote + finalise = 6 ticks; rollback: breach seen within a tick + 3 failed checks + route update
+    assert rollout_timing(prod, 60) == RolloutTiming(6 * 120, 4 * 120 + 60)
+    assert rollout_timing(replace(prod, analysis=False), 60) == RolloutTiming(3 * 120, None)
+    faster = rollout_timing(replace(prod, interval_seconds=60), 60)
+    assert faster.healthy_rollout_seconds < rollout_timing(prod, 60).healthy_rollout_seconds
+
+
+def test_readme_table_is_computed_from_each_stacks_config():
+    from manifests.delivery.timing import timing_table
+
+    rows = []
+    for stack in STACKS:
+        settings = stack_settings(stack)
+        rows.append(
+            (stack, settings.delivery.policy(settings.environment), platform_refs(settings).gateway is not None)
+        )
+    table = timing_table(rows)
+    readme = (PROJECT_DIR / "README.md").read_text()
+    assert table in readme, f"README is out of date; paste:\n{table}"
+
+
+def test_alert_webhook_url_must_be_secret_and_stays_an_output(tmp_path):
+    import pulumi
+
+    from tests.test_stack_settings import LOCAL, problems, read
+
+    (problem,) = problems(tmp_path, "local", LOCAL | {"mlops-platform:alertWebhookUrl": "https://hooks.example/x"})
+    assert problem.startswith("Pulumi.local.yaml: mlops-platform:alertWebhookUrl: is stored in plain text")
+    assert "hooks.example" not in problem
+    loaded = read(tmp_path, "local", LOCAL | {"mlops-platform:alertWebhookUrl": {"secure": "v1:abc"}})
+    assert isinstance(loaded.alert_webhook_url, pulumi.Output)
+
+
+def test_load_tester_outside_the_traffic_namespaces_is_refused():
+    settings = stack_settings("prod")
+    platform = replace(platform_refs(settings), loadtester_url="http://flagger-loadtester.flagger/")
+    servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform))
+    assert problem == (
+        "Pulumi.prod.yaml: mlops-platform:trafficNamespaces: the canary load tester runs in namespace 'flagger', "
+        "which the model NetworkPolicies do not admit (fix: add flagger to trafficNamespaces)"
+    )
+
+
+def test_vllm_objective_below_its_first_latency_bucket_is_refused():
+    settings = stack_settings("prod")
+    models = [
+        m.model_copy(update={"slo": m.slo.model_copy(update={"latency_p99_ms": 200})})
+        if m.name == "support-assistant"
+        else m
+        for m in CATALOGUE.for_environment("prod")
+    ]
+    servings = serving_plans(settings, tuple(models))
+    (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
+    assert problem.startswith("models/support-assistant.yaml: slo.latencyP99Ms: 200 ms is below vLLM's first")
