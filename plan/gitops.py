@@ -28,7 +28,6 @@ class ModelApp:
     namespace: str
     path: str  # <manifestsDir>/<environment>/<model>, relative to the repository root
     deployment: str  # the Canary's target Deployment
-    service: str  # the apex Service Flagger rewrites
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,6 @@ def gitops_plan(settings: StackSettings, models: tuple[ModelSpec, ...], catalogu
             namespace=settings.namespace_for(m.name),
             path=manifests_path(gitops.manifests_dir, settings.environment, m.name),
             deployment=m.name,
-            service=m.name,
         )
         for m in models
         if mode == "gitops"

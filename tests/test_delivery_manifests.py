@@ -291,13 +291,14 @@ def test_alert_webhook_url_only_in_a_secret():
     )
 
 
-def test_flagger_owned_fields_name_what_flagger_writes():
-    owned = {(g, k, n) for g, k, n, _ in canary.FLAGGER_OWNED_FIELDS}
-    assert ("apps", "Deployment", "{name}") in owned and ("gateway.networking.k8s.io", "HTTPRoute", "{name}") in owned
-    assert ("apps", "Deployment", "{name}", "/spec/replicas") in canary.FLAGGER_OWNED_FIELDS
-    concrete = canary.flagger_owned("fraud-detection")
-    assert ("apps", "Deployment", "fraud-detection", "/spec/replicas") in concrete
-    assert ("", "Service", "fraud-detection-canary", "*") in concrete
+def test_what_flagger_owns_is_never_set_by_us():
+    """Flagger scales the target (FLAGGER_OWNED, also Argo CD's ignoreDifferences): the Canary sets no replicas."""
+    from manifests.gitops.flagger_owned import FLAGGER_OWNED
+
+    assert [(o.kind, o.json_pointers) for o in FLAGGER_OWNED] == [("Deployment", ("/spec/replicas",))]
+    for plan in all_plans("prod").values():
+        manifest = canary.canary_manifest(plan)
+        assert "replicas" not in manifest["spec"] and manifest["spec"]["targetRef"]["kind"] == "Deployment"
 
 
 def test_no_fallback_route_unless_switched():

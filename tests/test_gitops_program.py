@@ -28,13 +28,15 @@ PULUMI_OWNED = {"Namespace", "Secret"}
 
 
 def _model_of(run: ProgramRun, resource) -> str | None:
-    """The ModelServing component a resource descends from, if any."""
+    """The model whose ModelServing or ModelDelivery component a resource descends from, if any."""
     by_urn = {r.urn: r for r in run.resources}
     current = resource
     while current.parent in by_urn:
         current = by_urn[current.parent]
         if current.type == "mlops:serving:ModelServing":
             return current.name
+        if current.type == "mlops:delivery:ModelDelivery":
+            return current.name.removesuffix("-delivery")
     return None
 
 
@@ -81,7 +83,8 @@ def test_in_gitops_mode_only_namespaces_and_secrets_reach_the_cluster_directly(s
     run = stack_runs[stack]
     cluster = cluster_provider(run).urn + "::"
     objects = _model_objects(run)
-    assert {r.inputs["kind"] for _, r in objects} >= {"Namespace", "Deployment", "Service"}
+    # Serving and progressive delivery alike (the apex Service is Flagger's, generated in the cluster).
+    assert {r.inputs["kind"] for _, r in objects} >= {"Namespace", "Deployment", "Canary", "MetricTemplate"}
     for model, resource in objects:
         if resource.inputs["kind"] in PULUMI_OWNED:
             assert resource.options["provider"].startswith(cluster), resource.name

@@ -19,6 +19,10 @@ from tests.cel_admission import failed_messages, matches
 from tests.conftest import PROJECT_DIR, STACKS
 from tests.test_cli import copy_project
 
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CANARY = "kubernetes:flagger.app/v1beta1:Canary"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_passes_its_mandatory_guardrails(stack_runs, stack):
@@ -37,7 +41,22 @@ def test_gpu_ceiling_is_the_stack_files_pools_at_max_nodes(stack_runs, stack):
         * gpus_per_node(p["accelerator"]["type"], p["machineType"], p["accelerator"].get("count", 1))
         for p in pools
     )
-    report = guard_run(stack_runs[stack])
+    run = stack_runs[stack]
+    # Plus each GPU Canary's own pods: its target Deployment's GPUs x its autoscaler's maxReplicas.
+    deployments = {
+        (r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r for r in run.by_type(DEPLOYMENT)
+    }
+    for canary in run.by_type(CANARY):
+        namespace, target = canary.inputs["metadata"]["namespace"], canary.inputs["spec"]["targetRef"]["name"]
+        pod = deployments[(namespace, target)].inputs["spec"]["template"]["spec"]
+        gpus = sum(int(c["resources"]["limits"].get("nvidia.com/gpu", 0)) for c in pod["containers"])
+        scalers = [
+            s.inputs["spec"]
+            for s in run.by_type(SCALED_OBJECT)
+            if s.inputs["metadata"]["namespace"] == namespace and s.inputs["spec"]["scaleTargetRef"]["name"] == target
+        ]
+        expected += gpus * (scalers[0]["maxReplicaCount"] if scalers and gpus else 0)
+    report = guard_run(run)
     assert report.ceiling.total_gpus == expected
     if expected:
         assert report.ceiling.monthly_usd is not None and report.ceiling.monthly_usd > 0

@@ -3,7 +3,7 @@
 Flagger scales the target Deployment (to 0 between rollouts), creates `<name>-primary`, the three
 Services `<name>`, `<name>-primary`, `<name>-canary` and (Gateway API) the HTTPRoute `<name>`.
 Nothing else may manage those: the serving component leaves out its Service and never sets
-`spec.replicas`, and GitOps must ignore what is listed in FLAGGER_OWNED_FIELDS.
+`spec.replicas`, and GitOps ignores what manifests/gitops/flagger_owned.py lists.
 """
 
 from __future__ import annotations
@@ -13,25 +13,7 @@ from manifests.delivery.autoscaling import primary_scaler_queries
 from manifests.delivery.webhooks import webhooks
 from plan.delivery import DeliveryPlan
 
-# (group, kind, name pattern, JSON pointer or "*" for the whole object) that Flagger writes. Argo CD
-# needs these as ignoreDifferences / must not manage them (facts-delivery.md sections 3 and 4).
-FLAGGER_OWNED_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("apps", "Deployment", "{name}", "/spec/replicas"),
-    ("apps", "Deployment", "{name}-primary", "*"),
-    ("autoscaling", "HorizontalPodAutoscaler", "{name}-primary", "*"),
-    ("keda.sh", "ScaledObject", "{name}-primary", "*"),
-    ("", "Service", "{name}", "*"),
-    ("", "Service", "{name}-primary", "*"),
-    ("", "Service", "{name}-canary", "*"),
-    ("gateway.networking.k8s.io", "HTTPRoute", "{name}", "*"),
-)
-
 ALERT_PROVIDER = "canary-alerts"
-
-
-def flagger_owned(model: str) -> list[tuple[str, str, str, str]]:
-    """FLAGGER_OWNED_FIELDS for one model: (group, kind, object name, JSON pointer or "*")."""
-    return [(group, kind, name.format(name=model), pointer) for group, kind, name, pointer in FLAGGER_OWNED_FIELDS]
 
 
 def autoscaler_name(plan: DeliveryPlan) -> str:

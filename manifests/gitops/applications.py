@@ -50,7 +50,7 @@ def model_application(app: ModelApp, repo_url: str, branch: str, argo_namespace:
             },
             # The Namespace is Pulumi's (it exists before the first sync, with its Secrets in it).
             "destination": {"server": IN_CLUSTER, "namespace": app.namespace},
-            "ignoreDifferences": ignore_differences(app.deployment, app.service),
+            "ignoreDifferences": ignore_differences(app.deployment),
             "syncPolicy": {
                 "automated": {"prune": True, "selfHeal": True, "allowEmpty": False},
                 "retry": RETRY,

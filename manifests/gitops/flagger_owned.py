@@ -5,9 +5,13 @@ Sources (../shared/design/facts-delivery.md sections 3 and 4): Flagger scales th
 zero after init and after each promotion (`ScaleToZero`) and an HPA moves it too; it overwrites the
 selector and ports of an apex Service of the target's name that it does not own (reconcileService);
 with gatewayapi it rewrites the HTTPRoute's backendRefs and their weights at every step
-(pkg/router/gateway_api.go). Objects Flagger generates (`-primary`, `-canary`, the HTTPRoute it creates)
-carry an ownerReference to the Canary, and Argo CD never prunes or diffs objects with ownerReferences
-(gitops-engine cluster.go), so only objects that are also declared in Git need an entry here.
+(pkg/router/gateway_api.go). Objects Flagger generates (`-primary`, `-canary`, the apex Service and the
+HTTPRoute it creates) carry an ownerReference to the Canary, and Argo CD never prunes or diffs objects
+with ownerReferences (gitops-engine cluster.go), so only objects that are also declared in Git need an
+entry here. We declare neither the apex Service nor Flagger's HTTPRoute (components/serving leaves them
+to Flagger), so the target Deployment's replicas are all that is left. An entry for every HTTPRoute
+would also hide changes to the fallback switch's own route (manifests/delivery/fallback.py), which Argo
+CD must apply.
 """
 
 from __future__ import annotations
@@ -20,28 +24,23 @@ from typing import Literal
 class FlaggerOwnedField:
     group: str  # API group ("" for the core group)
     kind: str
-    target: Literal["deployment", "service", "any"]  # which object of a model: by name, or every one of the kind
+    target: Literal["deployment"]  # which object of a model, by name
     json_pointers: tuple[str, ...] = ()
     jq_path_expressions: tuple[str, ...] = ()  # for list elements, which JSON pointers cannot address
 
 
 FLAGGER_OWNED: tuple[FlaggerOwnedField, ...] = (
     FlaggerOwnedField("apps", "Deployment", "deployment", json_pointers=("/spec/replicas",)),
-    FlaggerOwnedField("", "Service", "service", json_pointers=("/spec/selector", "/spec/ports")),
-    FlaggerOwnedField(
-        "gateway.networking.k8s.io", "HTTPRoute", "any", jq_path_expressions=(".spec.rules[].backendRefs",)
-    ),
 )
 
 
-def ignore_differences(deployment: str, service: str) -> list[dict]:
+def ignore_differences(deployment: str) -> list[dict]:
     """Argo CD `spec.ignoreDifferences` entries for one model whose Canary targets `deployment`."""
-    names = {"deployment": deployment, "service": service}
+    names = {"deployment": deployment}
     entries = []
     for owned in FLAGGER_OWNED:
         entry: dict = {"group": owned.group, "kind": owned.kind}
-        if owned.target != "any":
-            entry["name"] = names[owned.target]
+        entry["name"] = names[owned.target]
         if owned.json_pointers:
             entry["jsonPointers"] = list(owned.json_pointers)
         if owned.jq_path_expressions:
