@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ops.engine import DYNAMIC_TYPE, ProgramRun, RecordedResource, mask, run_program
+from ops.render_target import check_target, mark
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
@@ -35,14 +36,19 @@ class RenderResult:
 def render(
     project_dir: Path, stack: str, out_dir: Path | None = None, overrides: dict[str, str] | None = None
 ) -> RenderResult:
-    """`overrides` replace stack config values (the demo points the stack at its local registry)."""
+    """`overrides` replace stack config values (the demo points the stack at its local registry).
+    out_dir is replaced only when it is new, empty or a previous render (ops/render_target.py)."""
+    out_dir = out_dir or project_dir / "rendered" / stack
+    check_target(out_dir, project_dir)  # before the program runs: a refused path costs nothing
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     run = run_program(project_dir, config)
-    out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
+    shown, out_dir = out_dir, out_dir.expanduser().resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         files = _write(run, staging)
+        mark(staging)
+        check_target(shown, project_dir)  # again: the directory may have changed while the program ran
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
