@@ -18,76 +18,63 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from core.uris import strip_credentials, tracking_uri_problem
+from registry.answers import (
+    BROWSER_FIX,
+    RawAnswer,
+    decode,
+    error_payload,
+    expect,
+    metrics_of,
+    snippet,
+    tags_of,
+    version_list,
+    version_object,
+)
+from registry.errors import (
+    AliasNotFound,
+    ModelNotFound,
+    RegistryError,
+    RegistryUnavailable,
+    UnexpectedAnswer,
+    VersionNotFound,
+)
+from registry.transport import BrokenAnswer, CountingAdapter, DeadlineExceeded, fetch
+
+# Callers import the errors and answer helpers from here, the registry's one entry point.
+__all__ = [
+    "AliasNotFound",
+    "MlflowRegistryClient",
+    "ModelNotFound",
+    "RegistryError",
+    "RegistryUnavailable",
+    "UnexpectedAnswer",
+    "VersionNotFound",
+    "metrics_of",
+    "tags_of",
+    "tracking_uri_problem",
+]
 
 API = "/api/2.0/mlflow"
 DEFAULT_CONNECT_TIMEOUT = 3.05  # seconds; slightly above a TCP retransmission window, as requests advises
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2  # retries after the first attempt
 DEFAULT_BACKOFF = 0.25  # seconds before the first retry, doubled each time
+MAX_REDIRECTS = 5  # MLflow never redirects its API; a proxy's login flow or a loop does
+CHECK_URI_FIX = "check that the MLflow server is up and reachable from here, and the tracking URI (stack config mlops-platform:mlflowTrackingUri or env MLFLOW_TRACKING_URI)"
 
 log = logging.getLogger(__name__)
 
 
-class RegistryError(Exception):
-    """Something the registry said (or did not say). The message names the registry and the object."""
-
-    def __init__(
-        self, message: str, *, registry: str, fix: str = "", code: str = "", status: int | None = None, detail: str = ""
-    ):
-        self.message = message
-        self.detail = detail  # the server's own message, for translating errors
-        self.registry = registry
-        self.fix = fix
-        self.code = code  # MLflow error_code, e.g. RESOURCE_DOES_NOT_EXIST
-        self.status = status  # HTTP status, None for connection errors
-        text = f"MLflow registry {registry}: {message}"
-        super().__init__(f"{text} (fix: {fix})" if fix else text)
-
-
-class RegistryUnavailable(RegistryError):
-    """Connection refused, timed out or 5xx after every retry."""
-
-
-class ModelNotFound(RegistryError):
-    pass
-
-
-class AliasNotFound(RegistryError):
-    pass
-
-
-class VersionNotFound(RegistryError):
-    pass
-
-
-class _CountingAdapter(HTTPAdapter):
-    """Counts every attempt that leaves the process, per endpoint (retries included)."""
-
-    def __init__(self, counter: Counter, lock: threading.Lock, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._counter = counter
-        self._lock = lock
-
-    def send(self, request, *args, **kwargs):  # type: ignore[override]
-        endpoint = request.path_url.split("?", 1)[0].removeprefix(API)
-        with self._lock:
-            self._counter[endpoint] += 1
-        return super().send(request, *args, **kwargs)
-
-
-def tags_of(obj: dict) -> dict[str, str]:
-    """MLflow sends tags as [{"key": k, "value": v}]; a dict is what every caller wants."""
-    return {t["key"]: t.get("value", "") for t in obj.get("tags", [])}
-
-
-def metrics_of(run: dict) -> dict[str, float]:
-    """The latest value of each metric of a runs/get answer."""
-    return {m["key"]: float(m["value"]) for m in run.get("data", {}).get("metrics", [])}
+def default_deadline(read_timeout: float, retries: int) -> float:
+    """The total time one request (every retry included) or one resolution may take, unless configured."""
+    return read_timeout * (retries + 1)
 
 
 class MlflowRegistryClient:
@@ -100,20 +87,19 @@ class MlflowRegistryClient:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
+        deadline: float | None = None,
     ):
-        if not tracking_uri or not tracking_uri.startswith(("http://", "https://")):
-            raise RegistryError(
-                f"tracking URI {tracking_uri!r} is not an http(s) URL",
-                registry=tracking_uri or "<unset>",
-                fix="set stack config mlops-platform:mlflowTrackingUri (or env MLFLOW_TRACKING_URI) "
-                "to the server's URL, e.g. http://127.0.0.1:5000",
-            )
+        problem = tracking_uri_problem(tracking_uri or "")
+        if problem:
+            raise RegistryError(problem[0], registry=strip_credentials(tracking_uri or "") or "<unset>", fix=problem[1])
         self.uri = tracking_uri.rstrip("/")
         self._token = token
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retries = retries
         self.backoff = backoff
+        # Total time of one call (every retry and backoff included) and of one resolution_deadline() block.
+        self.deadline = deadline if deadline else default_deadline(read_timeout, retries)
         self._local = threading.local()
         self._lock = threading.Lock()
         self.requests_by_endpoint: Counter = Counter()
@@ -128,8 +114,7 @@ class MlflowRegistryClient:
     @property
     def display_uri(self) -> str:
         """The URI for messages: without any user:password@ part."""
-        parts = urlsplit(self.uri)
-        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        return strip_credentials(self.uri)
 
     @property
     def request_count(self) -> int:
@@ -143,11 +128,22 @@ class MlflowRegistryClient:
         backoffs = sum(self.backoff * 2**i for i in range(self.retries))
         return attempts * (self.connect_timeout + self.read_timeout) + backoffs
 
+    @contextmanager
+    def resolution_deadline(self) -> Iterator[None]:
+        """Every call inside shares one deadline (self.deadline from entering the outermost block)."""
+        outer = getattr(self._local, "until", None)
+        self._local.until = outer if outer is not None else time.monotonic() + self.deadline
+        try:
+            yield
+        finally:
+            self._local.until = outer
+
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = _CountingAdapter(self.requests_by_endpoint, self._lock, max_retries=0)
+            session.max_redirects = MAX_REDIRECTS
+            adapter = CountingAdapter(self.requests_by_endpoint, self._lock, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             self._local.session = session
@@ -164,75 +160,117 @@ class MlflowRegistryClient:
     def _call(
         self, method: str, endpoint: str, *, what: str, params: dict | None = None, body: dict | None = None
     ) -> dict:
-        """One REST call with bounded retries. `what` names the object for error messages."""
+        """One REST call with bounded retries within the deadline. `what` names the object for messages."""
         url = f"{self.uri}{API}{endpoint}"
+        request = f"{what}: {method} {API}{endpoint}" + (f"?{urlencode(params, doseq=True)}" if params else "")
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        resolution_until = getattr(self._local, "until", None)
+        until = min(time.monotonic() + self.deadline, resolution_until or float("inf"))
         attempt = 0
         while True:
             problem = ""
             try:
-                resp = self._session().request(
+                answer = fetch(
+                    self._session(),
                     method,
                     url,
                     params=params,
-                    json=body,
+                    json_body=body,
                     headers=headers,
-                    timeout=(self.connect_timeout, self.read_timeout),
+                    timeouts=(self.connect_timeout, self.read_timeout),
+                    until=until,
                 )
+            except DeadlineExceeded:
+                self._local.session = None  # an abandoned worker may still hold it
+                raise RegistryUnavailable(
+                    f"{request}: no complete answer within the {self.deadline:g}s deadline "
+                    f"(after {attempt + 1} attempt(s))",
+                    registry=self.display_uri,
+                    fix="a server or proxy that answers this slowly is broken; if the server is only slow, raise "
+                    "stack config mlops-platform:mlflowDeadlineSeconds",
+                ) from None
+            except requests.TooManyRedirects:
+                raise UnexpectedAnswer(
+                    f"{request}: more than {MAX_REDIRECTS} redirects (a redirect loop or a login redirect)",
+                    registry=self.display_uri,
+                    fix=BROWSER_FIX,
+                ) from None
             except requests.Timeout:
                 problem = f"no answer within {self.connect_timeout}s connect / {self.read_timeout}s read timeout"
-            except requests.ConnectionError as exc:
-                problem = f"cannot connect ({type(exc).__name__})"
+            except (requests.ConnectionError, BrokenAnswer) as exc:
+                problem = str(exc) if isinstance(exc, BrokenAnswer) else f"cannot connect ({type(exc).__name__})"
+            except requests.RequestException as exc:  # invalid URL, bad headers: the request itself is wrong
+                raise RegistryError(
+                    f"{request}: {type(exc).__name__}", registry=self.display_uri, fix=CHECK_URI_FIX
+                ) from None
             else:
-                if resp.status_code < 400:
-                    return resp.json() if resp.content else {}
-                if resp.status_code < 500:
-                    raise self._client_error(resp, what)
-                problem = f"HTTP {resp.status_code} from {endpoint}"
-            if attempt >= self.retries:
-                raise RegistryUnavailable(
-                    f"{what}: {problem} after {attempt + 1} attempt(s)",
-                    registry=self.display_uri,
-                    fix="check that the MLflow server is up and reachable from here, and the tracking URI "
-                    "(stack config mlops-platform:mlflowTrackingUri or env MLFLOW_TRACKING_URI)",
-                )
+                if answer.status < 300:
+                    return decode(answer, registry=self.display_uri, request=request)
+                if answer.status < 500:
+                    raise self._client_error(answer, what, request)
+                problem = f"HTTP {answer.status} (a server error)"
             delay = self.backoff * 2**attempt
+            if attempt >= self.retries or time.monotonic() + delay >= until:
+                raise RegistryUnavailable(
+                    f"{request}: {problem} after {attempt + 1} attempt(s)",
+                    registry=self.display_uri,
+                    fix=CHECK_URI_FIX,
+                )
             log.debug("MLflow %s %s failed (%s); retry %d in %.2fs", method, endpoint, problem, attempt + 1, delay)
             time.sleep(delay)
             attempt += 1
 
-    def _client_error(self, resp: requests.Response, what: str) -> RegistryError:
-        try:
-            payload = resp.json()
-        except ValueError:
-            payload = {}
+    def _client_error(self, answer: RawAnswer, what: str, request: str) -> RegistryError:
+        payload = error_payload(answer)
         code = payload.get("error_code", "")
-        detail = payload.get("message", resp.text[:200])
-        kwargs = dict(registry=self.display_uri, code=code, status=resp.status_code, detail=detail)
-        if resp.status_code in (401, 403):
+        detail = payload.get("message", "")
+        kwargs: dict[str, Any] = dict(registry=self.display_uri, code=code, status=answer.status, detail=detail)
+        if answer.status in (401, 403):
             return RegistryError(
-                f"{what}: access denied ({resp.status_code})",
+                f"{what}: access denied ({answer.status})",
                 **kwargs,
                 fix="set a valid token in secret stack config mlops-platform:mlflowToken or env MLFLOW_TRACKING_TOKEN",
             )
-        return RegistryError(f"{what}: {code or resp.status_code}: {detail}", **kwargs)
+        if not payload:  # not MLflow's error JSON: a proxy, a wrong path, a redirect without a target
+            return UnexpectedAnswer(
+                f"{request} answered HTTP {answer.status} without MLflow's error JSON; it begins "
+                f"{snippet(answer.body)}",
+                **kwargs,
+                fix=BROWSER_FIX,
+            )
+        return RegistryError(f"{what}: {code or answer.status}: {detail}", **kwargs)
+
+    def _get(self, endpoint: str, key: str, kind: type, *, what: str, params: dict) -> Any:
+        """A GET whose answer must carry `key` of type `kind`."""
+        payload = self._call("GET", endpoint, what=what, params=params)
+        return expect(payload, key, kind, registry=self.display_uri, request=f"{what}: GET {API}{endpoint}")
+
+    def _version(self, value: Any, what: str, endpoint: str) -> dict:
+        return version_object(value, registry=self.display_uri, request=f"{what}: GET {API}{endpoint}")
 
     # -- registered models and aliases -----------------------------------------------------------
 
     def get_registered_model(self, name: str) -> dict:
+        what, endpoint = f"registered model '{name}'", "/registered-models/get"
         try:
-            return self._call(
-                "GET", "/registered-models/get", params={"name": name}, what=f"registered model '{name}'"
-            )["registered_model"]
+            model = self._get(endpoint, "registered_model", dict, what=what, params={"name": name})
         except RegistryError as err:
             raise self._model_missing(err, name) from None
+        request = f"{what}: GET {API}{endpoint}"
+        model["latest_versions"] = version_list(
+            model.get("latest_versions", []), registry=self.display_uri, request=request
+        )
+        aliases = model.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, dict) and "alias" in a for a in aliases):
+            expect({"aliases": None}, "aliases", list, registry=self.display_uri, request=request)
+        return model
 
     def get_version_by_alias(self, name: str, alias: str) -> dict:
         what = f"registered model '{name}' alias '{alias}'"
         try:
-            return self._call("GET", "/registered-models/alias", params={"name": name, "alias": alias}, what=what)[
-                "model_version"
-            ]
+            endpoint = "/registered-models/alias"
+            mv = self._get(endpoint, "model_version", dict, what=what, params={"name": name, "alias": alias})
+            return self._version(mv, what, endpoint)
         except RegistryError as err:
             # MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE, not 404.
             if err.code == "INVALID_PARAMETER_VALUE" and "alias" in err.detail.lower():
@@ -267,13 +305,10 @@ class MlflowRegistryClient:
     # -- model versions ----------------------------------------------------------------------------
 
     def get_version(self, name: str, version: str) -> dict:
+        what, endpoint = f"registered model '{name}' version {version}", "/model-versions/get"
         try:
-            return self._call(
-                "GET",
-                "/model-versions/get",
-                params={"name": name, "version": str(version)},
-                what=f"registered model '{name}' version {version}",
-            )["model_version"]
+            mv = self._get(endpoint, "model_version", dict, what=what, params={"name": name, "version": str(version)})
+            return self._version(mv, what, endpoint)
         except RegistryError as err:
             raise self._version_missing(err, name, version) from None
 
@@ -289,23 +324,25 @@ class MlflowRegistryClient:
             "order_by": list(order_by),
         }
         while True:
-            page = self._call(
-                "GET", "/model-versions/search", params=params, what=f"versions of registered model '{name}'"
-            )
-            yield from page.get("model_versions", [])
+            what = f"versions of registered model '{name}'"
+            page = self._call("GET", "/model-versions/search", params=params, what=what)
+            request = f"{what}: GET {API}/model-versions/search"
+            yield from version_list(page.get("model_versions", []), registry=self.display_uri, request=request)
             token = page.get("next_page_token")
             if not token:
                 return
             params = {**params, "page_token": token}
 
     def get_download_uri(self, name: str, version: str) -> str:
+        what = f"download URI of registered model '{name}' version {version}"
         try:
-            return self._call(
-                "GET",
+            return self._get(
                 "/model-versions/get-download-uri",
+                "artifact_uri",
+                str,
+                what=what,
                 params={"name": name, "version": str(version)},
-                what=f"download URI of registered model '{name}' version {version}",
-            )["artifact_uri"]
+            )
         except RegistryError as err:
             raise self._version_missing(err, name, version) from None
 
@@ -334,7 +371,7 @@ class MlflowRegistryClient:
     # -- runs --------------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> dict:
-        return self._call("GET", "/runs/get", params={"run_id": run_id}, what=f"run {run_id}")["run"]
+        return self._get("/runs/get", "run", dict, what=f"run {run_id}", params={"run_id": run_id})
 
     # -- error translation -------------------------------------------------------------------------
 
