@@ -30,6 +30,29 @@ class Problem:
         return f"{text} (fix: {self.fix})" if self.fix else text
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What a pure check found wrong, before the caller knows where (file and field) it came from."""
+
+    message: str
+    fix: str = ""
+
+    def at(self, source: str, field: str) -> Problem:
+        return Problem(source, field, self.message, self.fix)
+
+    def __str__(self) -> str:
+        return f"{self.message} (fix: {self.fix})" if self.fix else self.message
+
+
+class Invalid(ValueError):
+    """A validator's refusal with its fix. Pydantic keeps the exception in the error's context, so
+    problems_from_validation_error turns it into a Problem with message and fix kept apart."""
+
+    def __init__(self, message: str, fix: str = ""):
+        self.finding = Finding(message, fix)
+        super().__init__(str(self.finding))
+
+
 class ConfigError(Exception):
     """Raised with every problem found, never just the first."""
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from core.problems import Problem
+from core.problems import Invalid, Problem
 
 
 class Spec(BaseModel):
@@ -89,14 +89,42 @@ def problems_from_validation_error(
         elif kind in ("literal_error", "enum"):
             expected = err.get("ctx", {}).get("expected", "")
             problems.append(Problem(source, field, f"{err['input']!r} is not allowed", f"use one of {expected}"))
+        elif isinstance(err.get("ctx", {}).get("error"), Invalid):
+            problems.append(err["ctx"]["error"].finding.at(source, field))
         else:
-            message = err["msg"]
-            if message.startswith("Value error, "):
-                message = message[len("Value error, ") :]
-            problem = Problem.from_text(source, field, message)
-            if not problem.fix and (kind.endswith("_type") or kind.endswith("_parsing")):
-                problem = Problem(
-                    source, field, message, f"got {err.get('input')!r}; write a value of the expected type"
-                )
-            problems.append(problem)
+            problems.append(Problem(source, field, *_plain_words(kind, err)))
     return problems
+
+
+def _plain_words(kind: str, err: Any) -> tuple[str, str]:
+    """(message, fix) for pydantic's own checks, in the user's terms instead of the validator's."""
+    ctx = err.get("ctx", {})
+    got = err.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{got!r} is not {_expected(kind)}", f"write {_expected(kind)}"
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        limit = ctx.get(key)
+        return f"{got} is out of range: it must be {words} {limit}", f"write a value {words} {limit}"
+    if kind == "string_pattern_mismatch":
+        return f"{got!r} does not have the expected form", f"write a value matching {ctx.get('pattern')}"
+    if kind in ("string_too_short", "too_short"):
+        if got in ("", [], ()):
+            return "is empty", "write a value, or remove the key to use the default"
+        return f"{got!r} is too short", f"give at least {ctx.get('min_length')}"
+    if kind in ("string_too_long", "too_long"):
+        return f"{str(got)[:40]!r} is too long", f"keep it to at most {ctx.get('max_length')}"
+    message = err["msg"].removeprefix("Value error, ")
+    return message, "see the README for what this key accepts"
+
+
+def _expected(kind: str) -> str:
+    names = {"int": "a whole number", "float": "a number", "bool": "true or false", "string": "text"}
+    names.update({"list": "a list", "tuple": "a list", "dict": "a mapping", "model": "a mapping", "dataclass": "a mapping"})
+    return names.get(kind.split("_")[0], "a value of the expected type")

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.problems import ProblemCollector
+from core.problems import ConfigError, Problem, ProblemCollector
 from core.yaml_files import read_yaml
 from settings.stack import PROJECT
 
@@ -36,7 +36,9 @@ def project_declarations(project_dir: Path) -> dict[str, dict]:
     collector = ProblemCollector()
     collector.extend(problems)
     collector.raise_if_any()
-    return dict((project or {}).get("config") or {})
+    if not isinstance(project, dict) or not isinstance(project.get("config") or {}, dict):
+        raise ConfigError([Problem("Pulumi.yaml", "config", "is not a mapping of declared keys", "restore it from git")])
+    return dict(project.get("config") or {})
 
 
 def _as_cli_text(value) -> str:
@@ -45,6 +47,31 @@ def _as_cli_text(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+def _config_block(document: object, source: str) -> dict:
+    """The stack file's `config:` mapping; a file of another shape is one clear problem naming it."""
+    example = f"config:\n  {PROJECT}:environment: dev"
+    if document is None:
+        raise ConfigError(
+            [Problem(source, "", "is empty", f"give it a config: block (at least the environment), e.g. {example!r}")]
+        )
+    if not isinstance(document, dict):
+        raise ConfigError(
+            [Problem(source, "", f"is a {_kind(document)}, not a mapping with a config: block", f"write {example!r}")]
+        )
+    config = document.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(
+            [Problem(source, "config", f"is a {_kind(config)}, not a mapping of keys", f"write {example!r}")]
+        )
+    return config
+
+
+def _kind(value: object) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
 
 
 def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] | None = None) -> StackConfig:
@@ -61,6 +88,7 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
     document, yaml_problems = read_yaml(path, source)
     problems.extend(yaml_problems)
     problems.raise_if_any()
+    config = _config_block(document, source)
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -68,7 +96,7 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
         if isinstance(decl, dict) and "default" in decl:
             values[f"{PROJECT}:{key}"] = _as_cli_text(decl["default"])
 
-    for key, value in ((document or {}).get("config") or {}).items():
+    for key, value in config.items():
         if ":" not in key:
             problems.add(source, key, "config keys are namespaced", f"write {PROJECT}:{key}")
             continue

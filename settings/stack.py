@@ -11,12 +11,15 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for settings users)
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
+from core.problems import Invalid
 from core.spec import Spec
+from core.uris import strip_credentials, tracking_uri_problem
+from facts.kubernetes_versions import SCHEMA_VERSIONS
 from settings.cluster import (
     ClusterSettings,
     GpuNodePoolSettings,
@@ -47,6 +50,7 @@ class StackSettings(Spec):
     mlflow_serving_tracking_uri: str
     mlflow_timeout_seconds: int = Field(ge=1, le=300)
     mlflow_retries: int = Field(ge=0, le=10)
+    mlflow_deadline_seconds: int = Field(ge=0, le=3600)
     record_deployments: bool
     has_mlflow_token: bool = Field(
         False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output."
@@ -58,7 +62,12 @@ class StackSettings(Spec):
     @classmethod
     def _minor_version(cls, value: str) -> str:
         if not re.fullmatch(r"1\.\d{2}", value):
-            raise ValueError(f'{value!r} is not a Kubernetes minor version (fix: write it like "1.33")')
+            raise Invalid(f"{value!r} is not a Kubernetes minor version", 'write it like "1.33"')
+        if value not in SCHEMA_VERSIONS:
+            raise Invalid(
+                f"{value!r} has no schema to validate manifests against",
+                f"use one of {', '.join(SCHEMA_VERSIONS)} (the schemas kubernetes-validate ships)",
+            )
         return value
 
     @field_validator("namespace_prefix")
@@ -94,12 +103,16 @@ class StackSettings(Spec):
                 raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
         return value
 
-    @field_validator("mlflow_tracking_uri")
+    @field_validator("mlflow_tracking_uri", "mlflow_serving_tracking_uri")
     @classmethod
-    def _uri(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL (fix: e.g. https://mlflow.example.com)")
-        return value.rstrip("/")
+    def _uri(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.field_name == "mlflow_serving_tracking_uri":
+            return value  # empty: pods use mlflowTrackingUri
+        problem = tracking_uri_problem(value)
+        if problem:
+            # Never the value itself: it may carry a password. tracking_uri_problem shows it stripped.
+            raise Invalid(*problem)
+        return strip_credentials(value).rstrip("/")
 
     @model_validator(mode="after")
     def _stack_matches_environment(self):
@@ -128,6 +141,11 @@ class StackSettings(Spec):
     @property
     def kubernetes_minor(self) -> int:
         return int(self.kubernetes_version.split(".")[1])
+
+    @property
+    def registry_deadline(self) -> int:
+        """Total seconds per registry request and per resolution; 0 in config means derived."""
+        return self.mlflow_deadline_seconds or self.mlflow_timeout_seconds * (self.mlflow_retries + 1)
 
     @property
     def pods_tracking_uri(self) -> str:
