@@ -126,5 +126,7 @@ def _plain_words(kind: str, err: Any) -> tuple[str, str]:
 
 def _expected(kind: str) -> str:
     names = {"int": "a whole number", "float": "a number", "bool": "true or false", "string": "text"}
-    names.update({"list": "a list", "tuple": "a list", "dict": "a mapping", "model": "a mapping", "dataclass": "a mapping"})
+    names.update(
+        {"list": "a list", "tuple": "a list", "dict": "a mapping", "model": "a mapping", "dataclass": "a mapping"}
+    )
     return names.get(kind.split("_")[0], "a value of the expected type")

@@ -37,7 +37,9 @@ def project_declarations(project_dir: Path) -> dict[str, dict]:
     collector.extend(problems)
     collector.raise_if_any()
     if not isinstance(project, dict) or not isinstance(project.get("config") or {}, dict):
-        raise ConfigError([Problem("Pulumi.yaml", "config", "is not a mapping of declared keys", "restore it from git")])
+        raise ConfigError(
+            [Problem("Pulumi.yaml", "config", "is not a mapping of declared keys", "restore it from git")]
+        )
     return dict(project.get("config") or {})
 
 

@@ -77,5 +77,7 @@ def test_model_files_in_sub_folders_are_refused_not_ignored(models):
     (models / "drafts").mkdir()
     shutil.copy(models / "churn-prediction.yaml", models / "drafts" / "churn-prediction.yaml")
     (problem,) = problems_of(lambda: load_catalogue(models))
-    assert problem.startswith("models/drafts: is a sub-folder with 1 model file(s) (models/drafts/churn-prediction.yaml")
+    assert problem.startswith(
+        "models/drafts: is a sub-folder with 1 model file(s) (models/drafts/churn-prediction.yaml"
+    )
     assert "move the files up into models/" in problem

@@ -16,7 +16,9 @@ LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></hea
 
 
 def client(uri: str, **kwargs) -> MlflowRegistryClient:
-    return MlflowRegistryClient(uri, read_timeout=kwargs.pop("read_timeout", 2), retries=kwargs.pop("retries", 0), **kwargs)
+    return MlflowRegistryClient(
+        uri, read_timeout=kwargs.pop("read_timeout", 2), retries=kwargs.pop("retries", 0), **kwargs
+    )
 
 
 def test_a_login_page_answering_200_is_named_with_its_first_bytes():

@@ -3,6 +3,7 @@ leaves every file where it was."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,19 @@ def test_cli_refusal_exits_2_with_one_clear_line_and_no_traceback(workspace):
     assert f"--out: {home} contains the project directory" in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(home) == before
+
+
+def test_credentials_in_the_registry_uri_stop_the_render_and_are_never_printed(tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "ops", "render", "--stack", "local", "--out", str(out)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MLFLOW_TRACKING_URI": "http://alice:pw-NEVER-SHOWN@127.0.0.1:9"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "carries credentials" in result.stderr and "mlflowToken" in result.stderr
+    assert "pw-NEVER-SHOWN" not in result.stdout + result.stderr and "alice" not in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()

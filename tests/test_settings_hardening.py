@@ -23,7 +23,9 @@ def test_credentials_in_a_tracking_uri_are_refused_without_repeating_them(tmp_pa
 
 
 def test_a_url_copied_from_the_browser_is_refused_with_the_base_url(tmp_path):
-    (problem,) = problems(tmp_path, "local", {**LOCAL, f"{PROJECT}:mlflowTrackingUri": "https://mlflow.acme.io/#/models"})
+    (problem,) = problems(
+        tmp_path, "local", {**LOCAL, f"{PROJECT}:mlflowTrackingUri": "https://mlflow.acme.io/#/models"}
+    )
     assert "looks like a page copied from the browser" in problem
     assert "(fix: use the server's base URL, e.g. https://mlflow.acme.io)" in problem
 
