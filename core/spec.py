@@ -8,13 +8,17 @@ Pulumi config, while Python code uses snake_case attributes.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from core.problems import Invalid, Problem
+from core.problems import Finding, Invalid, Problem
 
 
 class Spec(BaseModel):
@@ -25,6 +29,51 @@ class Spec(BaseModel):
         populate_by_name=True,
         validate_default=True,
     )
+
+
+def pattern_in_words(pattern: str, words: str) -> BeforeValidator:
+    """Refuses a string not matching `pattern` with `words` (what a user understands) instead of the
+    regular expression. Put it after StringConstraints(pattern=...): it runs first, and the pattern
+    stays in the JSON schema for editors."""
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not regex.search(value):
+            raise Invalid(f"{value!r} is not {words}", f"write {words}")
+        return value
+
+    return BeforeValidator(check)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding of a cross-key check, on the key to change (camelCase path from the model it is raised in)."""
+
+    loc: tuple[str | int, ...]
+    finding: Finding
+
+
+def located(loc: tuple[str | int, ...], message: str, fix: str = "") -> Located:
+    return Located(loc, Finding(message, fix))
+
+
+def raise_located(title: str, found: Sequence[Located]) -> None:
+    """Raise every finding at once as one pydantic ValidationError, each on its own key, from inside a
+    model validator; problems_from_validation_error gives each its Problem with message and fix."""
+    if found:
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "invalid_entry", "{message}", {"message": f.finding.message, "fix": f.finding.fix}
+                    ),
+                    loc=f.loc,
+                    input=None,
+                )
+                for f in found
+            ],
+        )
 
 
 def allowed_keys(model: type[BaseModel]) -> list[str]:
@@ -89,6 +138,8 @@ def problems_from_validation_error(
         elif kind in ("literal_error", "enum"):
             expected = err.get("ctx", {}).get("expected", "")
             problems.append(Problem(source, field, f"{err['input']!r} is not allowed", f"use one of {expected}"))
+        elif kind == "invalid_entry":
+            problems.append(Problem(source, field, err["ctx"]["message"], err["ctx"]["fix"]))
         elif isinstance(err.get("ctx", {}).get("error"), Invalid):
             problems.append(err["ctx"]["error"].finding.at(source, field))
         else:

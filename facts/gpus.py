@@ -5,7 +5,7 @@ machine type that comes with its GPUs built in (g2, a2, a3, a4). Each row says w
 from. A fact we could not verify is left out and rejected by the checks, with a fix that says so:
 a wrong "allowed" costs a failed `pulumi up` halfway through; a missing one costs one edited row.
 
-Every check returns a list of problems, each "what is wrong (fix: what to do)", never raising, so a
+Every check returns a list of findings, each (what is wrong, what to do), never raising, so a
 settings file with several mistakes is reported in one pass.
 
 Sources (GKE / Compute Engine documentation, read 2025-2026):
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from core.problems import Finding
 
 # Capacity models a node pool can get its VMs from.
 ON_DEMAND = "on-demand"
@@ -234,8 +236,8 @@ GPU_MACHINE_TYPES: tuple[GpuMachineType, ...] = (
 _N1_SHAPE = re.compile(r"^n1-(?:(?:standard|highmem|highcpu)-(?P<vcpus>\d+)|custom-(?P<custom>\d+)-\d+(?:-ext)?)$")
 
 
-def _problem(message: str, fix: str) -> str:
-    return f"{message} (fix: {fix})"
+def _problem(message: str, fix: str) -> Finding:
+    return Finding(message, fix)
 
 
 def _names(values) -> str:
@@ -262,7 +264,7 @@ def n1_vcpus(name: str) -> int | None:
     return int(match.group("vcpus") or match.group("custom"))
 
 
-def accelerator_problems(accelerator_type: str) -> list[str]:
+def accelerator_problems(accelerator_type: str) -> list[Finding]:
     if accelerator(accelerator_type) is not None:
         return []
     return [
@@ -273,7 +275,7 @@ def accelerator_problems(accelerator_type: str) -> list[str]:
     ]
 
 
-def machine_problems(accelerator_type: str, machine: str, count: int) -> list[str]:
+def machine_problems(accelerator_type: str, machine: str, count: int) -> list[Finding]:
     """Does `machine` carry `count` GPUs of `accelerator_type`? Empty when the type is unknown
     (accelerator_problems reports that)."""
     facts = accelerator(accelerator_type)
@@ -302,7 +304,7 @@ def machine_problems(accelerator_type: str, machine: str, count: int) -> list[st
     return []
 
 
-def _n1_problems(facts: AcceleratorFacts, machine: str, count: int) -> list[str]:
+def _n1_problems(facts: AcceleratorFacts, machine: str, count: int) -> list[Finding]:
     vcpus = n1_vcpus(machine)
     if vcpus is None:
         return [
@@ -335,7 +337,7 @@ def gpus_per_node(accelerator_type: str, machine: str, count: int) -> int:
     return bundled.gpus if bundled is not None and bundled.accelerator == accelerator_type else count
 
 
-def partition_problems(accelerator_type: str, partition_size: str | None) -> list[str]:
+def partition_problems(accelerator_type: str, partition_size: str | None) -> list[Finding]:
     facts = accelerator(accelerator_type)
     if facts is None or partition_size is None:
         return []
@@ -357,7 +359,7 @@ def partition_problems(accelerator_type: str, partition_size: str | None) -> lis
     return []
 
 
-def sharing_problems(accelerator_type: str, strategy: str, max_clients: int) -> list[str]:
+def sharing_problems(accelerator_type: str, strategy: str, max_clients: int) -> list[Finding]:
     """strategy is the GKE API value: TIME_SHARING or MPS."""
     facts = accelerator(accelerator_type)
     problems = []
@@ -377,7 +379,7 @@ def sharing_problems(accelerator_type: str, strategy: str, max_clients: int) -> 
     return problems
 
 
-def queued_provisioning_problems(accelerator_type: str) -> list[str]:
+def queued_provisioning_problems(accelerator_type: str) -> list[Finding]:
     facts = accelerator(accelerator_type)
     if facts is None or facts.queued_provisioning:
         return []
@@ -390,7 +392,7 @@ def queued_provisioning_problems(accelerator_type: str) -> list[str]:
     ]
 
 
-def capacity_problems(machine: str, capacity: str) -> list[str]:
+def capacity_problems(machine: str, capacity: str) -> list[Finding]:
     """Some machine types are only sold as spot, flex-start or reserved capacity."""
     bundled = machine_type(machine)
     if bundled is None or capacity in bundled.capacity:

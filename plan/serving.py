@@ -86,7 +86,7 @@ def placement_for(settings: StackSettings, model: ModelSpec) -> Placement | list
         gpu_request(model), pools, settings.stack, environment_allows_spot=settings.environment != "prod"
     )
     if isinstance(placed, PlacementError):
-        return [Problem.from_text(source, field, problem) for problem in placed.problems]
+        return [finding.at(source, field) for finding in placed.problems]
     return Placement(node_selector=placed.node_selector, tolerations=placed.tolerations, extra_limits=placed.limits)
 
 

@@ -5,6 +5,8 @@ The registry URI in every message is the display form: any `user:password@` part
 
 from __future__ import annotations
 
+from core.problems import Finding
+
 
 class RegistryError(Exception):
     """Something the registry said (or did not say). The message names the registry and the object."""
@@ -18,8 +20,8 @@ class RegistryError(Exception):
         self.fix = fix
         self.code = code  # MLflow error_code, e.g. RESOURCE_DOES_NOT_EXIST
         self.status = status  # HTTP status, None for connection errors
-        text = f"MLflow registry {registry}: {message}"
-        super().__init__(f"{text} (fix: {fix})" if fix else text)
+        self.finding = Finding(f"MLflow registry {registry}: {message}", fix)
+        super().__init__(str(self.finding))
 
 
 class RegistryUnavailable(RegistryError):

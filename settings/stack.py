@@ -17,16 +17,12 @@ from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
 from core.problems import Invalid
-from core.spec import Spec
+from core.spec import Spec, raise_located
 from core.uris import strip_credentials, tracking_uri_problem
 from facts.kubernetes_versions import SCHEMA_VERSIONS
-from settings.cluster import (
-    ClusterSettings,
-    GpuNodePoolSettings,
-    environment_problems,
-    gpu_node_pool_problems,
-    raise_setting_problems,
-)
+from settings.cluster import ClusterSettings
+from settings.environment_rules import environment_problems
+from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -74,16 +70,14 @@ class StackSettings(Spec):
     @classmethod
     def _prefix(cls, value: str) -> str:
         if value and not re.fullmatch(r"[a-z0-9][-a-z0-9]*", value):
-            raise ValueError(
-                f"{value!r} cannot start a namespace name (fix: lowercase letters, digits and '-', e.g. ml-)"
-            )
+            raise Invalid(f"{value!r} cannot start a namespace name", "lowercase letters, digits and '-', e.g. ml-")
         return value
 
     @field_validator("monitoring_namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
         if not _DNS_LABEL.match(value):
-            raise ValueError(f"{value!r} is not a namespace name (fix: a lowercase DNS label)")
+            raise Invalid(f"{value!r} is not a namespace name", "a lowercase DNS label")
         return value
 
     @field_validator("traffic_namespaces")
@@ -100,7 +94,7 @@ class StackSettings(Spec):
             try:
                 ipaddress.ip_network(cidr)
             except ValueError:
-                raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
+                raise Invalid(f"{cidr!r} is not a CIDR block", "write e.g. 10.0.0.0/8") from None
         return value
 
     @field_validator("mlflow_tracking_uri", "mlflow_serving_tracking_uri")
@@ -119,15 +113,15 @@ class StackSettings(Spec):
         # A stack named after an environment deploying another environment's versions is almost
         # certainly a copy-paste slip, and in prod an expensive one.
         if self.stack in ENVIRONMENTS and self.stack != self.environment:
-            raise ValueError(
-                f"stack {self.stack!r} deploys environment {self.environment!r} "
-                f"(fix: set {PROJECT}:environment: {self.stack} in Pulumi.{self.stack}.yaml)"
+            raise Invalid(
+                f"stack {self.stack!r} deploys environment {self.environment!r}",
+                f"set {PROJECT}:environment: {self.stack} in Pulumi.{self.stack}.yaml",
             )
         return self
 
     @model_validator(mode="after")
     def _cluster_fits_pools_and_environment(self):
-        raise_setting_problems(
+        raise_located(
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
             + environment_problems(self.environment, self.cluster),

@@ -6,15 +6,10 @@ import pytest
 from pydantic import ValidationError, model_validator
 
 from core.spec import Spec, problems_from_validation_error
-from settings.cluster import (
-    ClusterSettings,
-    GpuNodePoolSettings,
-    SettingProblem,
-    environment_problems,
-    gpu_node_pool_problems,
-    raise_setting_problems,
-    region_of,
-)
+from core.spec import located, raise_located
+from settings.cluster import ClusterSettings, region_of
+from settings.environment_rules import environment_problems
+from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 
 SOURCE = "Pulumi.dev.yaml"
 GKE = {"mode": "gke", "project": "acme-ml", "location": "us-central1", "name": "ml"}
@@ -330,10 +325,10 @@ def pools(*items):
 
 def test_pools_need_a_gke_cluster():
     assert gpu_node_pool_problems(ClusterSettings(), pools(l4_pool())) == [
-        SettingProblem(
+        located(
             ("gpuNodePools",),
-            "GPU node pools are created in a GKE cluster, but cluster.mode is kubeconfig "
-            "(fix: set cluster.mode to gke or gke-existing, or remove gpuNodePools)",
+            "GPU node pools are created in a GKE cluster, but cluster.mode is kubeconfig",
+            "set cluster.mode to gke or gke-existing, or remove gpuNodePools",
         )
     ]
     assert gpu_node_pool_problems(ClusterSettings(), ()) == []
@@ -349,23 +344,24 @@ def test_pool_names_zones_and_auto_upgrade_across_the_stack():
         ),
     )
     assert found == [
-        SettingProblem(
-            ("gpuNodePools", 0, "name"), "pool name 'system' is already used by the system node pool (fix: rename one)"
+        located(
+            ("gpuNodePools", 0, "name"), "pool name 'system' is already used by the system node pool", "rename one"
         ),
-        SettingProblem(
+        located(
             ("gpuNodePools", 1, "nodeLocations", 1),
-            "pool 'l4': 'europe-west4-b' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)",
+            "pool 'l4': 'europe-west4-b' is not a zone of the cluster's region us-central1",
+            "use zones like us-central1-a that offer nvidia-l4",
         ),
-        SettingProblem(
+        located(
             ("gpuNodePools", 1, "nodeLocations", 2),
-            "pool 'l4': 'nowhere' is not a zone of the cluster's region us-central1 (fix: use zones like us-central1-a that offer nvidia-l4)",
+            "pool 'l4': 'nowhere' is not a zone of the cluster's region us-central1",
+            "use zones like us-central1-a that offer nvidia-l4",
         ),
-        SettingProblem(
-            ("gpuNodePools", 2, "name"), "pool name 'l4' is already used by gpuNodePools[1] (fix: rename one)"
-        ),
-        SettingProblem(
+        located(("gpuNodePools", 2, "name"), "pool name 'l4' is already used by gpuNodePools[1]", "rename one"),
+        located(
             ("gpuNodePools", 2, "autoUpgrade"),
-            "pool 'l4': the cluster is on the REGULAR release channel, which keeps node auto-upgrade on (fix: remove autoUpgrade: false)",
+            "pool 'l4': the cluster is on the REGULAR release channel, which keeps node auto-upgrade on",
+            "remove autoUpgrade: false",
         ),
     ]
     # an adopted cluster: its release channel is not ours to know, and it has no system pool of ours
@@ -385,23 +381,27 @@ def test_prod_keeps_its_protections():
         masterAuthorizedNetworks=[{"cidrBlock": "0.0.0.0/0", "displayName": "anywhere"}],
     )
     assert environment_problems("prod", relaxed) == [
-        SettingProblem(
+        located(
             ("cluster", "deletionProtection"),
-            "prod keeps cluster deletion protection (fix: remove deletionProtection: false)",
+            "prod keeps cluster deletion protection",
+            "remove deletionProtection: false",
         ),
-        SettingProblem(
+        located(
             ("cluster", "binaryAuthorization"),
-            "prod enforces the Binary Authorization policy (fix: remove binaryAuthorization: DISABLED)",
+            "prod enforces the Binary Authorization policy",
+            "remove binaryAuthorization: DISABLED",
         ),
-        SettingProblem(
+        located(
             ("cluster", "masterAuthorizedNetworks", 0, "cidrBlock"),
-            "0.0.0.0/0 opens prod's control plane to the internet (fix: use your CI and office ranges)",
+            "0.0.0.0/0 opens prod's control plane to the internet",
+            "use your CI and office ranges",
         ),
     ]
     assert environment_problems("prod", gke()) == [
-        SettingProblem(
+        located(
             ("cluster", "masterAuthorizedNetworks"),
-            "prod's public control-plane endpoint must be limited to known networks (fix: list them in masterAuthorizedNetworks)",
+            "prod's public control-plane endpoint must be limited to known networks",
+            "list them in masterAuthorizedNetworks",
         )
     ]
     assert environment_problems("prod", gke(privateEndpoint=True)) == []
@@ -416,7 +416,7 @@ def test_cross_key_problems_land_on_their_keys_when_raised_from_the_stack_model(
 
         @model_validator(mode="after")
         def _together(self):
-            raise_setting_problems(
+            raise_located(
                 "Stack",
                 gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
                 + environment_problems(self.environment, self.cluster),

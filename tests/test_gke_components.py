@@ -18,7 +18,8 @@ from components.gcp.model_storage import ModelStorage, ModelStorageArgs
 from components.gcp.workload_identity import ModelIdentity, ModelIdentityArgs, service_account_id
 from ops.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
 from ops.gcp_outputs import ENDPOINT, gcp_invoke, gcp_outputs
-from settings.cluster import ClusterSettings, GpuNodePoolSettings
+from settings.cluster import ClusterSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 PROJECT = "acme-ml"
 GKE = {

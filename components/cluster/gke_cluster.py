@@ -19,7 +19,8 @@ import pulumi_kubernetes as k8s
 from components.cluster.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, hardened_node_config
 from components.gcp.workload_identity import service_account_id
 from plan.gpu_placement import PoolFacts
-from settings.cluster import ClusterSettings, GpuNodePoolSettings
+from settings.cluster import ClusterSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 # The roles GKE documents for a least-privilege node service account ("Harden your cluster's
 # security"), plus pulling images from Artifact Registry.

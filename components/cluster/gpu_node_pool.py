@@ -20,7 +20,7 @@ import pulumi_gcp as gcp
 
 from plan.gpu_placement import PoolFacts, Taint
 from plan.pool_facts import pool_scheduling_facts, pool_taints
-from settings.cluster import GpuNodePoolSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 _GKE_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 # Nodes reach Google APIs through the node service account's IAM roles, not through scopes.
