@@ -16,14 +16,6 @@ class Problem:
     message: str  # what is wrong
     fix: str = ""  # what the user should do about it
 
-    @classmethod
-    def from_text(cls, source: str, field: str, text: str) -> Problem:
-        """From the "what is wrong (fix: what to do)" form that validators and pure checks return."""
-        if text.endswith(")") and " (fix: " in text:
-            message, fix = text[:-1].split(" (fix: ", 1)
-            return cls(source, field, message, fix)
-        return cls(source, field, text)
-
     def __str__(self) -> str:
         where = f"{self.source}: {self.field}" if self.field else self.source
         text = f"{where}: {self.message}"
