@@ -19,10 +19,11 @@ demo: install          ## local MLflow + seeded models + offline render of the d
 render: install        ## offline render of STACK against the configured registry
 	$(PY) -m ops render --stack $(STACK)
 
-lint: install          ## layering (import-linter), lint and format (ruff)
+lint: install          ## layering (import-linter), lint and format (ruff), types (mypy)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: lint             ## lint, then the whole test suite (starts a real MLflow server on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -97,13 +97,20 @@ class ModelSpec(Spec):
 
     def replica_bounds(self, environment: str) -> tuple[int, int]:
         """Autoscaling bounds in one environment: its override, else the model's."""
-        env = self.environments[environment]
+        env = self.environment_spec(environment)
         low = env.min_replicas if env.min_replicas is not None else self.autoscaling.min_replicas
         high = env.max_replicas if env.max_replicas is not None else self.autoscaling.max_replicas
         return low, high
 
+    def environment_spec(self, environment: str) -> EnvironmentSpec:
+        """What this model deploys in `environment` (a name from settings or a run's outputs)."""
+        for name, spec in self.environments.items():
+            if name == environment:
+                return spec
+        raise KeyError(f"model {self.name} does not declare environment {environment}")
+
     def gates_for(self, environment: str) -> Gates:
-        env = self.environments[environment]
+        env = self.environment_spec(environment)
         return env.gates if env.gates is not None else self.gates
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ facts/gpus.py. Cross-key checks raise every finding at once, each on its own key
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,8 +20,14 @@ MAX_GPUS = 16  # the most any GKE machine type carries (a3/a4: 8; a2-megagpu: 16
 
 # Runtime and framework names come from the runtime presets (facts/runtimes.py), the one place
 # that says which model server runs which model flavour.
-RuntimeName = Literal[tuple(RUNTIMES)]
-Framework = Literal[tuple(dict.fromkeys(f for preset in RUNTIMES.values() for f in preset.frameworks))]
+# The Literals are built from that table at import time, which a static checker cannot evaluate: it
+# sees plain strings, pydantic (and models/schema.json) the closed sets.
+if TYPE_CHECKING:
+    RuntimeName = str
+    Framework = str
+else:
+    RuntimeName = Literal[tuple(RUNTIMES)]
+    Framework = Literal[tuple(dict.fromkeys(f for preset in RUNTIMES.values() for f in preset.frameworks))]
 
 
 class GpuSpec(Spec):

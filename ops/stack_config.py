@@ -107,14 +107,18 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
             continue
-        decl = declared.get(name) if namespace == PROJECT else None
-        if isinstance(decl, dict) and "type" in decl and not isinstance(value, _TYPES[decl["type"]]):
+        declaration = declared.get(name) if namespace == PROJECT else None
+        if (
+            isinstance(declaration, dict)
+            and "type" in declaration
+            and not isinstance(value, _TYPES[declaration["type"]])
+        ):
             # The CLI refuses a value of the wrong declared type before the program starts.
             problems.add(
                 source,
                 key,
-                f"is declared as {decl['type']} in Pulumi.yaml but is {value!r}",
-                f"write a {decl['type']} value",
+                f"is declared as {declaration['type']} in Pulumi.yaml but is {value!r}",
+                f"write a {declaration['type']} value",
             )
             continue
         values[key] = _as_cli_text(value)

@@ -117,7 +117,7 @@ class CountingAdapter(HTTPAdapter):
         self._counter = counter
         self._lock = lock
 
-    def send(self, request, *args, **kwargs):  # type: ignore[override]
+    def send(self, request, *args, **kwargs):
         endpoint = request.path_url.split("?", 1)[0].removeprefix("/api/2.0/mlflow")
         with self._lock:
             self._counter[endpoint] += 1

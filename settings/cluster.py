@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -135,6 +136,15 @@ _KUBECONFIG_KEYS = ("kubeconfig", "context")
 _ADOPT_KEYS = ("project", "location", "name")
 
 
+@dataclass(frozen=True)
+class GkeIdentity:
+    """Which GKE cluster: always known in the gke modes (the settings refuse them without it)."""
+
+    project: str
+    location: str
+    name: str
+
+
 class ClusterSettings(Spec):
     """Which cluster the stack deploys to: the current kubeconfig, a GKE cluster this stack creates
     (`gke`), or one that already exists and is only adopted (`gke-existing`)."""
@@ -167,6 +177,12 @@ class ClusterSettings(Spec):
         return f"{self.project}.svc.id.goog"
 
     @property
+    def gke_identity(self) -> GkeIdentity:
+        if self.project is None or self.location is None or self.name is None:
+            raise ValueError(f"cluster mode {self.mode} names no GKE cluster")
+        return GkeIdentity(self.project, self.location, self.name)
+
+    @property
     def region(self) -> str | None:
         return region_of(self.location) if self.location else None
 
@@ -181,10 +197,11 @@ class ClusterSettings(Spec):
             "gke-existing": set(_ADOPT_KEYS),
             "gke": set(type(self).model_fields) - set(_KUBECONFIG_KEYS),
         }[self.mode] | {"mode"}
+        aliases = {name: field.alias or name for name, field in type(self).model_fields.items()}
         problems = [
             located(
-                (type(self).model_fields[key].alias,),
-                f"{type(self).model_fields[key].alias} does not apply to mode {self.mode}",
+                (aliases[key],),
+                f"{aliases[key]} does not apply to mode {self.mode}",
                 "remove it",
             )
             for key in sorted(self.model_fields_set - applicable)

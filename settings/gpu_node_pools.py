@@ -26,6 +26,9 @@ SPOT_TAINT_KEY = "cloud.google.com/gke-spot"
 RESERVED_NODE_LABEL_PREFIXES = ("cloud.google.com/", "kubernetes.io/", "k8s.io/")
 
 
+Found = tuple[tuple[str | int, ...], Finding]  # (camelCase path inside the pool, finding)
+
+
 class GpuSharing(Spec):
     strategy: Literal["TIME_SHARING", "MPS"]
     max_shared_clients_per_gpu: int
@@ -130,11 +133,9 @@ class GpuNodePoolSettings(Spec):
             )
         ]
 
-    def _accelerator_problems(self) -> list[tuple[tuple, Finding]]:
+    def _accelerator_problems(self) -> list[Found]:
         acc = self.accelerator
-        found: list[tuple[tuple, Finding]] = [
-            (("accelerator", "type"), m) for m in catalog.accelerator_problems(acc.type)
-        ]
+        found: list[Found] = [(("accelerator", "type"), m) for m in catalog.accelerator_problems(acc.type)]
         found += [(("machineType",), m) for m in catalog.machine_problems(acc.type, self.machine_type, acc.count)]
         found += [
             (("accelerator", "migPartitionSize"), m)
@@ -150,13 +151,15 @@ class GpuNodePoolSettings(Spec):
         found += [(("machineType",), m) for m in catalog.capacity_problems(self.machine_type, self.capacity)]
         return found
 
-    def _queued_problems(self) -> list[tuple[tuple, Finding]]:
+    def _queued_problems(self) -> list[Found]:
         """[GKE-DWS] A queued-provisioning pool is created with --enable-autoscaling --num-nodes=0
         --location-policy=ANY --reservation-affinity=none --no-enable-autorepair, and flex-start
         capacity is a provisioning model of its own, so not spot."""
         if not self.queued_provisioning:
             return []
-        found = [(("queuedProvisioning",), m) for m in catalog.queued_provisioning_problems(self.accelerator.type)]
+        found: list[Found] = [
+            (("queuedProvisioning",), m) for m in catalog.queued_provisioning_problems(self.accelerator.type)
+        ]
         why = "queued provisioning"
         if self.spot:
             found.append(
@@ -193,8 +196,8 @@ class GpuNodePoolSettings(Spec):
             found.append((("autoRepair",), Finding(f"{why} needs node auto-repair off", "set autoRepair: false")))
         return found
 
-    def _taint_and_label_problems(self) -> list[tuple[tuple, Finding]]:
-        found = []
+    def _taint_and_label_problems(self) -> list[Found]:
+        found: list[Found] = []
         for i, taint in enumerate(self.taints):
             if taint.key in (GPU_TAINT_KEY, SPOT_TAINT_KEY):
                 found.append(

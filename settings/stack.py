@@ -147,7 +147,7 @@ class StackSettings(Spec):
 
     @property
     def bucket_name(self) -> str:
-        return self.artifact_bucket or default_bucket_name(self.cluster.project, self.environment)
+        return self.artifact_bucket or default_bucket_name(self.cluster.project or "", self.environment)
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"
@@ -155,4 +155,8 @@ class StackSettings(Spec):
 
 def declared_keys() -> dict[str, Any]:
     """Config keys a stack may set, by alias (excluding `stack`, which is not config)."""
-    return {f.alias: f for name, f in StackSettings.model_fields.items() if name not in ("stack", "has_mlflow_token")}
+    return {
+        f.alias or name: f
+        for name, f in StackSettings.model_fields.items()
+        if name not in ("stack", "has_mlflow_token")
+    }

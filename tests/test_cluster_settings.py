@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError, model_validator
 
-from core.spec import Spec, problems_from_validation_error
-from core.spec import located, raise_located
+from core.spec import Spec, located, problems_from_validation_error, raise_located
 from settings.cluster import ClusterSettings, region_of
 from settings.environment_rules import environment_problems
 from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems

@@ -22,9 +22,8 @@ def client(uri: str, **kwargs) -> MlflowRegistryClient:
 
 
 def test_a_login_page_answering_200_is_named_with_its_first_bytes():
-    with fake_registry(answer(200, LOGIN_PAGE, "text/html")) as (uri, _):
-        with pytest.raises(UnexpectedAnswer) as raised:
-            client(uri).get_version_by_alias("churn", "champion")
+    with fake_registry(answer(200, LOGIN_PAGE, "text/html")) as (uri, _), pytest.raises(UnexpectedAnswer) as raised:
+        client(uri).get_version_by_alias("churn", "champion")
     text = str(raised.value)
     assert f"MLflow registry {uri}" in text
     assert "GET /api/2.0/mlflow/registered-models/alias?name=churn&alias=champion" in text
@@ -35,16 +34,20 @@ def test_a_login_page_answering_200_is_named_with_its_first_bytes():
 
 def test_truncated_json_is_reported_not_parsed():
     body = json.dumps({"model_version": {"version": "3", "status": "READY"}}).encode()[:25]
-    with fake_registry(answer(200, body)) as (uri, _):
-        with pytest.raises(UnexpectedAnswer, match="not \\(complete\\) JSON") as raised:
-            client(uri).get_version("churn", "3")
+    with (
+        fake_registry(answer(200, body)) as (uri, _),
+        pytest.raises(UnexpectedAnswer, match="not \\(complete\\) JSON") as raised,
+    ):
+        client(uri).get_version("churn", "3")
     assert repr(body.decode()[:10])[1:-1] in str(raised.value)
 
 
 def test_an_answer_that_breaks_off_mid_body_is_retried_then_reported():
-    with fake_registry(answer(200, b'{"model_version": {', length=500)) as (uri, paths):
-        with pytest.raises(RegistryUnavailable, match="broke off after 19 bytes") as raised:
-            client(uri, retries=1, backoff=0.01).get_version("churn", "3")
+    with (
+        fake_registry(answer(200, b'{"model_version": {', length=500)) as (uri, paths),
+        pytest.raises(RegistryUnavailable, match="broke off after 19 bytes") as raised,
+    ):
+        client(uri, retries=1, backoff=0.01).get_version("churn", "3")
     assert len(paths) == 2 and "after 2 attempt(s)" in str(raised.value)
 
 
@@ -59,33 +62,43 @@ def test_an_answer_that_breaks_off_mid_body_is_retried_then_reported():
     ],
 )
 def test_json_of_the_wrong_shape_is_one_clear_error(body, message):
-    with fake_registry(answer(200, json.dumps(body).encode())) as (uri, _):
-        with pytest.raises(UnexpectedAnswer, match=re.escape(message)) as raised:
-            client(uri).get_version("churn", "3")
+    with (
+        fake_registry(answer(200, json.dumps(body).encode())) as (uri, _),
+        pytest.raises(UnexpectedAnswer, match=re.escape(message)) as raised,
+    ):
+        client(uri).get_version("churn", "3")
     assert "registered model 'churn' version 3: GET /api/2.0/mlflow/model-versions/get" in str(raised.value)
 
 
 def test_search_pages_and_registered_models_are_checked_too():
     page = {"model_versions": [{"version": "2"}, "garbage"]}
-    with fake_registry(answer(200, json.dumps(page).encode())) as (uri, _):
-        with pytest.raises(UnexpectedAnswer, match="model version that is not an object"):
-            list(client(uri).search_versions("churn"))
+    with (
+        fake_registry(answer(200, json.dumps(page).encode())) as (uri, _),
+        pytest.raises(UnexpectedAnswer, match="model version that is not an object"),
+    ):
+        list(client(uri).search_versions("churn"))
     model = {"registered_model": {"name": "churn", "latest_versions": {"oops": 1}}}
-    with fake_registry(answer(200, json.dumps(model).encode())) as (uri, _):
-        with pytest.raises(UnexpectedAnswer, match="list of model versions that is not a list"):
-            client(uri).get_registered_model("churn")
+    with (
+        fake_registry(answer(200, json.dumps(model).encode())) as (uri, _),
+        pytest.raises(UnexpectedAnswer, match="list of model versions that is not a list"),
+    ):
+        client(uri).get_registered_model("churn")
 
 
 def test_a_proxy_error_page_on_4xx_is_named_not_parsed():
-    with fake_registry(answer(404, b"<html>Not Found</html>", "text/html")) as (uri, _):
-        with pytest.raises(UnexpectedAnswer, match="HTTP 404 without MLflow's error JSON; it begins '<html>Not Found"):
-            client(uri).get_run("abc")
+    with (
+        fake_registry(answer(404, b"<html>Not Found</html>", "text/html")) as (uri, _),
+        pytest.raises(UnexpectedAnswer, match="HTTP 404 without MLflow's error JSON; it begins '<html>Not Found"),
+    ):
+        client(uri).get_run("abc")
 
 
 def test_a_redirect_loop_stops_after_a_few_hops():
-    with fake_registry(redirect_to_itself) as (uri, paths):
-        with pytest.raises(UnexpectedAnswer, match="more than 5 redirects") as raised:
-            client(uri).get_run("abc")
+    with (
+        fake_registry(redirect_to_itself) as (uri, paths),
+        pytest.raises(UnexpectedAnswer, match="more than 5 redirects") as raised,
+    ):
+        client(uri).get_run("abc")
     assert len(paths) == 6 and "GET /api/2.0/mlflow/runs/get?run_id=abc" in str(raised.value)
 
 

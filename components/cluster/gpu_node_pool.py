@@ -191,7 +191,7 @@ class GpuNodePoolArgs:
     production: bool  # protect the pool: the engine then refuses to delete or replace it
     # The pool as last deployed (its `gpuNodePools` entry in the stack's outputs, camelCase), to warn
     # about replacements on the preview; None for a new pool or when unknown.
-    previous: pulumi.Input[dict | None] = None
+    previous: pulumi.Input[dict] | None = None
 
 
 class GpuNodePool(pulumi.ComponentResource):
