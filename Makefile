@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install lint demo render test schema bench clean
+.PHONY: install lint demo render test test-fast golden schema bench clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: install          ## layering (import-linter), lint and format (ruff), type
 
 test: lint             ## lint, then the whole test suite (starts a real MLflow server on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: install     ## the unit tier only: no MLflow server, no whole-program runs (seconds, not minutes)
+	$(PY) -m pytest -q -p no:cacheprovider -m unit
+
+golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of every stack (review the diff)
+	GOLDEN_UPDATE=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py
 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
