@@ -11,7 +11,7 @@ from ops.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
 from registry.resolution import CONFIG_URI
 
-pytest_plugins = ["tests.mlflow_server"]
+pytest_plugins = ["tests.mlflow_server", "tests.gke_engine", "tests.provider_harness"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = stack_names(PROJECT_DIR)

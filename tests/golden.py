@@ -60,8 +60,12 @@ def store(stack: str, files: dict[str, str]) -> None:
 
 def differences(stack: str, expected: dict[str, str], actual: dict[str, str], limit: int = 200) -> str:
     """A readable report: files gone, files new, and a unified diff of each changed file."""
-    lines = [f"- {stack}/{name}: in the golden render, not rendered now" for name in sorted(set(expected) - set(actual))]
-    lines += [f"+ {stack}/{name}: rendered now, not in the golden render" for name in sorted(set(actual) - set(expected))]
+    lines = [
+        f"- {stack}/{name}: in the golden render, not rendered now" for name in sorted(set(expected) - set(actual))
+    ]
+    lines += [
+        f"+ {stack}/{name}: rendered now, not in the golden render" for name in sorted(set(actual) - set(expected))
+    ]
     for name in sorted(set(expected) & set(actual)):
         if expected[name] != actual[name]:
             lines += difflib.unified_diff(

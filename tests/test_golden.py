@@ -24,7 +24,9 @@ def test_render_matches_the_golden_render(stack_runs, stack):
     expected = stored(stack)
     assert expected, f"no golden render for stack {stack}: run `make golden`"
     report = differences(stack, expected, actual)
-    assert not report, f"stack {stack} renders differently from tests/golden/{stack}/ (`make golden` if intended):\n{report}"
+    assert not report, (
+        f"stack {stack} renders differently from tests/golden/{stack}/ (`make golden` if intended):\n{report}"
+    )
 
 
 def test_every_golden_render_belongs_to_a_stack():
