@@ -9,9 +9,12 @@ reviewer should see change.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tempfile
 from pathlib import Path
+
+import yaml
 
 from ops.engine import ProgramRun
 from ops.render import _write
@@ -23,7 +26,8 @@ _MASKS = (
     (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?"), "<time>"),
     (re.compile(r"(mlflow-artifacts:/)\d+/"), r"\1<experiment>/"),
-    (re.compile(r"(file://)?/tmp/[^\s\"']+"), "<tmp>"),
+    (re.compile(r"(file://)?/tmp/pytest-of-[^/\s\"']+/pytest-\d+/"), "<tmp>/"),
+    (re.compile(r"/tmp/tmp[a-z0-9_]{6,}"), "<tmp>"),
 )
 
 
@@ -33,12 +37,23 @@ def masked(text: str) -> str:
     return text
 
 
+def canonical(path: Path) -> str:
+    """The file with mapping keys sorted (lists keep their order): the engine hands inputs over as
+    protobuf maps, whose key order is not a property of what we emit."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".yaml":
+        return yaml.safe_dump(yaml.safe_load(text), sort_keys=True)
+    if path.suffix == ".json":
+        return json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+    return text
+
+
 def render_files(run: ProgramRun) -> dict[str, str]:
-    """{relative path: masked text} of the render `ops render` writes for this run."""
+    """{relative path: masked, canonical text} of the render `ops render` writes for this run."""
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         files = _write(run, root) + [mark(root)]
-        return {str(path.relative_to(root)): masked(path.read_text(encoding="utf-8")) for path in files}
+        return {str(path.relative_to(root)): masked(canonical(path)) for path in files}
 
 
 def stored(stack: str) -> dict[str, str]:
