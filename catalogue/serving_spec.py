@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from core.problems import Invalid
 from core.quantities import Quantity
 from core.spec import Located, Spec, located, raise_located
-from facts import gpus
+from facts import gpu_rules
 from facts.runtimes import RUNTIMES, runtime_for
 
 MAX_GPUS = 16  # the most any GKE machine type carries (a3/a4: 8; a2-megagpu: 16)
@@ -51,7 +51,7 @@ class GpuSpec(Spec):
     @field_validator("accelerator")
     @classmethod
     def _known_accelerator(cls, value: str) -> str:
-        for finding in gpus.accelerator_problems(value):
+        for finding in gpu_rules.accelerator_problems(value):
             raise Invalid(finding.message, finding.fix)
         return value
 
@@ -72,7 +72,7 @@ class GpuSpec(Spec):
             "GpuSpec",
             [
                 Located(("migPartitionSize",), finding)
-                for finding in gpus.partition_problems(self.accelerator, self.mig_partition_size)
+                for finding in gpu_rules.partition_problems(self.accelerator, self.mig_partition_size)
             ],
         )
         return self

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from core.names import LABEL_KEY, LabelValue
 from core.problems import Finding, Invalid
 from core.spec import Located, Spec, located, raise_located
+from facts import gpu_rules
 from facts import gpus as catalog
 from settings.cluster import ZONE, ClusterSettings, PoolName, TotalNodeCounts
 
@@ -135,20 +136,20 @@ class GpuNodePoolSettings(Spec):
 
     def _accelerator_problems(self) -> list[Found]:
         acc = self.accelerator
-        found: list[Found] = [(("accelerator", "type"), m) for m in catalog.accelerator_problems(acc.type)]
-        found += [(("machineType",), m) for m in catalog.machine_problems(acc.type, self.machine_type, acc.count)]
+        found: list[Found] = [(("accelerator", "type"), m) for m in gpu_rules.accelerator_problems(acc.type)]
+        found += [(("machineType",), m) for m in gpu_rules.machine_problems(acc.type, self.machine_type, acc.count)]
         found += [
             (("accelerator", "migPartitionSize"), m)
-            for m in catalog.partition_problems(acc.type, acc.mig_partition_size)
+            for m in gpu_rules.partition_problems(acc.type, acc.mig_partition_size)
         ]
         if acc.sharing:
             found += [
                 (("accelerator", "sharing"), m)
-                for m in catalog.sharing_problems(
+                for m in gpu_rules.sharing_problems(
                     acc.type, acc.sharing.strategy, acc.sharing.max_shared_clients_per_gpu
                 )
             ]
-        found += [(("machineType",), m) for m in catalog.capacity_problems(self.machine_type, self.capacity)]
+        found += [(("machineType",), m) for m in gpu_rules.capacity_problems(self.machine_type, self.capacity)]
         return found
 
     def _queued_problems(self) -> list[Found]:
@@ -158,7 +159,7 @@ class GpuNodePoolSettings(Spec):
         if not self.queued_provisioning:
             return []
         found: list[Found] = [
-            (("queuedProvisioning",), m) for m in catalog.queued_provisioning_problems(self.accelerator.type)
+            (("queuedProvisioning",), m) for m in gpu_rules.queued_provisioning_problems(self.accelerator.type)
         ]
         why = "queued provisioning"
         if self.spot:

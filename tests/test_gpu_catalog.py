@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from facts import gpus
+from facts import gpu_rules, gpus
 
 
 class _Rendered:
-    """facts.gpus with every check's findings rendered as the user reads them ("what (fix: how)")."""
+    """facts.gpus, with every check of facts.gpu_rules rendered as the user reads them ("what (fix: how)")."""
 
     def __getattr__(self, name):
-        value = getattr(gpus, name)
         if not name.endswith("_problems"):
-            return value
+            return getattr(gpus, name)
+        value = getattr(gpu_rules, name)
 
         def rendered(*args):
             findings = value(*args)
