@@ -8,8 +8,12 @@ import re
 import time
 
 import pytest
+from pulumi.dynamic import Config, ConfigureRequest
 
 from registry.client import MlflowRegistryClient, RegistryError, RegistryUnavailable, UnexpectedAnswer
+from registry.connection import CONFIG_DEADLINE, connection_settings
+from registry.provider import ModelVersionProvider
+from registry.resolution import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_URI, ModelVersionArgs
 from tests.fake_registry import answer, elapsed, fake_registry, redirect_to_itself, trickle
 
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head><body>" + b"x" * 5000 + b"</body>"
@@ -141,3 +145,23 @@ def test_unusable_tracking_uris_are_refused_before_any_request(uri, message):
     with pytest.raises(RegistryError, match=re.escape(message)) as raised:
         MlflowRegistryClient(uri)
     assert "s3cr3t" not in str(raised.value) and "alice" not in str(raised.value)
+
+
+def test_the_deadline_comes_from_stack_config_and_defaults_to_timeout_times_attempts():
+    configured = connection_settings({CONFIG_URI: "http://127.0.0.1:9", CONFIG_DEADLINE: "7"}, {})
+    assert configured.client().deadline == 7
+    derived = connection_settings({CONFIG_URI: "http://127.0.0.1:9", CONFIG_READ_TIMEOUT: "3", CONFIG_RETRIES: "1"}, {})
+    assert derived.client().deadline == 6
+
+
+def test_a_preview_against_a_trickling_registry_fails_its_check_within_the_deadline(monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the environment would override the config
+    with fake_registry(trickle(every=0.1)) as (uri, _):
+        provider = ModelVersionProvider()
+        config = {CONFIG_URI: uri, CONFIG_READ_TIMEOUT: "1", CONFIG_RETRIES: "3", CONFIG_DEADLINE: "2"}
+        provider.configure(ConfigureRequest(Config(config, "mlops-platform")))
+        start = time.monotonic()
+        result = provider.check({}, ModelVersionArgs("churn", "churn", "dev").to_inputs())
+        assert elapsed(start) < 3.5
+    (failure,) = result.failures
+    assert failure.property == "selector" and "no complete answer within the 2s deadline" in failure.reason
