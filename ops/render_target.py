@@ -39,7 +39,8 @@ def refusal(out_dir: Path, project_dir: Path) -> Problem | None:
             SOURCE,
             "",
             f"{shown} is a non-empty directory that is not a previous render (no {MARKER} in it)",
-            "name a new or empty directory; a render only ever replaces its own earlier output",
+            "name a new or empty directory; a render only ever replaces its own earlier output "
+            "(a render from before the marker existed: delete it once, e.g. `make clean`)",
         )
     return None
 
