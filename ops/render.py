@@ -82,7 +82,7 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
         "custom": resource.custom,
         "inputs": inputs,
         "protect": resource.options.get("protect", False),
-        "dependsOn": [by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn],
+        "dependsOn": sorted(by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn),
     }
 
 
@@ -101,7 +101,8 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
     plan = {
         "stack": run.stack,
         "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
-        "resources": [_plan_entry(r, by_urn) for r in run.resources],
+        # Sorted: the engine registers resources concurrently, so their order varies from run to run.
+        "resources": sorted((_plan_entry(r, by_urn) for r in run.resources), key=lambda e: (e["type"], e["name"])),
     }
     plan_path = directory / "plan.json"
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
