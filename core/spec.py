@@ -151,8 +151,9 @@ def _plain_words(kind: str, err: Any) -> tuple[str, str]:
     """(message, fix) for pydantic's own checks, in the user's terms instead of the validator's."""
     ctx = err.get("ctx", {})
     got = err.get("input")
+    shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"{got!r} is not {_expected(kind)}", f"write {_expected(kind)}"
+        return f"{shown} is not {_expected(kind)}", f"write {_expected(kind)}"
     bounds = {
         "greater_than_equal": ("at least", "ge"),
         "greater_than": ("more than", "gt"),
@@ -167,8 +168,8 @@ def _plain_words(kind: str, err: Any) -> tuple[str, str]:
         return f"{got!r} does not have the expected form", f"write a value matching {ctx.get('pattern')}"
     if kind in ("string_too_short", "too_short"):
         if got in ("", [], ()):
-            return "is empty", "write a value, or remove the key to use the default"
-        return f"{got!r} is too short", f"give at least {ctx.get('min_length')}"
+            return "is empty", "give it a value"
+        return f"{shown} is too short", f"give at least {ctx.get('min_length')}"
     if kind in ("string_too_long", "too_long"):
         return f"{str(got)[:40]!r} is too long", f"keep it to at most {ctx.get('max_length')}"
     message = err["msg"].removeprefix("Value error, ")
