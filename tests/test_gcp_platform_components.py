@@ -57,7 +57,9 @@ def test_model_identity_binds_the_kubernetes_service_account_without_keys(engine
         f"serviceAccount:{email}",
     )
     assert not [r for r in engine.registered if r["type"].startswith("gcp:serviceaccount/key")]
-    assert all(r["name"].startswith("churn-identity") for r in engine.registered), [r["name"] for r in engine.registered]
+    assert all(r["name"].startswith("churn-identity") for r in engine.registered), [
+        r["name"] for r in engine.registered
+    ]
 
 
 def storage_args(production):
