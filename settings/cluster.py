@@ -103,6 +103,13 @@ def _pool_name(value: str) -> str:
 PoolName = Annotated[str, AfterValidator(_pool_name)]
 
 
+# Upper bounds that catch a typo before GKE does, halfway through an `up`. GKE: a Standard cluster has at
+# most 15,000 nodes (https://cloud.google.com/kubernetes-engine/quotas); Compute Engine: a persistent disk
+# is at most 64 TB (https://cloud.google.com/compute/docs/disks#pdspecs).
+MAX_NODES = 15_000
+MAX_DISK_GB = 65_536
+
+
 class TotalNodeCounts(Spec):
     """Autoscaling bounds counted over all zones of a pool (subclasses give the fields their defaults)."""
 
@@ -125,9 +132,9 @@ class SystemNodePoolSettings(TotalNodeCounts):
     name: PoolName = "system"
     machine_type: str = "e2-standard-4"
     # At least one node, so add-ons always have a home.
-    total_min_node_count: int = Field(1, ge=1)
-    total_max_node_count: int = Field(3, ge=1)
-    disk_size_gb: int = Field(100, ge=10)
+    total_min_node_count: int = Field(1, ge=1, le=MAX_NODES)
+    total_max_node_count: int = Field(3, ge=1, le=MAX_NODES)
+    disk_size_gb: int = Field(100, ge=10, le=MAX_DISK_GB)
     disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard"] = "pd-balanced"
 
 

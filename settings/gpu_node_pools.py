@@ -17,7 +17,7 @@ from core.problems import Finding, Invalid
 from core.spec import Located, Spec, located, raise_located
 from facts import gpu_rules
 from facts import gpus as catalog
-from settings.cluster import ZONE, ClusterSettings, PoolName, TotalNodeCounts
+from settings.cluster import MAX_DISK_GB, MAX_NODES, ZONE, ClusterSettings, PoolName, TotalNodeCounts
 
 # Taints and labels the platform puts on GPU pools itself (components/cluster/gpu_node_pool.py).
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -37,7 +37,7 @@ class GpuSharing(Spec):
 
 class AcceleratorSettings(Spec):
     type: str
-    count: int = Field(ge=1, description="GPUs per node; for g2/a2/a3/a4 the machine type fixes it.")
+    count: int = Field(ge=1, le=16, description="GPUs per node; for g2/a2/a3/a4 the machine type fixes it.")
     # Never unspecified: before GKE 1.30.1-gke.1156000 "unspecified" installs no driver at all.
     driver_version: Literal["DEFAULT", "LATEST"] = "DEFAULT"
     sharing: GpuSharing | None = None
@@ -45,8 +45,8 @@ class AcceleratorSettings(Spec):
 
 
 class PoolAutoscaling(TotalNodeCounts):
-    total_min_node_count: int = Field(0, ge=0)
-    total_max_node_count: int = Field(ge=1)
+    total_min_node_count: int = Field(0, ge=0, le=MAX_NODES)
+    total_max_node_count: int = Field(ge=1, le=MAX_NODES)
     # ANY: the autoscaler takes GPUs in whichever zone has them and uses unused reservations first;
     # GPU capacity is scarce per zone, and GKE recommends ANY for spot and reservations.
     location_policy: Literal["BALANCED", "ANY"] = "ANY"
@@ -80,8 +80,8 @@ class UpgradeSettings(Spec):
     strategy: Literal["SURGE", "BLUE_GREEN"] = "SURGE"
     # SURGE only. One extra node at a time and none taken away: serving capacity never drops,
     # at the cost of GPU quota for one more node during upgrades.
-    max_surge: int = Field(1, ge=0)
-    max_unavailable: int = Field(0, ge=0)
+    max_surge: int = Field(1, ge=0, le=MAX_NODES)
+    max_unavailable: int = Field(0, ge=0, le=MAX_NODES)
 
     @model_validator(mode="after")
     def _strategy_fields(self):
@@ -106,7 +106,7 @@ class GpuNodePoolSettings(Spec):
     upgrade_settings: UpgradeSettings = Field(default_factory=UpgradeSettings)
     auto_repair: bool = True
     auto_upgrade: bool = True
-    disk_size_gb: int = Field(200, ge=10, description="Serving images with CUDA are large.")
+    disk_size_gb: int = Field(200, ge=10, le=MAX_DISK_GB, description="Serving images with CUDA are large.")
     disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard", "hyperdisk-balanced"] = "pd-balanced"
 
     @property

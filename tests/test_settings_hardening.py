@@ -51,3 +51,16 @@ def test_the_registry_deadline_defaults_to_timeout_times_attempts(tmp_path):
 def test_integers_have_upper_bounds(tmp_path):
     (problem,) = problems(tmp_path, "local", {**LOCAL, f"{PROJECT}:mlflowDeadlineSeconds": 100000})
     assert "100000 is out of range: it must be at most 3600 (fix: write a value at most 3600)" in problem
+
+
+def test_node_counts_and_disks_have_upper_bounds(tmp_path):
+    cluster = {**LOCAL[f"{PROJECT}:cluster"], "mode": "gke", "project": "p", "location": "us-central1", "name": "c"}
+    cluster.pop("context")
+    cluster["systemNodePool"] = {"totalMaxNodeCount": 150000, "diskSizeGb": 10**6}
+    found = problems(tmp_path, "dev", {f"{PROJECT}:environment": "dev", f"{PROJECT}:cluster": cluster})
+    assert any(
+        "cluster.systemNodePool.totalMaxNodeCount: 150000 is out of range: it must be at most 15000" in p for p in found
+    )
+    assert any(
+        "cluster.systemNodePool.diskSizeGb: 1000000 is out of range: it must be at most 65536" in p for p in found
+    )
