@@ -10,9 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def strip_credentials(uri: str) -> str:
-    """The URI without any user:password@ part: what messages show."""
+    """The URI as messages show it: without any user:password@ part, query or fragment (a query may
+    carry a token, ?token=...)."""
     parts = urlsplit(uri)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def tracking_uri_problem(uri: str) -> tuple[str, str] | None:
@@ -26,17 +27,18 @@ def tracking_uri_problem(uri: str) -> tuple[str, str] | None:
             "e.g. http://127.0.0.1:5000",
         )
     parts = urlsplit(uri)
+    base = shown.rstrip("/")
     if parts.username or parts.password:
         return (
-            f"tracking URI {shown} carries credentials (user:password@); they would be copied into every "
+            f"tracking URI {base} carries credentials (user:password@); they would be copied into every "
             "Deployment, plan.json and log",
             "remove them from the URI and store the token as a secret: "
             "`pulumi config set --secret mlflowToken <token>` (or env MLFLOW_TRACKING_TOKEN)",
         )
     if parts.fragment or "#" in uri or parts.query:
-        base = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
+        # The query itself is not shown: it may hold a token (?token=...).
         return (
-            f"tracking URI {shown} has a query or '#' part: it looks like a page copied from the browser",
+            f"tracking URI {base} has a query or '#' part: it looks like a page copied from the browser",
             f"use the server's base URL, e.g. {base}",
         )
     return None

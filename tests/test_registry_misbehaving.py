@@ -136,7 +136,7 @@ def test_the_default_deadline_is_timeout_times_attempts():
     ("uri", "message"),
     [
         ("https://mlflow.example.com/#/models", "has a query or '#' part"),
-        ("https://mlflow.example.com/?o=1", "has a query or '#' part"),
+        ("https://mlflow.example.com/?token=s3cr3t", "has a query or '#' part"),
         ("https://alice:s3cr3t@mlflow.example.com", "carries credentials"),
         ("mlflow.example.com", "is not an http(s) URL"),
     ],
