@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 POLICY_VENV ?= .venv-policy
 STACK ?= dev
 
-.PHONY: install lint demo render test test-policy schema bench clean
+.PHONY: install lint demo render test test-fast test-policy golden schema bench clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,23 @@ demo: install          ## local MLflow + seeded models + offline render of the d
 render: install        ## offline render of STACK against the configured registry
 	$(PY) -m ops render --stack $(STACK)
 
-lint: install          ## layering (import-linter), lint and format (ruff)
+lint: install          ## layering (import-linter), lint and format (ruff), types (mypy)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: lint test-policy ## lint, the policy pack's tests, then the whole test suite (starts a real MLflow server on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-policy: $(POLICY_VENV)/.installed  ## the CrossGuard pack with the real pulumi-policy classes, in .venv-policy
 	$(POLICY_VENV)/bin/python -m pytest -q -p no:cacheprovider policy/tests
+
+test-fast: install     ## the unit tier only: no MLflow server, no whole-program runs (seconds, not minutes)
+	$(PY) -m pytest -q -p no:cacheprovider -m unit
+
+golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of every stack (review the diff)
+	GOLDEN_UPDATE=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py
 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema

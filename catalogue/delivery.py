@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from core.problems import Invalid
 from core.spec import Spec
 
 _MODEL_NAME = Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40)]
@@ -32,7 +33,7 @@ class LoadTestRequest(Spec):
         try:
             json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"is not JSON ({exc.msg}) (fix: write the request body as a JSON document)") from None
+            raise Invalid(f"is not JSON ({exc.msg})", "write the request body as a JSON document") from None
         return value
 
 

@@ -35,7 +35,19 @@ def load_catalogue(models_dir: Path, display_root: Path | None = None) -> Catalo
         )
         problems.raise_if_any()
 
-    files = sorted(p for p in models_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+    files = sorted(p for p in models_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        # Refused rather than loaded: one flat folder keeps "one file per model, named after it" checkable
+        # and a folder of drafts or an old copy from deploying silently.
+        nested = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml"))
+        if nested:
+            problems.add(
+                _display(folder, root),
+                "",
+                f"is a sub-folder with {len(nested)} model file(s) ({_display(nested[0], root)}, ...); "
+                "the catalogue is one flat folder and sub-folders are not loaded",
+                f"move the files up into {_display(models_dir, root)}/ (or out of it if they are not meant to deploy)",
+            )
     by_name: dict[str, str] = {}
     models = []
     for path in files:
@@ -43,6 +55,9 @@ def load_catalogue(models_dir: Path, display_root: Path | None = None) -> Catalo
         document, yaml_problems = read_yaml(path, display)
         problems.extend(yaml_problems)
         if yaml_problems:
+            continue
+        if document is None:
+            problems.add(display, "", "is empty", "describe the model (name, team, ...); see models/schema.json")
             continue
         if not isinstance(document, dict):
             problems.add(display, "", "must be a mapping of keys (name, team, ...)", "see models/schema.json")

@@ -42,8 +42,9 @@ _ARGUMENTS = {
 }
 
 
-def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
-    """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version)."""
+def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> Any:
+    """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version). Returns the
+    kind's own resource class (Namespace, Deployment, ...): typed Any, as the class depends on the dict."""
     key = (manifest["apiVersion"], manifest["kind"])
     if key not in _KINDS:
         raise ValueError(f"no resource class registered for {key[0]} {key[1]}; add it to _KINDS")

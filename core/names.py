@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-LabelValue = Annotated[str, StringConstraints(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
+from core.spec import pattern_in_words
+
+_LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+LabelValue = Annotated[
+    str,
+    StringConstraints(pattern=_LABEL_VALUE, max_length=63),
+    pattern_in_words(
+        _LABEL_VALUE, "a label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+    ),
+]
 LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )

@@ -16,18 +16,33 @@ class Problem:
     message: str  # what is wrong
     fix: str = ""  # what the user should do about it
 
-    @classmethod
-    def from_text(cls, source: str, field: str, text: str) -> Problem:
-        """From the "what is wrong (fix: what to do)" form that validators and pure checks return."""
-        if text.endswith(")") and " (fix: " in text:
-            message, fix = text[:-1].split(" (fix: ", 1)
-            return cls(source, field, message, fix)
-        return cls(source, field, text)
-
     def __str__(self) -> str:
         where = f"{self.source}: {self.field}" if self.field else self.source
         text = f"{where}: {self.message}"
         return f"{text} (fix: {self.fix})" if self.fix else text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a pure check found wrong, before the caller knows where (file and field) it came from."""
+
+    message: str
+    fix: str = ""
+
+    def at(self, source: str, field: str) -> Problem:
+        return Problem(source, field, self.message, self.fix)
+
+    def __str__(self) -> str:
+        return f"{self.message} (fix: {self.fix})" if self.fix else self.message
+
+
+class Invalid(ValueError):
+    """A validator's refusal with its fix. Pydantic keeps the exception in the error's context, so
+    problems_from_validation_error turns it into a Problem with message and fix kept apart."""
+
+    def __init__(self, message: str, fix: str = ""):
+        self.finding = Finding(message, fix)
+        super().__init__(str(self.finding))
 
 
 class ConfigError(Exception):

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from core.problems import Invalid
+
 # The grammar of k8s.io/apimachinery resource.Quantity (decimal and binary SI suffixes, no exponents).
 _QUANTITY = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 _FACTORS = {
@@ -32,12 +34,12 @@ _FACTORS = {
 
 
 def parse_quantity(text: str) -> Decimal:
-    """'500m' -> 0.5, '2Gi' -> 2147483648. Raises ValueError with a fix for anything else."""
+    """'500m' -> 0.5, '2Gi' -> 2147483648. Raises Invalid (a ValueError) with a fix for anything else."""
     match = _QUANTITY.match(str(text).strip())
     if not match:
-        raise ValueError(
-            f"{text!r} is not a Kubernetes quantity "
-            "(fix: write a number with an optional suffix, e.g. 500m or 2 for CPU, 512Mi or 2Gi for memory)"
+        raise Invalid(
+            f"{text!r} is not a Kubernetes quantity",
+            "write a number with an optional suffix, e.g. 500m or 2 for CPU, 512Mi or 2Gi for memory",
         )
     return Decimal(match["num"]) * _FACTORS[match["suffix"]]
 

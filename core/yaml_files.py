@@ -42,6 +42,15 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return None, [Problem(display, "", f"cannot be read: {exc.strerror}", "check the path and permissions")]
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(
+                display,
+                "",
+                f"is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start})",
+                "save the file as UTF-8 (most editors: 'Save with encoding')",
+            )
+        ]
     try:
         return yaml.load(text, Loader=_StrictLoader), []
     except yaml.MarkedYAMLError as exc:

@@ -5,8 +5,7 @@ machine type that comes with its GPUs built in (g2, a2, a3, a4). Each row says w
 from. A fact we could not verify is left out and rejected by the checks, with a fix that says so:
 a wrong "allowed" costs a failed `pulumi up` halfway through; a missing one costs one edited row.
 
-Every check returns a list of problems, each "what is wrong (fix: what to do)", never raising, so a
-settings file with several mistakes is reported in one pass.
+The checks against these tables are facts/gpu_rules.py.
 
 Sources (GKE / Compute Engine documentation, read 2025-2026):
   [CE-GPU]   https://cloud.google.com/compute/docs/gpus            (GPU machine types, N1 attach tables)
@@ -234,14 +233,6 @@ GPU_MACHINE_TYPES: tuple[GpuMachineType, ...] = (
 _N1_SHAPE = re.compile(r"^n1-(?:(?:standard|highmem|highcpu)-(?P<vcpus>\d+)|custom-(?P<custom>\d+)-\d+(?:-ext)?)$")
 
 
-def _problem(message: str, fix: str) -> str:
-    return f"{message} (fix: {fix})"
-
-
-def _names(values) -> str:
-    return ", ".join(str(v) for v in values)
-
-
 def accelerator(accelerator_type: str) -> AcceleratorFacts | None:
     return next((a for a in ACCELERATORS if a.type == accelerator_type), None)
 
@@ -262,148 +253,7 @@ def n1_vcpus(name: str) -> int | None:
     return int(match.group("vcpus") or match.group("custom"))
 
 
-def accelerator_problems(accelerator_type: str) -> list[str]:
-    if accelerator(accelerator_type) is not None:
-        return []
-    return [
-        _problem(
-            f"'{accelerator_type}' is not a GPU type in the catalogue",
-            f"use one of {_names(a.type for a in ACCELERATORS)}",
-        )
-    ]
-
-
-def machine_problems(accelerator_type: str, machine: str, count: int) -> list[str]:
-    """Does `machine` carry `count` GPUs of `accelerator_type`? Empty when the type is unknown
-    (accelerator_problems reports that)."""
-    facts = accelerator(accelerator_type)
-    if facts is None:
-        return []
-    if facts.machine_family == "n1":
-        return _n1_problems(facts, machine, count)
-    bundled = machine_type(machine)
-    choices = machine_types_for(facts.type)
-    if bundled is None or bundled.accelerator != facts.type:
-        return [
-            _problem(
-                f"{facts.type} runs only on {facts.machine_family} machine types with it built in, not on '{machine}'",
-                f"use one of {_names(m.name for m in choices)}",
-            )
-        ]
-    if count != bundled.gpus:
-        fitting = [m.name for m in choices if m.gpus == count]
-        other = f", or a machine type with {count}: {_names(fitting)}" if fitting else ""
-        return [
-            _problem(
-                f"{bundled.name} comes with exactly {bundled.gpus} x {facts.type}, not {count}",
-                f"set accelerator.count to {bundled.gpus}{other}",
-            )
-        ]
-    return []
-
-
-def _n1_problems(facts: AcceleratorFacts, machine: str, count: int) -> list[str]:
-    vcpus = n1_vcpus(machine)
-    if vcpus is None:
-        return [
-            _problem(
-                f"{facts.type} attaches only to N1 machine types, not to '{machine}'",
-                "use an n1-standard-*, n1-highmem-*, n1-highcpu-* or n1-custom-* machine type",
-            )
-        ]
-    attachment = next((a for a in facts.n1_attachments if a.gpus == count), None)
-    if attachment is None:
-        return [
-            _problem(
-                f"{facts.type} attaches to N1 in counts of {_names(a.gpus for a in facts.n1_attachments)}, not {count}",
-                f"set accelerator.count to one of {_names(a.gpus for a in facts.n1_attachments)}",
-            )
-        ]
-    if vcpus > attachment.max_vcpus:
-        return [
-            _problem(
-                f"{machine} has {vcpus} vCPUs; with {count} x {facts.type} N1 allows at most {attachment.max_vcpus}",
-                f"use an N1 machine type with at most {attachment.max_vcpus} vCPUs, or attach more GPUs",
-            )
-        ]
-    return []
-
-
 def gpus_per_node(accelerator_type: str, machine: str, count: int) -> int:
     """The physical GPUs one node of this shape has (for bundled types the machine decides)."""
     bundled = machine_type(machine)
     return bundled.gpus if bundled is not None and bundled.accelerator == accelerator_type else count
-
-
-def partition_problems(accelerator_type: str, partition_size: str | None) -> list[str]:
-    facts = accelerator(accelerator_type)
-    if facts is None or partition_size is None:
-        return []
-    if not facts.mig_partitions:
-        with_mig = [a.type for a in ACCELERATORS if a.mig_partitions]
-        return [
-            _problem(
-                f"{facts.type} has no multi-instance GPU partitions in the catalogue",
-                f"remove migPartitionSize, or use one of {_names(with_mig)}",
-            )
-        ]
-    if partition_size not in facts.mig_partitions:
-        return [
-            _problem(
-                f"'{partition_size}' is not a partition size GKE offers for {facts.type}",
-                f"use one of {_names(facts.mig_partitions)}",
-            )
-        ]
-    return []
-
-
-def sharing_problems(accelerator_type: str, strategy: str, max_clients: int) -> list[str]:
-    """strategy is the GKE API value: TIME_SHARING or MPS."""
-    facts = accelerator(accelerator_type)
-    problems = []
-    if facts is not None:
-        supported = facts.time_sharing if strategy == "TIME_SHARING" else facts.mps
-        if not supported:
-            problems.append(
-                _problem(f"{facts.type} does not support {strategy} GPU sharing", "remove accelerator.sharing")
-            )
-    if not MIN_SHARED_CLIENTS_PER_GPU <= max_clients <= MAX_SHARED_CLIENTS_PER_GPU:
-        problems.append(
-            _problem(
-                f"{max_clients} clients per GPU is outside what GKE allows",
-                f"set maxSharedClientsPerGpu between {MIN_SHARED_CLIENTS_PER_GPU} and {MAX_SHARED_CLIENTS_PER_GPU}",
-            )
-        )
-    return problems
-
-
-def queued_provisioning_problems(accelerator_type: str) -> list[str]:
-    facts = accelerator(accelerator_type)
-    if facts is None or facts.queued_provisioning:
-        return []
-    return [
-        _problem(
-            f"queued provisioning is not verified for {facts.type}",
-            f"set queuedProvisioning: false, or use one of "
-            f"{_names(a.type for a in ACCELERATORS if a.queued_provisioning)}",
-        )
-    ]
-
-
-def capacity_problems(machine: str, capacity: str) -> list[str]:
-    """Some machine types are only sold as spot, flex-start or reserved capacity."""
-    bundled = machine_type(machine)
-    if bundled is None or capacity in bundled.capacity:
-        return []
-    ways = {
-        SPOT: "spot: true",
-        FLEX_START: "queuedProvisioning: true",
-        RESERVATION: "reservationAffinity with SPECIFIC_RESERVATION",
-    }
-    options = " or ".join(ways[c] for c in (SPOT, FLEX_START, RESERVATION) if c in bundled.capacity)
-    return [
-        _problem(
-            f"{machine} is not available as {capacity} capacity; only as {_names(sorted(bundled.capacity))}",
-            f"set {options}, or pick another machine type",
-        )
-    ]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from settings.cluster import GPU_TAINT_KEY, SPOT_TAINT_KEY  # noqa: F401  (re-exported for the rules)
+from settings.gpu_node_pools import GPU_TAINT_KEY, SPOT_TAINT_KEY  # noqa: F401  (re-exported for the rules)
 
 GPU_RESOURCE = "nvidia.com/gpu"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"

@@ -3,6 +3,8 @@ so they are validated against the Kubernetes OpenAPI schema as they are, and uni
 
 from __future__ import annotations
 
+from typing import Any
+
 from core import labels as L
 from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
 from manifests.containers import server_container
@@ -48,7 +50,8 @@ def service_account_manifest(plan: ServingPlan) -> dict:
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": False}
 
 
-def registry_secret_manifest(plan: ServingPlan, token: str) -> dict:
+def registry_secret_manifest(plan: ServingPlan, token: Any) -> dict:
+    """`token` is text, or a secret Pulumi Output of it: builders never unwrap it."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -79,7 +82,7 @@ def _restricted_container_security(run_as_user: int) -> dict:
 
 
 def _downloader(plan: ServingPlan, version: str) -> dict:
-    env = [
+    env: list[dict[str, Any]] = [
         {"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri},
         {"name": "HOME", "value": "/tmp"},  # the MLflow client writes caches under $HOME
     ]

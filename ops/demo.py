@@ -10,6 +10,7 @@ challenger is refused: shown as a refusal with its reason, not as a crash.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class Row:
     verdict: str
 
 
-def _key_metrics(model: ModelSpec, environment: str, metrics: dict) -> str:
+def _key_metrics(model: ModelSpec, environment: str, metrics: Mapping[str, float]) -> str:
     gates = model.gates_for(environment)
     names = list(gates.min_metrics) + (list(gates.champion.metrics) if gates.champion else [])
     names = list(dict.fromkeys(names)) or sorted(metrics)[:2]

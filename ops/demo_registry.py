@@ -147,7 +147,10 @@ def _tracking(uri: str) -> Iterator[None]:
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(previous_global)  # None: unset, as before
+        if previous_global is None:
+            tracking_utils._tracking_uri = None  # unset, as before (set_tracking_uri takes no None)
+        else:
+            mlflow.set_tracking_uri(previous_global)
         mlflow_logger.setLevel(previous_level)
         if previous_quiet is None:
             os.environ.pop(_QUIET, None)
@@ -179,8 +182,8 @@ def log_and_register(
 
     client = MlflowClient(tracking_uri)
     with _tracking(tracking_uri):
-        experiment_id = client.get_experiment_by_name(experiment) or None
-        experiment_id = experiment_id.experiment_id if experiment_id else client.create_experiment(experiment)
+        existing = client.get_experiment_by_name(experiment)
+        experiment_id = existing.experiment_id if existing else client.create_experiment(experiment)
         with mlflow.start_run(experiment_id=experiment_id) as run:
             mlflow.log_metrics(metrics)
             if params:

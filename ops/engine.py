@@ -77,6 +77,19 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+def as_written(value: Any) -> Any:
+    """Numbers as the program wrote them. Pulumi's wire format has only doubles, so 8080 arrives as
+    8080.0; every integral float becomes an int again, so a render (and a GitOps repository) shows
+    `containerPort: 8080` as kubectl would. A non-integral float (0.9) stays as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: as_written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_written(v) for v in value]
+    return value
+
+
 def mask(value: Any, placeholder: str = "[secret]") -> Any:
     """Plain values with every secret replaced: what may be written to disk or printed."""
     if is_secret(value):
@@ -157,7 +170,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = as_written(rpc.deserialize_properties(request.object))
         registration = self.resources.get(response.urn)
         record = RecordedResource(
             urn=response.urn,

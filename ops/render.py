@@ -20,6 +20,7 @@ import yaml
 from guardrails.evaluate import GuardReport
 from ops.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
 from ops.guard import enforce
+from ops.render_target import check_target, mark
 from ops.rendered_manifests import render_file, render_yaml
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
@@ -45,15 +46,20 @@ def render(
     resolve_dynamic: DynamicResolver | None = None,
 ) -> RenderResult:
     """`overrides` replace stack config values (the demo points the stack at its local registry);
-    `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot)."""
+    `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot).
+    out_dir is replaced only when it is new, empty or a previous render (ops/render_target.py)."""
+    out_dir = out_dir or project_dir / "rendered" / stack
+    check_target(out_dir, project_dir)  # before the program runs: a refused path costs nothing
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     run = run_program(project_dir, config, resolve_dynamic=resolve_dynamic)
     guard = enforce(run)  # mandatory guardrail violations raise here: nothing is written
-    out_dir = (out_dir or project_dir / "rendered" / stack).resolve()
+    shown, out_dir = out_dir, out_dir.expanduser().resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         files = _write(run, staging)
+        mark(staging)
+        check_target(shown, project_dir)  # again: the directory may have changed while the program ran
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
@@ -87,7 +93,7 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
         "custom": resource.custom,
         "inputs": inputs,
         "protect": resource.options.get("protect", False),
-        "dependsOn": [by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn],
+        "dependsOn": sorted(by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn),
     }
 
 
@@ -132,7 +138,8 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
         "stack": run.stack,
         "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
         "addons": addon_entries(run),
-        "resources": [_plan_entry(r, by_urn) for r in run.resources],
+        # Sorted: the engine registers resources concurrently, so their order varies from run to run.
+        "resources": sorted((_plan_entry(r, by_urn) for r in run.resources), key=lambda e: (e["type"], e["name"])),
     }
     plan_path = directory / "plan.json"
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")

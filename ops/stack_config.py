@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.problems import ProblemCollector
+from core.problems import ConfigError, Problem, ProblemCollector
 from core.yaml_files import read_yaml
 from settings.stack import PROJECT
 
@@ -36,7 +36,11 @@ def project_declarations(project_dir: Path) -> dict[str, dict]:
     collector = ProblemCollector()
     collector.extend(problems)
     collector.raise_if_any()
-    return dict((project or {}).get("config") or {})
+    if not isinstance(project, dict) or not isinstance(project.get("config") or {}, dict):
+        raise ConfigError(
+            [Problem("Pulumi.yaml", "config", "is not a mapping of declared keys", "restore it from git")]
+        )
+    return dict(project.get("config") or {})
 
 
 def _as_cli_text(value) -> str:
@@ -45,6 +49,31 @@ def _as_cli_text(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+def _config_block(document: object, source: str) -> dict:
+    """The stack file's `config:` mapping; a file of another shape is one clear problem naming it."""
+    example = f"config:\n  {PROJECT}:environment: dev"
+    if document is None:
+        raise ConfigError(
+            [Problem(source, "", "is empty", f"give it a config: block (at least the environment), e.g. {example!r}")]
+        )
+    if not isinstance(document, dict):
+        raise ConfigError(
+            [Problem(source, "", f"is a {_kind(document)}, not a mapping with a config: block", f"write {example!r}")]
+        )
+    config = document.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(
+            [Problem(source, "config", f"is a {_kind(config)}, not a mapping of keys", f"write {example!r}")]
+        )
+    return config
+
+
+def _kind(value: object) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
 
 
 def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] | None = None) -> StackConfig:
@@ -61,6 +90,7 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
     document, yaml_problems = read_yaml(path, source)
     problems.extend(yaml_problems)
     problems.raise_if_any()
+    config = _config_block(document, source)
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -68,7 +98,7 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
         if isinstance(decl, dict) and "default" in decl:
             values[f"{PROJECT}:{key}"] = _as_cli_text(decl["default"])
 
-    for key, value in ((document or {}).get("config") or {}).items():
+    for key, value in config.items():
         if ":" not in key:
             problems.add(source, key, "config keys are namespaced", f"write {PROJECT}:{key}")
             continue
@@ -77,14 +107,18 @@ def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, str] |
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
             continue
-        decl = declared.get(name) if namespace == PROJECT else None
-        if isinstance(decl, dict) and "type" in decl and not isinstance(value, _TYPES[decl["type"]]):
+        declaration = declared.get(name) if namespace == PROJECT else None
+        if (
+            isinstance(declaration, dict)
+            and "type" in declaration
+            and not isinstance(value, _TYPES[declaration["type"]])
+        ):
             # The CLI refuses a value of the wrong declared type before the program starts.
             problems.add(
                 source,
                 key,
-                f"is declared as {decl['type']} in Pulumi.yaml but is {value!r}",
-                f"write a {decl['type']} value",
+                f"is declared as {declaration['type']} in Pulumi.yaml but is {value!r}",
+                f"write a {declaration['type']} value",
             )
             continue
         values[key] = _as_cli_text(value)

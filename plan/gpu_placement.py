@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from core.problems import Finding
+
 GPU_RESOURCE = "nvidia.com/gpu"
 DEFAULT_MAX_GPUS_PER_CONTAINER = 2  # Kyverno limit-gpu-resources: nvidia.com/gpu "<=2"
 
@@ -83,7 +85,7 @@ class GpuPlacement:
 
 @dataclass(frozen=True)
 class PlacementError:
-    problems: tuple[str, ...]  # each "what is wrong (fix: what to do)"
+    problems: tuple[Finding, ...]
 
 
 def place_gpu_workload(
@@ -119,24 +121,30 @@ def place_gpu_workload(
     )
 
 
-def _request_problems(request: GpuRequest, who: str, spot_allowed: bool, max_gpus: int) -> list[str]:
+def _request_problems(request: GpuRequest, who: str, spot_allowed: bool, max_gpus: int) -> list[Finding]:
     problems = []
     if request.gpus < 1:
-        problems.append(f"{who} asks for {request.gpus} GPUs (fix: ask for at least 1, or drop the GPU request)")
+        problems.append(Finding(f"{who} asks for {request.gpus} GPUs", "ask for at least 1, or drop the GPU request"))
     if request.gpus > max_gpus and not request.allow_more_than_max_gpus:
         problems.append(
-            f"{who} asks for {request.gpus} GPUs per container; the cost policy allows at most {max_gpus} "
-            f"(fix: lower it to {max_gpus}, or allow more explicitly with a business case)"
+            Finding(
+                f"{who} asks for {request.gpus} GPUs per container; the cost policy allows at most {max_gpus}",
+                f"lower it to {max_gpus}, or allow more explicitly with a business case",
+            )
         )
     if request.gpus > 1 and (request.sharing_acceptable or request.mig_partition_size):
         problems.append(
-            f"{who} asks for {request.gpus} shared or partitioned GPUs; GKE gives a container one slice "
-            "(fix: ask for 1 GPU, or for whole GPUs without sharing)"
+            Finding(
+                f"{who} asks for {request.gpus} shared or partitioned GPUs; GKE gives a container one slice",
+                "ask for 1 GPU, or for whole GPUs without sharing",
+            )
         )
     if request.spot is True and not spot_allowed:
         problems.append(
-            f"{who} asks for spot GPUs, but the stack serves on on-demand GPUs only "
-            "(fix: remove spot: true for this environment)"
+            Finding(
+                f"{who} asks for spot GPUs, but the stack serves on on-demand GPUs only",
+                "remove spot: true for this environment",
+            )
         )
     return problems
 
@@ -151,7 +159,7 @@ def _fits(request: GpuRequest, pool: PoolFacts) -> bool:
     )
 
 
-def _no_pool_problem(request: GpuRequest, pools: Sequence[PoolFacts], who: str, spot_allowed: bool) -> str:
+def _no_pool_problem(request: GpuRequest, pools: Sequence[PoolFacts], who: str, spot_allowed: bool) -> Finding:
     wanted = f"{request.gpus} x {request.accelerator}"
     if request.mig_partition_size:
         wanted += f" as MIG {request.mig_partition_size}"
@@ -159,7 +167,7 @@ def _no_pool_problem(request: GpuRequest, pools: Sequence[PoolFacts], who: str, 
         request.spot
     ]
     existing = "; ".join(p.describe() for p in pools) or "none"
-    return (
-        f"{who}: no GPU node pool serves {wanted}; the stack's GPU pools: {existing} "
-        f"(fix: add a matching pool to the stack's gpuNodePools, or change the model's GPU request)"
+    return Finding(
+        f"{who}: no GPU node pool serves {wanted}; the stack's GPU pools: {existing}",
+        "add a matching pool to the stack's gpuNodePools, or change the model's GPU request",
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from facts import gpus as catalog
 from plan.gpu_placement import PoolFacts, Taint
-from settings.cluster import GPU_TAINT_KEY, SPOT_TAINT_KEY, GpuNodePoolSettings
+from settings.gpu_node_pools import GPU_TAINT_KEY, SPOT_TAINT_KEY, GpuNodePoolSettings
 
 # GKE docs "Run GPUs in Standard node pools": GPU nodes carry this taint; GKE adds it only when the
 # cluster also has non-GPU pools at that moment (terraform-google-kubernetes-engine#703), so we set it.

@@ -68,6 +68,7 @@ def placement_for(settings: StackSettings, model: ModelSpec) -> Placement | list
     if not runtime_for(model.serving.runtime).gpu:
         return Placement()
     source, field = f"{settings.models_dir}/{model.name}.yaml", "serving.gpu"
+    request = gpu_request(model)  # a GPU runtime's entry always names its GPU (catalogue/serving_spec.py)
     if not settings.gpu_node_pools:
         return [
             Problem(
@@ -76,17 +77,15 @@ def placement_for(settings: StackSettings, model: ModelSpec) -> Placement | list
                 f"model '{model.name}' runs on {model.serving.runtime} with GPUs, but stack '{settings.stack}' has no GPU "
                 f"node pools (cluster mode {settings.cluster.mode})",
                 f"remove environments.{settings.environment} from {source}, or deploy it with a GKE stack whose gpuNodePools "
-                f"has {model.serving.gpu.accelerator}",
+                f"has {request.accelerator}",
             )
         ]
     pools = [pool_scheduling_facts(pool) for pool in settings.gpu_node_pools]
     # Prod serves on on-demand GPUs only: a spot reclaim takes a serving replica away with 30 s
     # notice and a large model needs many minutes to come back. Spot is for dev and staging.
-    placed = place_gpu_workload(
-        gpu_request(model), pools, settings.stack, environment_allows_spot=settings.environment != "prod"
-    )
+    placed = place_gpu_workload(request, pools, settings.stack, environment_allows_spot=settings.environment != "prod")
     if isinstance(placed, PlacementError):
-        return [Problem.from_text(source, field, problem) for problem in placed.problems]
+        return [finding.at(source, field) for finding in placed.problems]
     return Placement(node_selector=placed.node_selector, tolerations=placed.tolerations, extra_limits=placed.limits)
 
 

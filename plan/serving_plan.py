@@ -6,7 +6,9 @@ and the catalogue entry are fixed here, by `plan.serving.serving_plans`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalogue.schema import ModelSpec
 from core import labels as L
@@ -38,7 +40,8 @@ class ServingPlan:
     pod_security_level: str = "restricted"
     token_secret: str | None = None  # name of the Secret holding MLFLOW_TRACKING_TOKEN, if any
     placement: Placement = field(default_factory=Placement)
-    service_account_annotations: dict[str, str] = field(default_factory=dict)
+    # Values are text, or Pulumi Outputs (a Workload Identity email) that the component fills in.
+    service_account_annotations: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

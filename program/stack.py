@@ -32,6 +32,7 @@ from plan.platform import platform_refs, platform_summary
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
+from settings.cluster import region_of
 from settings.pulumi_config import LoadedSettings, read_stack_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -109,8 +110,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         gcp_platform = GcpPlatform(
             settings.stack,
             GcpPlatformArgs(
-                project=settings.cluster.project,
-                region=settings.cluster.region,
+                project=settings.cluster.gke_identity.project,
+                region=region_of(settings.cluster.gke_identity.location),
                 environment=settings.environment,
                 production=settings.production,
                 workload_pool=cluster.gke.workload_pool,

@@ -14,6 +14,7 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
+from core.config_keys import config_key
 from registry.client import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRIES,
@@ -21,6 +22,10 @@ from registry.client import (
     RegistryError,
 )
 from registry.resolution import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
+
+CONFIG_DEADLINE = config_key("mlflowDeadlineSeconds")
+# Every stack config key the provider's configure() reads (full "project:key" names).
+CONNECTION_KEYS = (CONFIG_URI, CONFIG_TOKEN, CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_DEADLINE)
 
 # -- connection: per process, never on the provider ---------------------------------------------------
 
@@ -31,6 +36,7 @@ class Connection:
     token: str | None = field(default=None, repr=False)
     read_timeout: float = DEFAULT_READ_TIMEOUT
     retries: int = DEFAULT_RETRIES
+    deadline: float = 0  # total per request and per resolution; 0 = read_timeout x (retries + 1)
 
     def client(self) -> MlflowRegistryClient:
         if not self.uri:
@@ -39,7 +45,9 @@ class Connection:
                 registry="<unset>",
                 fix=f"set stack config {CONFIG_URI} (or env MLFLOW_TRACKING_URI)",
             )
-        return MlflowRegistryClient(self.uri, self.token, read_timeout=self.read_timeout, retries=self.retries)
+        return MlflowRegistryClient(
+            self.uri, self.token, read_timeout=self.read_timeout, retries=self.retries, deadline=self.deadline or None
+        )
 
 
 def connection_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -> Connection:
@@ -47,11 +55,13 @@ def connection_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -
     MLFLOW_TRACKING_URI at another server brings that server's token the same way."""
     timeout = config.get(CONFIG_READ_TIMEOUT)
     retries = config.get(CONFIG_RETRIES)
+    deadline = config.get(CONFIG_DEADLINE)
     return Connection(
         uri=environ.get("MLFLOW_TRACKING_URI") or config.get(CONFIG_URI) or "",
         token=environ.get("MLFLOW_TRACKING_TOKEN") or config.get(CONFIG_TOKEN) or None,
         read_timeout=float(timeout) if timeout not in (None, "") else DEFAULT_READ_TIMEOUT,
         retries=int(retries) if retries not in (None, "") else DEFAULT_RETRIES,
+        deadline=float(deadline) if deadline not in (None, "") else 0,
     )
 
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.problems import Finding
+
 DEFAULT_CHAMPION_METRICS = ("accuracy", "f1_weighted")
 DEFAULT_MARGIN = 0.01
 _EPSILON = 1e-9  # 0.87 - 0.86 is 0.00999999... in floating point; a 1-point gain must pass
@@ -84,52 +86,77 @@ class Verdict:
         }
 
 
-def validate_gates(gates: Any) -> list[str]:
+def validate_gates(gates: Any) -> list[Finding]:
     """Problems with a gates config, each with its fix; [] when valid. Used before any registry call."""
     if gates is None:
         return []
     if not isinstance(gates, Mapping):
-        return [f"gates must be a mapping, got {type(gates).__name__} (fix: use {{}} for no gates)"]
-    problems = []
+        return [Finding(f"gates must be a mapping, got {type(gates).__name__}", "use {} for no gates")]
+    problems: list[Finding] = []
     for key in gates:
         if key not in GATE_KEYS:
-            problems.append(f"gates.{key}: unknown gate (fix: use one of {', '.join(GATE_KEYS)})")
+            problems.append(Finding(f"gates.{key}: unknown gate", f"use one of {', '.join(GATE_KEYS)}"))
     mins = gates.get("min_metrics") or {}
     if not isinstance(mins, Mapping):
-        problems.append("gates.min_metrics must map metric name to a floor, e.g. {accuracy: 0.85}")
+        problems.append(
+            Finding("gates.min_metrics is not a mapping", "map each metric name to a floor, e.g. {accuracy: 0.85}")
+        )
     else:
         for name, floor in mins.items():
             if not _is_number(floor):
-                problems.append(f"gates.min_metrics.{name}: {floor!r} is not a number (fix: write e.g. 0.85)")
+                problems.append(Finding(f"gates.min_metrics.{name}: {floor!r} is not a number", "write e.g. 0.85"))
     champ = gates.get("champion")
     if champ is not None:
         if not isinstance(champ, Mapping):
-            problems.append("gates.champion must be a mapping {metrics: [...], margin: 0.01} or null")
+            problems.append(
+                Finding(
+                    "gates.champion is not a mapping",
+                    "write {metrics: [...], margin: 0.01}, or null for no champion gate",
+                )
+            )
         else:
             extra = set(champ) - {"metrics", "margin"}
             if extra:
-                problems.append(f"gates.champion: unknown keys {sorted(extra)} (fix: use metrics, margin)")
+                problems.append(Finding(f"gates.champion: unknown keys {sorted(extra)}", "use metrics, margin"))
             metrics = champ.get("metrics", list(DEFAULT_CHAMPION_METRICS))
             if not (isinstance(metrics, (list, tuple)) and metrics and all(isinstance(m, str) for m in metrics)):
-                problems.append("gates.champion.metrics must be a non-empty list of metric names")
+                problems.append(
+                    Finding(
+                        "gates.champion.metrics is not a non-empty list of metric names",
+                        "list the metrics, e.g. [accuracy]",
+                    )
+                )
             margin = champ.get("margin", DEFAULT_MARGIN)
             if not _is_number(margin) or margin < 0:
-                problems.append(f"gates.champion.margin: {margin!r} must be a number >= 0 (0.01 = 1 point)")
+                problems.append(
+                    Finding(f"gates.champion.margin: {margin!r} is not a number >= 0", "write e.g. 0.01 (1 point)")
+                )
     rules = gates.get("evidence") or []
     if not isinstance(rules, (list, tuple)):
-        problems.append("gates.evidence must be a list of rules like {tag: scan.max_cvss, max: 7.0}")
+        problems.append(
+            Finding("gates.evidence is not a list of rules", "write rules like {tag: scan.max_cvss, max: 7.0}")
+        )
         rules = []
     for i, rule in enumerate(rules):
         where = f"gates.evidence[{i}]"
         if not isinstance(rule, Mapping) or not isinstance(rule.get("tag"), str) or not rule.get("tag"):
-            problems.append(f"{where}: a rule needs a tag name (fix: {{tag: compliance, equals: approved}})")
+            problems.append(Finding(f"{where}: a rule needs a tag name", "{tag: compliance, equals: approved}"))
             continue
         ops = [op for op in _RULE_OPS if op in rule]
         extra = set(rule) - {"tag", *_RULE_OPS}
         if len(ops) != 1 or extra:
-            problems.append(f"{where} ({rule['tag']}): needs exactly one of equals, max, min and nothing else")
+            problems.append(
+                Finding(
+                    f"{where} ({rule['tag']}): needs exactly one of equals, max, min and nothing else",
+                    "keep one of them",
+                )
+            )
         elif ops[0] in ("max", "min") and not _is_number(rule[ops[0]]):
-            problems.append(f"{where} ({rule['tag']}): {ops[0]} must be a number, got {rule[ops[0]]!r}")
+            problems.append(
+                Finding(
+                    f"{where} ({rule['tag']}): {ops[0]} is {rule[ops[0]]!r}, not a number", "write a number, e.g. 7.0"
+                )
+            )
     return problems
 
 

@@ -9,7 +9,7 @@ from pulumi.dynamic import (
     Resource,
 )
 
-from core.problems import ConfigError, Problem
+from core.problems import ConfigError
 from registry.provider import ModelVersionProvider
 from registry.resolution import OUTPUT_ONLY_KEYS, RESOLVED_KEYS, ModelVersionArgs, validate_args
 
@@ -36,6 +36,6 @@ class ModelVersion(Resource):
     def __init__(self, name: str, args: ModelVersionArgs, opts: pulumi.ResourceOptions | None = None):
         problems = validate_args(args)
         if problems:
-            raise ConfigError([Problem(f"ModelVersion {name} ({args.model})", f, m) for f, m in problems])
+            raise ConfigError([finding.at(f"ModelVersion {name} ({args.model})", f) for f, finding in problems])
         props = {**args.to_inputs(), **{k: None for k in RESOLVED_KEYS + OUTPUT_ONLY_KEYS}}
         super().__init__(ModelVersionProvider(), name, props, opts)

@@ -50,12 +50,8 @@ from registry.client import (
     metrics_of,
     tags_of,
 )
-from registry.connection import _CONNECTIONS, _CONNECTIONS_LOCK, connection_settings
+from registry.connection import _CONNECTIONS, _CONNECTIONS_LOCK, CONNECTION_KEYS, connection_settings
 from registry.resolution import (
-    CONFIG_READ_TIMEOUT,
-    CONFIG_RETRIES,
-    CONFIG_TOKEN,
-    CONFIG_URI,
     INPUT_KEYS,
     REPLACE_KEYS,
     RESOLVED_KEYS,
@@ -112,7 +108,7 @@ class ModelVersionProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         with _CONNECTIONS_LOCK:
             # Keys are full "project:key" names; secrets arrive decrypted (the host unwraps them).
-            config = {k: req.config.get(k) for k in (CONFIG_URI, CONFIG_TOKEN, CONFIG_READ_TIMEOUT, CONFIG_RETRIES)}
+            config = {k: req.config.get(k) for k in CONNECTION_KEYS}
             _CONNECTIONS[self] = connection_settings({k: v for k, v in config.items() if v is not None}, os.environ)
 
     def _client(self) -> MlflowRegistryClient:
@@ -137,13 +133,14 @@ class ModelVersionProvider(ResourceProvider):
         )
         try:
             client = self._client()
-            res = resolve_and_gate(
-                client,
-                args,
-                str(olds["version"]) if same_slot else None,
-                current_metrics=olds.get("metrics") if same_slot else None,
-                current_previous=olds.get("previous_version", "") if same_slot else "",
-            )
+            with client.resolution_deadline():  # one total deadline for every call of this resolution
+                res = resolve_and_gate(
+                    client,
+                    args,
+                    str(olds["version"]) if same_slot else None,
+                    current_metrics=olds.get("metrics") if same_slot else None,
+                    current_previous=olds.get("previous_version", "") if same_slot else "",
+                )
         except GateRefused as exc:
             return CheckResult(_props(news), [CheckFailure("gates", str(exc))])
         except (ResolutionError, RegistryError) as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.config_keys import config_key
 from core.environments import ENVIRONMENTS
+from core.problems import Finding, Invalid
 from registry.client import (
     AliasNotFound,
     MlflowRegistryClient,
@@ -78,10 +79,10 @@ class ModelVersionArgs:
 
 
 def parse_selector(selector: Any) -> tuple[str, Any]:
-    """(kind, canonical value). Raises ValueError with the fix. Numbers arrive as floats over gRPC."""
+    """(kind, canonical value). Raises Invalid (a ValueError) with the fix. Numbers arrive as floats over gRPC."""
     example = "{alias: champion}, {stage: Production}, {version: 7} or {latest: true}"
     if not isinstance(selector, Mapping) or len(selector) != 1:
-        raise ValueError(f"selector {selector!r} must have exactly one key (fix: use one of {example})")
+        raise Invalid(f"selector {selector!r} must have exactly one key", f"use one of {example}")
     ((kind, value),) = selector.items()
     if kind == "alias" and isinstance(value, str) and value.strip():
         return kind, value.strip()
@@ -89,7 +90,7 @@ def parse_selector(selector: Any) -> tuple[str, Any]:
         for stage in STAGES:
             if value.lower() == stage.lower():
                 return kind, stage
-        raise ValueError(f"stage {value!r} is not an MLflow stage (fix: one of {', '.join(STAGES)}, or an alias)")
+        raise Invalid(f"stage {value!r} is not an MLflow stage", f"one of {', '.join(STAGES)}, or an alias")
     if kind == "version" and not isinstance(value, bool):
         if isinstance(value, (int, float)) and value == int(value) and value >= 1:
             return kind, str(int(value))
@@ -97,26 +98,29 @@ def parse_selector(selector: Any) -> tuple[str, Any]:
             return kind, str(int(value))
     if kind == "latest" and value is True:
         return kind, True
-    raise ValueError(f"selector {{{kind}: {value!r}}} is not valid (fix: use one of {example})")
+    raise Invalid(f"selector {{{kind}: {value!r}}} is not valid", f"use one of {example}")
 
 
-def validate_args(args: ModelVersionArgs) -> list[tuple[str, str]]:
-    """[(field, message with fix)], [] when valid."""
+def validate_args(args: ModelVersionArgs) -> list[tuple[str, Finding]]:
+    """[(field, finding)], [] when valid."""
     problems = []
     for name in ("model", "registered_model"):
         if not isinstance(getattr(args, name), str) or not getattr(args, name):
-            problems.append((name, f"{name} must be a non-empty string"))
+            problems.append((name, Finding(f"{name} is empty or not text", f"set {name} to a non-empty string")))
     if args.environment not in ENVIRONMENTS:
         problems.append(
-            ("environment", f"{args.environment!r} is not an environment (fix: one of {', '.join(ENVIRONMENTS)})")
+            (
+                "environment",
+                Finding(f"{args.environment!r} is not an environment", f"one of {', '.join(ENVIRONMENTS)}"),
+            )
         )
     try:
         parse_selector(args.selector)
-    except ValueError as exc:
-        problems.append(("selector", str(exc)))
+    except Invalid as exc:
+        problems.append(("selector", exc.finding))
     problems += [("gates", p) for p in validate_gates(args.gates)]
     if not isinstance(args.record, bool):
-        problems.append(("record", f"record must be true or false, got {args.record!r}"))
+        problems.append(("record", Finding(f"record is {args.record!r}", "set it to true or false")))
     return problems
 
 
@@ -132,7 +136,8 @@ class ResolutionError(Exception):
             f"{args.model} ({args.environment}): cannot resolve selector {args.selector} of registered model "
             f"'{args.registered_model}' at MLflow registry {registry}: {message}"
         )
-        super().__init__(f"{text} (fix: {fix})" if fix else text)
+        self.finding = Finding(text, fix)
+        super().__init__(str(self.finding))
 
 
 class GateRefused(Exception):
@@ -141,12 +146,13 @@ class GateRefused(Exception):
     def __init__(self, args: ModelVersionArgs, verdict: Verdict, registry: str):
         self.model, self.verdict, self.registry = args.model, verdict, registry
         champ = verdict.champion.describe() if verdict.champion else "none"
-        super().__init__(
+        self.finding = Finding(
             f"{args.model} ({args.environment}): gates refused candidate {verdict.candidate.describe()} selected by "
             f"{args.selector} from '{args.registered_model}' at {registry}; champion {champ}: "
-            + "; ".join(verdict.reasons)
-            + " (fix: promote a better version, or pin {version: N} to force a rollback; evidence is never bypassed)"
+            + "; ".join(verdict.reasons),
+            "promote a better version, or pin {version: N} to force a rollback; evidence is never bypassed",
         )
+        super().__init__(str(self.finding))
 
 
 # -- resolution ---------------------------------------------------------------------------------------

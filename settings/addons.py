@@ -17,10 +17,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from core.problems import Invalid
 from core.quantities import Quantity
-from core.spec import Spec
+from core.spec import Located, Spec, located
 from facts import charts
-from settings.cluster import ClusterSettings, SettingProblem
+from settings.cluster import ClusterSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")  # Prometheus duration, e.g. 15d or 12h30m
@@ -34,13 +35,13 @@ WeightedGatewayClass = Literal["gke-l7-global-external-managed", "gke-l7-regiona
 
 def _dns_label(value: str) -> str:
     if not _DNS_LABEL.match(value) or len(value) > 63:
-        raise ValueError(f"{value!r} is not a Kubernetes name (fix: a lowercase DNS label, e.g. flagger-system)")
+        raise Invalid(f"{value!r} is not a Kubernetes name", "a lowercase DNS label, e.g. flagger-system")
     return value
 
 
 def _chart_version(value: str) -> str:
     if not _VERSION.match(value):
-        raise ValueError(f"{value!r} is not a chart version (fix: an exact semantic version such as 1.44.0)")
+        raise Invalid(f"{value!r} is not a chart version", "an exact semantic version such as 1.44.0")
     return value
 
 
@@ -76,7 +77,7 @@ class MonitoringSettings(Spec):
     @classmethod
     def _duration(cls, value: str) -> str:
         if not _DURATION.match(value):
-            raise ValueError(f"{value!r} is not a Prometheus duration (fix: e.g. 30s, 12h or 15d)")
+            raise Invalid(f"{value!r} is not a Prometheus duration", "e.g. 30s, 12h or 15d")
         return value
 
 
@@ -138,14 +139,14 @@ class TrafficSettings(Spec):
     @classmethod
     def _address_name(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", value):
-            raise ValueError(f"{value!r} is not a GCP address name (fix: lowercase letters, digits, '-')")
+            raise Invalid(f"{value!r} is not a GCP address name", "lowercase letters, digits, '-'")
         return value
 
     @field_validator("hostname_suffix")
     @classmethod
     def _suffix(cls, value: str) -> str:
         if value and not _HOSTNAME.match(value):
-            raise ValueError(f"{value!r} is not a DNS name (fix: e.g. models.dev.example.com)")
+            raise Invalid(f"{value!r} is not a DNS name", "e.g. models.dev.example.com")
         return value
 
 
@@ -158,61 +159,65 @@ class AddonsSettings(Spec):
 
 def addons_problems(
     addons: AddonsSettings, cluster: ClusterSettings, traffic_namespaces: tuple[str, ...]
-) -> list[SettingProblem]:
+) -> list[Located]:
     """What the add-ons need from the rest of the stack, every problem at once."""
     problems = []
     traffic = addons.traffic
     if traffic.layer == "gke-gateway" and cluster.mode == "kubeconfig":
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic", "layer"),
-                "the GKE Gateway needs a GKE cluster (fix: set layer: none for a kubeconfig cluster, "
-                "or cluster.mode: gke)",
+                "the GKE Gateway needs a GKE cluster",
+                "set layer: none for a kubeconfig cluster, or cluster.mode: gke",
             )
         )
     if traffic.layer == "gke-gateway" and cluster.mode == "gke" and cluster.gateway_api_channel == "CHANNEL_DISABLED":
         problems.append(
-            SettingProblem(
+            located(
                 ("cluster", "gatewayApiChannel"),
-                "the GKE Gateway needs the cluster's Gateway API (fix: set gatewayApiChannel: CHANNEL_STANDARD)",
+                "the GKE Gateway needs the cluster's Gateway API",
+                "set gatewayApiChannel: CHANNEL_STANDARD",
             )
         )
     if traffic.layer == "none" and (traffic.tls or traffic.static_ip_name or traffic.hostname_suffix):
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic"),
-                "tls, staticIpName and hostnameSuffix configure the Gateway (fix: remove them or use layer: gke-gateway)",
+                "tls, staticIpName and hostnameSuffix configure the Gateway",
+                "remove them or use layer: gke-gateway",
             )
         )
     if traffic.static_ip_name and traffic.gateway_class != "gke-l7-global-external-managed":
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic", "staticIpName"),
                 "only the global class's address is reserved here; regional classes need a regional address in "
-                "the cluster's subnet (fix: use gke-l7-global-external-managed, or remove staticIpName)",
+                "the cluster's subnet",
+                "use gke-l7-global-external-managed, or remove staticIpName",
             )
         )
     if traffic.tls and not traffic.hostname_suffix:
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic", "hostnameSuffix"),
-                "an HTTPS listener needs the hostnames its certificates cover (fix: set hostnameSuffix)",
+                "an HTTPS listener needs the hostnames its certificates cover",
+                "set hostnameSuffix",
             )
         )
     if traffic.tls and traffic.gateway_class == "gke-l7-rilb":
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic", "tls"),
-                "pre-shared certificates are global; gke-l7-rilb takes regional ones "
-                "(fix: use gke-l7-global-external-managed or remove tls)",
+                "pre-shared certificates are global; gke-l7-rilb takes regional ones",
+                "use gke-l7-global-external-managed or remove tls",
             )
         )
     if addons.flagger.enabled and traffic.namespace not in traffic_namespaces:
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "traffic", "namespace"),
-                f"the load tester runs in {traffic.namespace!r}, which model NetworkPolicies do not admit "
-                f"(fix: add {traffic.namespace} to trafficNamespaces)",
+                f"the load tester runs in {traffic.namespace!r}, which model NetworkPolicies do not admit",
+                f"add {traffic.namespace} to trafficNamespaces",
             )
         )
     # Flagger, KEDA and Grafana query kube-prometheus-stack (README "Platform add-ons"). GKE's Managed Service
@@ -225,18 +230,19 @@ def addons_problems(
         and addons.monitoring.enabled
     ):
         problems.append(
-            SettingProblem(
+            located(
                 ("cluster", "managedPrometheus"),
                 "the stack's own Prometheus already collects workload metrics; managed collection would only "
-                "scrape them twice (fix: set managedPrometheus: false, or add DCGM to monitoringComponents)",
+                "scrape them twice",
+                "set managedPrometheus: false, or add DCGM to monitoringComponents",
             )
         )
     if addons.flagger.enabled and not addons.monitoring.enabled:
         problems.append(
-            SettingProblem(
+            located(
                 ("addons", "flagger", "enabled"),
-                "Flagger's canary analysis queries the stack's Prometheus "
-                "(fix: keep addons.monitoring.enabled: true or disable Flagger)",
+                "Flagger's canary analysis queries the stack's Prometheus",
+                "keep addons.monitoring.enabled: true or disable Flagger",
             )
         )
     return problems

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from core.environments import Environment
+from core.problems import Invalid
 from core.spec import Spec
 
 # The alert channels Flagger's AlertProvider knows (flagger 1.44.0 CRD `type` enum).
@@ -57,9 +58,9 @@ class CanaryOverrides(Spec):
         if value is None:
             return value
         if any(w < 1 or w > 99 for w in value) or list(value) != sorted(set(value)):
-            raise ValueError(
-                f"{list(value)} must be strictly increasing percentages between 1 and 99 "
-                "(fix: e.g. [1, 5, 25]; promotion to 100% follows the last step)"
+            raise Invalid(
+                f"{list(value)} must be strictly increasing percentages between 1 and 99",
+                "e.g. [1, 5, 25]; promotion to 100% follows the last step",
             )
         return value
 

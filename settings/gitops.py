@@ -29,9 +29,9 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from core.environments import Environment
-from core.spec import Spec
+from core.problems import Invalid
+from core.spec import Located, Spec, located
 from facts.charts import ARGO_CD
-from settings.cluster import SettingProblem
 
 DeliveryMode = Literal["direct", "gitops"]
 
@@ -47,15 +47,13 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 def _dns_label(value: str, what: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError(f"{value!r} is not a valid {what} (fix: a lowercase DNS label, e.g. ml-configs)")
+        raise Invalid(f"{value!r} is not a valid {what}", "a lowercase DNS label, e.g. ml-configs")
     return value
 
 
 def _repo_url(value: str) -> str:
     if not _REPO_URL.match(value):
-        raise ValueError(
-            f"{value!r} is not a Git repository URL (fix: https://host/org/repo.git or git@host:org/repo.git)"
-        )
+        raise Invalid(f"{value!r} is not a Git repository URL", "https://host/org/repo.git or git@host:org/repo.git")
     return value
 
 
@@ -92,7 +90,7 @@ class TeamSettings(Spec):
         names = [r.name for r in self.repos]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"repos named {', '.join(duplicates)} more than once (fix: give each repo its own name)")
+            raise Invalid(f"repos named {', '.join(duplicates)} more than once", "give each repo its own name")
         return self
 
 
@@ -110,7 +108,7 @@ class SsoSettings(Spec):
     @classmethod
     def _https(cls, value: str) -> str:
         if not re.match(r"^https://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an https issuer URL (fix: e.g. https://accounts.google.com)")
+            raise Invalid(f"{value!r} is not an https issuer URL", "e.g. https://accounts.google.com")
         return value.rstrip("/")
 
 
@@ -131,7 +129,7 @@ class ArgoCdSettings(Spec):
     @classmethod
     def _mtime(cls, value: str) -> str:
         if not _RFC3339.match(value):
-            raise ValueError(f"{value!r} is not a UTC timestamp (fix: e.g. 2026-01-01T00:00:00Z)")
+            raise Invalid(f"{value!r} is not a UTC timestamp", "e.g. 2026-01-01T00:00:00Z")
         return value
 
 
@@ -154,8 +152,8 @@ class GitopsSettings(Spec):
     def _relative(cls, value: str) -> str:
         path = PurePosixPath(value)
         if path.is_absolute() or ".." in path.parts or not value.strip() or value.strip() in (".", "./"):
-            raise ValueError(
-                f"{value!r} must be a directory inside the repository (fix: a relative path like deploy/manifests)"
+            raise Invalid(
+                f"{value!r} must be a directory inside the repository", "a relative path like deploy/manifests"
             )
         return str(path)
 
@@ -172,23 +170,25 @@ class GitopsSettings(Spec):
     def argo_cd_enabled(self, environment: Environment) -> bool:
         return self.argo_cd.enabled if self.argo_cd.enabled is not None else environment != "local"
 
-    def problems(self, environment: Environment) -> list[SettingProblem]:
+    def problems(self, environment: Environment) -> list[Located]:
         """Cross-field rules that need the environment; each message carries its fix."""
-        found: list[SettingProblem] = []
+        found: list[Located] = []
         if self.argo_cd_enabled(environment):
             return found
         if self.delivery_mode(environment) == "gitops":
             found.append(
-                SettingProblem(
+                located(
                     ("gitops", "mode"),
-                    "mode gitops needs Argo CD to pull the manifests (fix: set argoCd.enabled: true or mode: direct)",
+                    "mode gitops needs Argo CD to pull the manifests",
+                    "set argoCd.enabled: true or mode: direct",
                 )
             )
         if any(team.repos for team in self.teams.values()):
             found.append(
-                SettingProblem(
+                located(
                     ("gitops", "teams"),
-                    "teams' repos are synced by Argo CD (fix: set argoCd.enabled: true or remove the repos)",
+                    "teams' repos are synced by Argo CD",
+                    "set argoCd.enabled: true or remove the repos",
                 )
             )
         return found

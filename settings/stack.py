@@ -11,23 +11,22 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from core.config_keys import PROJECT, config_key  # noqa: F401  (re-exported for settings users)
 from core.environments import ENVIRONMENTS, Environment
 from core.names import default_bucket_name
-from core.spec import Spec
+from core.problems import Invalid
+from core.spec import Spec, raise_located
+from core.uris import strip_credentials, tracking_uri_problem
+from facts.kubernetes_versions import SCHEMA_VERSIONS
 from settings.addon_defaults import with_environment_defaults
 from settings.addons import AddonsSettings, addons_problems
-from settings.cluster import (
-    ClusterSettings,
-    GpuNodePoolSettings,
-    environment_problems,
-    gpu_node_pool_problems,
-    raise_setting_problems,
-)
+from settings.cluster import ClusterSettings
 from settings.delivery import DeliverySettings
+from settings.environment_rules import environment_problems
 from settings.gitops import GitopsSettings
+from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 from settings.guardrails import GuardrailSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -52,6 +51,7 @@ class StackSettings(Spec):
     mlflow_serving_tracking_uri: str
     mlflow_timeout_seconds: int = Field(ge=1, le=300)
     mlflow_retries: int = Field(ge=0, le=10)
+    mlflow_deadline_seconds: int = Field(ge=0, le=3600)
     record_deployments: bool
     has_mlflow_token: bool = Field(
         False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output."
@@ -87,23 +87,26 @@ class StackSettings(Spec):
     @classmethod
     def _minor_version(cls, value: str) -> str:
         if not re.fullmatch(r"1\.\d{2}", value):
-            raise ValueError(f'{value!r} is not a Kubernetes minor version (fix: write it like "1.33")')
+            raise Invalid(f"{value!r} is not a Kubernetes minor version", 'write it like "1.33"')
+        if value not in SCHEMA_VERSIONS:
+            raise Invalid(
+                f"{value!r} has no schema to validate manifests against",
+                f"use one of {', '.join(SCHEMA_VERSIONS)} (the schemas kubernetes-validate ships)",
+            )
         return value
 
     @field_validator("namespace_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if value and not re.fullmatch(r"[a-z0-9][-a-z0-9]*", value):
-            raise ValueError(
-                f"{value!r} cannot start a namespace name (fix: lowercase letters, digits and '-', e.g. ml-)"
-            )
+            raise Invalid(f"{value!r} cannot start a namespace name", "lowercase letters, digits and '-', e.g. ml-")
         return value
 
     @field_validator("monitoring_namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
         if not _DNS_LABEL.match(value):
-            raise ValueError(f"{value!r} is not a namespace name (fix: a lowercase DNS label)")
+            raise Invalid(f"{value!r} is not a namespace name", "a lowercase DNS label")
         return value
 
     @field_validator("traffic_namespaces")
@@ -120,7 +123,7 @@ class StackSettings(Spec):
             try:
                 ipaddress.ip_network(cidr)
             except ValueError:
-                raise ValueError(f"{cidr!r} is not a CIDR block (fix: write e.g. 10.0.0.0/8)") from None
+                raise Invalid(f"{cidr!r} is not a CIDR block", "write e.g. 10.0.0.0/8") from None
         return value
 
     @field_validator("model_pins")
@@ -128,30 +131,34 @@ class StackSettings(Spec):
     def _pins(cls, value: dict[str, int]) -> dict[str, int]:
         bad = sorted(f"{model}: {version}" for model, version in value.items() if version < 1)
         if bad:
-            raise ValueError(f"registry versions start at 1, got {', '.join(bad)} (fix: pin an existing version)")
+            raise Invalid(f"registry versions start at 1, got {', '.join(bad)}", "pin an existing version")
         return value
 
-    @field_validator("mlflow_tracking_uri")
+    @field_validator("mlflow_tracking_uri", "mlflow_serving_tracking_uri")
     @classmethod
-    def _uri(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL (fix: e.g. https://mlflow.example.com)")
-        return value.rstrip("/")
+    def _uri(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.field_name == "mlflow_serving_tracking_uri":
+            return value  # empty: pods use mlflowTrackingUri
+        problem = tracking_uri_problem(value)
+        if problem:
+            # Never the value itself: it may carry a password. tracking_uri_problem shows it stripped.
+            raise Invalid(*problem)
+        return strip_credentials(value).rstrip("/")
 
     @model_validator(mode="after")
     def _stack_matches_environment(self):
         # A stack named after an environment deploying another environment's versions is almost
         # certainly a copy-paste slip, and in prod an expensive one.
         if self.stack in ENVIRONMENTS and self.stack != self.environment:
-            raise ValueError(
-                f"stack {self.stack!r} deploys environment {self.environment!r} "
-                f"(fix: set {PROJECT}:environment: {self.stack} in Pulumi.{self.stack}.yaml)"
+            raise Invalid(
+                f"stack {self.stack!r} deploys environment {self.environment!r}",
+                f"set {PROJECT}:environment: {self.stack} in Pulumi.{self.stack}.yaml",
             )
         return self
 
     @model_validator(mode="after")
     def _cluster_fits_pools_and_environment(self):
-        raise_setting_problems(
+        raise_located(
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
             + environment_problems(self.environment, self.cluster)
@@ -169,12 +176,17 @@ class StackSettings(Spec):
         return int(self.kubernetes_version.split(".")[1])
 
     @property
+    def registry_deadline(self) -> int:
+        """Total seconds per registry request and per resolution; 0 in config means derived."""
+        return self.mlflow_deadline_seconds or self.mlflow_timeout_seconds * (self.mlflow_retries + 1)
+
+    @property
     def pods_tracking_uri(self) -> str:
         return self.mlflow_serving_tracking_uri or self.mlflow_tracking_uri
 
     @property
     def bucket_name(self) -> str:
-        return self.artifact_bucket or default_bucket_name(self.cluster.project, self.environment)
+        return self.artifact_bucket or default_bucket_name(self.cluster.project or "", self.environment)
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"
@@ -182,4 +194,8 @@ class StackSettings(Spec):
 
 def declared_keys() -> dict[str, Any]:
     """Config keys a stack may set, by alias (excluding `stack`, which is not config)."""
-    return {f.alias: f for name, f in StackSettings.model_fields.items() if name not in ("stack", "has_mlflow_token")}
+    return {
+        f.alias or name: f
+        for name, f in StackSettings.model_fields.items()
+        if name not in ("stack", "has_mlflow_token")
+    }

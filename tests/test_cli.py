@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ops.render_target import MARKER
 from tests.conftest import PROJECT_DIR
 
 TOKEN = "tok-NEVER-PRINT-3f9a1c"
@@ -70,6 +71,7 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
         assert path.name == f"{document['kind'].lower()}-{document['metadata']['name']}.yaml"
     assert (out / "churn-prediction" / "deployment-churn-prediction.yaml").exists()
     assert (out / "churn-prediction-delivery" / "canary-churn-prediction.yaml").exists()
+    assert (out / MARKER).is_file()  # what lets the next render replace this directory
     assert "stack local:" in result.stdout and "churn-prediction" in result.stdout
 
 

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from facts import gpus as catalog
+from facts import gpu_rules, gpus
+
+
+class _Rendered:
+    """facts.gpus, with every check of facts.gpu_rules rendered as the user reads them ("what (fix: how)")."""
+
+    def __getattr__(self, name):
+        if not name.endswith("_problems"):
+            return getattr(gpus, name)
+        value = getattr(gpu_rules, name)
+
+        def rendered(*args):
+            findings = value(*args)
+            assert all(finding.fix for finding in findings)  # every finding says what to do
+            return [str(finding) for finding in findings]
+
+        return rendered
+
+
+catalog = _Rendered()
 
 
 def test_every_accelerator_and_machine_type_row_is_unique_and_cites_a_source():
@@ -125,7 +144,7 @@ def test_sharing_strategies_and_client_limits():
 def test_sharing_on_a_type_without_support_is_reported(monkeypatch):
     row = catalog.accelerator("nvidia-l4")
     no_mps = catalog.AcceleratorFacts(**{**row.__dict__, "mps": False})
-    monkeypatch.setattr(catalog, "ACCELERATORS", (no_mps,))
+    monkeypatch.setattr(gpus, "ACCELERATORS", (no_mps,))
     assert catalog.sharing_problems("nvidia-l4", "MPS", 4) == [
         "nvidia-l4 does not support MPS GPU sharing (fix: remove accelerator.sharing)"
     ]

@@ -20,7 +20,7 @@ from ops.stack_config import load_stack_config
 from plan.pool_facts import SPOT_TAINT, pool_scheduling_facts
 from plan.serving import select_models, serving_plans
 from plan.serving_plan import Placement
-from settings.cluster import GpuNodePoolSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 from settings.pulumi_config import read_stack_settings
 from settings.stack import PROJECT, StackSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plan.gpu_placement import GpuPlacement, GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
-from settings.cluster import GpuNodePoolSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
 SPOT_TOLERATION = {"key": "cloud.google.com/gke-spot", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
@@ -41,7 +41,12 @@ L4_QUEUED = pool(
 
 
 def place(request, pools, allow_spot=True, stack="dev"):
-    return place_gpu_workload(request, pools, stack, environment_allows_spot=allow_spot)
+    """The placement, or its error with each finding rendered as the user reads it."""
+    placed = place_gpu_workload(request, pools, stack, environment_allows_spot=allow_spot)
+    if isinstance(placed, PlacementError):
+        assert all(finding.fix for finding in placed.problems)  # every refusal says what to do
+        return PlacementError(tuple(str(finding) for finding in placed.problems))  # type: ignore[arg-type]
+    return placed
 
 
 def test_a_placement_selects_the_pool_tolerates_its_taints_and_limits_the_gpus():

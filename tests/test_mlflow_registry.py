@@ -198,7 +198,7 @@ def test_a_hanging_server_is_cut_by_the_read_timeout(peer):
     server = peer((200, {}, 3.0))
     client = MlflowRegistryClient(server.uri, connect_timeout=0.5, read_timeout=0.3, retries=1, backoff=0.05)
     start = time.monotonic()
-    with pytest.raises(RegistryUnavailable, match="no answer within"):
+    with pytest.raises(RegistryUnavailable, match="no (complete )?answer within"):
         client.get_run("r1")
     elapsed = time.monotonic() - start
     assert elapsed < client.timeout_budget + 0.5, (elapsed, client.timeout_budget)

@@ -149,11 +149,12 @@ def test_validate_gates_reports_every_problem_with_a_fix():
             "evidence": [{"tag": "scan.max_cvss", "max": "high"}, {"tag": "x", "equals": 1, "max": 2}, {"equals": 1}],
         }
     )
-    text = "\n".join(problems)
+    assert all(problem.fix for problem in problems)
+    text = "\n".join(str(problem) for problem in problems)
     assert "gates.minMetrics: unknown gate (fix: use one of min_metrics, champion, evidence)" in text
     assert "gates.champion: unknown keys ['metric']" in text
-    assert "margin: -1 must be a number >= 0" in text
-    assert "gates.evidence[0] (scan.max_cvss): max must be a number" in text
+    assert "margin: -1 is not a number >= 0" in text
+    assert "gates.evidence[0] (scan.max_cvss): max is 'high', not a number" in text
     assert "gates.evidence[1] (x): needs exactly one of equals, max, min" in text
     assert "gates.evidence[2]: a rule needs a tag name" in text
     assert len(problems) == 6

@@ -229,3 +229,29 @@ def test_gpu_pods_fit_the_node_pool_resource_registered_in_the_same_run(stack_ru
         tolerated = {(t["key"], t.get("value"), t["effect"]) for t in pod["tolerations"]}
         for taint in node["taints"]:
             assert (taint["key"], taint["value"], _EFFECTS[taint["effect"]]) in tolerated, taint
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_integers_are_written_as_integers(stack_runs, stack):
+    """Pulumi's wire format turns 8080 into 8080.0; the recorded objects (and so the render) must not."""
+
+    def floats(value, path=""):
+        if isinstance(value, float) and value.is_integer():
+            yield path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from floats(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from floats(item, f"{path}[{i}]")
+
+    for resource in stack_runs[stack].kubernetes_objects():
+        assert list(floats(resource.inputs)) == [], resource.name
+    deployments = [r.inputs for r in stack_runs[stack].kubernetes_objects() if r.inputs["kind"] == "Deployment"]
+    ports = [
+        p["containerPort"]
+        for d in deployments
+        for c in d["spec"]["template"]["spec"]["containers"]
+        for p in c.get("ports", [])
+    ]
+    assert ports and all(type(port) is int for port in ports)

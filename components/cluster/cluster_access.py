@@ -13,7 +13,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cluster.gke_cluster import GkeCluster, GkeClusterArgs
-from settings.cluster import ClusterSettings, GpuNodePoolSettings
+from settings.cluster import ClusterSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 GPU_POOLS_OUTPUT = "gpuNodePools"  # stack output: the pools as deployed, read back by the next preview
 

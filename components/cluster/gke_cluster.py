@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pulumi
@@ -19,7 +20,8 @@ import pulumi_kubernetes as k8s
 from components.cluster.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, hardened_node_config
 from components.gcp.workload_identity import service_account_id
 from plan.gpu_placement import PoolFacts
-from settings.cluster import ClusterSettings, GpuNodePoolSettings
+from settings.cluster import ClusterSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 # The roles GKE documents for a least-privilege node service account ("Harden your cluster's
 # security"), plus pulling images from Artifact Registry.
@@ -178,7 +180,8 @@ class GkeCluster(pulumi.ComponentResource):
         settings = args.settings
         if settings.mode not in ("gke", "gke-existing"):
             raise ValueError(f"GkeCluster needs cluster mode gke or gke-existing, not {settings.mode!r}")
-        self.project = settings.project
+        gke = settings.gke_identity
+        self.project = gke.project
         protected = pulumi.ResourceOptions(parent=self, protect=args.production, delete_before_replace=True)
 
         node_sa, node_sa_roles = self._node_service_account(name, settings)
@@ -217,10 +220,10 @@ class GkeCluster(pulumi.ComponentResource):
                     pool=pool,
                     cluster=self.name,
                     location=self.location,
-                    project=settings.project,
+                    project=gke.project,
                     node_service_account=node_sa.email,
                     production=args.production,
-                    previous=previous.apply(lambda pools, name=pool.name: _named(pools, name)),
+                    previous=previous.apply(partial(_named, name=pool.name)),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=node_sa_roles),
             )
@@ -228,7 +231,7 @@ class GkeCluster(pulumi.ComponentResource):
         )
         self.pool_facts = tuple(pool.facts for pool in self.gpu_node_pools)
 
-        context = kubeconfig_context_name(settings.project, settings.location, settings.name)
+        context = kubeconfig_context_name(gke.project, gke.location, gke.name)
         self.kubeconfig = pulumi.Output.all(self.endpoint, self.ca_certificate).apply(
             lambda values: build_kubeconfig(context, values[0], values[1])
         )
@@ -255,7 +258,7 @@ class GkeCluster(pulumi.ComponentResource):
         account = gcp.serviceaccount.Account(
             f"{name}-node-sa",
             project=settings.project,
-            account_id=service_account_id(settings.name, "nodes"),
+            account_id=service_account_id(settings.gke_identity.name, "nodes"),
             display_name=f"GKE nodes of {settings.name}",
             description="Least-privilege identity of the cluster's nodes: logs, metrics, image pulls.",
             opts=pulumi.ResourceOptions(parent=self),
@@ -274,8 +277,9 @@ class GkeCluster(pulumi.ComponentResource):
         return account, roles
 
 
-def _named(pools: list | None, name: str) -> dict | None:
-    return next((p for p in pools or [] if isinstance(p, dict) and p.get("name") == name), None)
+def _named(pools: list | None, name: str) -> dict:
+    """The pool `name` as last deployed; {} when it is new (or nothing was deployed)."""
+    return next((p for p in pools or [] if isinstance(p, dict) and p.get("name") == name), {})
 
 
 def _adopted_workload_pool(settings: ClusterSettings, configs) -> str:

@@ -20,7 +20,7 @@ import pulumi_gcp as gcp
 
 from plan.gpu_placement import PoolFacts, Taint
 from plan.pool_facts import pool_scheduling_facts, pool_taints
-from settings.cluster import GpuNodePoolSettings
+from settings.gpu_node_pools import GpuNodePoolSettings
 
 _GKE_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 # Nodes reach Google APIs through the node service account's IAM roles, not through scopes.
@@ -191,7 +191,7 @@ class GpuNodePoolArgs:
     production: bool  # protect the pool: the engine then refuses to delete or replace it
     # The pool as last deployed (its `gpuNodePools` entry in the stack's outputs, camelCase), to warn
     # about replacements on the preview; None for a new pool or when unknown.
-    previous: pulumi.Input[dict | None] = None
+    previous: pulumi.Input[dict] | None = None
 
 
 class GpuNodePool(pulumi.ComponentResource):

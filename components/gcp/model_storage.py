@@ -12,7 +12,6 @@ cleanup policies that keep the newest images and drop old ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -20,7 +19,9 @@ import pulumi_gcp as gcp
 SECONDS_PER_DAY = 86_400
 
 
-def lifecycle_rules(noncurrent_version_days: int, noncurrent_versions_kept: int) -> list[dict[str, Any]]:
+def lifecycle_rules(
+    noncurrent_version_days: int, noncurrent_versions_kept: int
+) -> list[gcp.storage.BucketLifecycleRuleArgsDict]:
     """Delete an overwritten (noncurrent) artifact version after N days, or once K newer ones exist.
     Live versions are never touched."""
     return [
@@ -35,7 +36,9 @@ def lifecycle_rules(noncurrent_version_days: int, noncurrent_versions_kept: int)
     ]
 
 
-def cleanup_policies(images_kept: int, image_max_age_days: int) -> list[dict[str, Any]]:
+def cleanup_policies(
+    images_kept: int, image_max_age_days: int
+) -> list[gcp.artifactregistry.RepositoryCleanupPolicyArgsDict]:
     """Artifact Registry keeps an image that any KEEP policy matches even when a DELETE policy also
     matches it, so the newest images survive however old they are."""
     return [
@@ -88,7 +91,9 @@ class ModelStorage(pulumi.ComponentResource):
             versioning={"enabled": True},
             lifecycle_rules=lifecycle_rules(args.noncurrent_version_days, args.noncurrent_versions_kept),
             force_destroy=not args.production,
-            encryption={"default_kms_key_name": args.kms_key_name} if args.kms_key_name else None,
+            encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=args.kms_key_name)
+            if args.kms_key_name
+            else None,
             labels=labels,
             opts=protected,
         )
