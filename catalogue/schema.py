@@ -15,6 +15,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from core.environments import Environment
 from core.names import LABEL_KEY, LabelValue
 from core.quantities import Quantity, parse_quantity
+from catalogue.monitoring import Monitoring
 from core.spec import Spec
 from facts import gpus
 from facts.runtimes import RUNTIMES, runtime_for
@@ -382,6 +383,7 @@ class ModelSpec(Spec):
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     slo: Slo = Field(default_factory=Slo)
     quality: Quality = Field(default_factory=Quality)
+    monitoring: Monitoring = Field(default_factory=Monitoring, description="Quality signals: samples, drift, accuracy.")
     gates: Gates = Field(default_factory=Gates, description="Deployment gates; an environment may replace them.")
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Extra environment variables of the server.")
     labels: dict[str, LabelValue] = Field(default_factory=dict, description="Extra labels on every object.")

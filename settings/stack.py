@@ -24,6 +24,7 @@ from settings.cluster import (
     gpu_node_pool_problems,
     raise_setting_problems,
 )
+from settings.quality import QualitySettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -53,6 +54,7 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -136,6 +138,15 @@ class StackSettings(Spec):
     @property
     def bucket_name(self) -> str:
         return self.artifact_bucket or default_bucket_name(self.cluster.project, self.environment)
+
+    @property
+    def image_registry(self) -> str:
+        """Where this stack pulls the images built from this repository (settings/quality.py)."""
+        if self.quality.image_registry:
+            return self.quality.image_registry
+        if self.cluster.mode != "kubeconfig" and self.cluster.project and self.cluster.region:
+            return f"{self.cluster.region}-docker.pkg.dev/{self.cluster.project}/{self.image_repository}"
+        return ""
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"

@@ -55,7 +55,7 @@ def test_defaults_come_from_pulumi_yaml(tmp_path):
 
 def test_every_scalar_key_is_declared_with_description_and_default():
     declared = project_declarations(PROJECT_DIR)
-    structured = {"cluster", "gpuNodePools"}  # Pulumi's project schema cannot type objects
+    structured = {"cluster", "gpuNodePools", "quality"}  # Pulumi's project schema cannot type objects
     for key in declared_keys():
         if key in structured:
             assert key not in declared
