@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from catalogue.monitoring import Monitoring
 from core.environments import Environment
 from core.names import LABEL_KEY, LabelValue
 from core.quantities import Quantity, parse_quantity
-from catalogue.monitoring import Monitoring
 from core.spec import Spec
 from facts import gpus
 from facts.runtimes import RUNTIMES, runtime_for

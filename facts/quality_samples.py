@@ -57,5 +57,6 @@ class PredictionSample:
         except TypeError:
             return None
 
+
 # Environment of the serving container that the runtime reads (set by manifests/containers.py).
 SAMPLE_RATE_ENV = "MLOPS_QUALITY_SAMPLE_RATE"  # fraction of prediction rows written as samples, 0..1

@@ -17,7 +17,9 @@ def main() -> int:
     sys.stdout.write(exposition(result))
     if config.pushgateway_url:
         push(result, config.pushgateway_url)
-        logging.getLogger("quality_monitor").info("pushed %d version(s) to %s", len(result.versions), config.pushgateway_url)
+        logging.getLogger("quality_monitor").info(
+            "pushed %d version(s) to %s", len(result.versions), config.pushgateway_url
+        )
     return 0
 
 

@@ -55,4 +55,6 @@ def exposition(result: ModelQuality) -> str:
 
 
 def push(result: ModelQuality, gateway_url: str) -> None:
-    push_to_gateway(gateway_url, job=PUSH_JOB, grouping_key={MODEL_LABEL: result.model}, registry=quality_registry(result))
+    push_to_gateway(
+        gateway_url, job=PUSH_JOB, grouping_key={MODEL_LABEL: result.model}, registry=quality_registry(result)
+    )

@@ -53,9 +53,7 @@ def read_labels(uri: str) -> dict[tuple[str, int], str]:
 
 def accuracy(samples: list[PredictionSample], labels: dict[tuple[str, int], str]) -> tuple[float | None, int]:
     """(share of labelled samples predicted right, how many samples had a label); None without any."""
-    judged = [
-        _class(s.prediction) == labels[(s.request_id, s.row)] for s in samples if (s.request_id, s.row) in labels
-    ]
+    judged = [_class(s.prediction) == labels[(s.request_id, s.row)] for s in samples if (s.request_id, s.row) in labels]
     if not judged:
         return None, 0
     return sum(judged) / len(judged), len(judged)

@@ -49,13 +49,25 @@ def assess(
                 )
             quality.drift = dataset_drift(reference.feature_names, reference.rows, [s.features for s in group])
         else:
-            log.warning("%s v%s: %d samples in the window, below %d: no drift", config.model, version, len(group), config.min_samples)
+            log.warning(
+                "%s v%s: %d samples in the window, below %d: no drift",
+                config.model,
+                version,
+                len(group),
+                config.min_samples,
+            )
         if labels is not None:
             value, judged = accuracy(group, labels)
             if judged >= config.min_labelled:
                 quality.accuracy = value
             else:
-                log.warning("%s v%s: %d labelled samples, below %d: no accuracy", config.model, version, judged, config.min_labelled)
+                log.warning(
+                    "%s v%s: %d labelled samples, below %d: no accuracy",
+                    config.model,
+                    version,
+                    judged,
+                    config.min_labelled,
+                )
         if quality.drift is not None or quality.accuracy is not None:
             result.versions.append(quality)
     return result
