@@ -21,7 +21,12 @@ _KINDS: dict[tuple[str, str], Any] = {
     ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
     ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+    ("batch/v1", "CronJob"): k8s.batch.v1.CronJob,
 }
+# Kinds defined by CRDs: registered as CustomResource with their apiVersion and kind.
+_CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 
 # Top-level manifest keys -> the Python SDK's argument names.
 _ARGUMENTS = {
@@ -31,12 +36,19 @@ _ARGUMENTS = {
     "stringData": "string_data",
     "type": "type",
     "automountServiceAccountToken": "automount_service_account_token",
+    "rules": "rules",
+    "roleRef": "role_ref",
+    "subjects": "subjects",
 }
 
 
 def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
     """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version)."""
     key = (manifest["apiVersion"], manifest["kind"])
+    if key in _CUSTOM_KINDS:
+        return k8s.apiextensions.CustomResource(
+            name, api_version=key[0], kind=key[1], metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
+        )
     if key not in _KINDS:
         raise ValueError(f"no resource class registered for {key[0]} {key[1]}; add it to _KINDS")
     arguments = {}

@@ -18,6 +18,9 @@ from catalogue.loader import Catalogue, load_catalogue
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from components.serving.pushgateway import Pushgateway, PushgatewayArgs
+from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
+from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -32,6 +35,7 @@ class Program:
 
     versions: dict[str, ModelVersion]
     servings: dict[str, ModelServing]
+    quality_monitors: dict[str, QualityMonitor]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
 
@@ -110,6 +114,22 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         for model in models
     }
 
+    # Drift and accuracy: one monitor CronJob per model whose runtime logs samples, pushing to one
+    # Pushgateway in the monitoring namespace that Prometheus scrapes (README, "Model quality signals").
+    monitor_plans = {name: quality_monitor_plan(settings, plans[name]) for name in plans}
+    on_cluster = pulumi.ResourceOptions(providers=[cluster.kube_provider])
+    quality_monitors = {
+        name: QualityMonitor(
+            f"{name}-quality",
+            QualityMonitorArgs(plan=monitor_plan),
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[servings[name]])),
+        )
+        for name, monitor_plan in monitor_plans.items()
+        if monitor_plan is not None
+    }
+    if quality_monitors:
+        Pushgateway("quality", PushgatewayArgs(namespace=settings.monitoring_namespace), opts=on_cluster)
+
     pulumi.export("environment", settings.environment)
     pulumi.export(GPU_POOLS_OUTPUT, gpu_pools_output(settings.gpu_node_pools))
     pulumi.export(
@@ -126,7 +146,13 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
+    return Program(
+        versions=versions,
+        servings=servings,
+        quality_monitors=quality_monitors,
+        cluster=cluster,
+        gcp_platform=gcp_platform,
+    )
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:
