@@ -62,7 +62,10 @@ def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlfl
     run = stack_runs[stack]
     expected_alias = {"dev": "challenger"}.get(stack, "champion")
     deployments = {
-        d.inputs["metadata"]["name"]: d for d in run.kubernetes_objects() if d.inputs["kind"] == "Deployment"
+        d.inputs["metadata"]["name"]: d
+        for d in run.kubernetes_objects()
+        if d.inputs["kind"] == "Deployment"
+        and d.inputs["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
     }
     assert sorted(deployments) == SERVED[stack]
     for name, deployment in deployments.items():

@@ -96,7 +96,10 @@ def test_monitor_pods_are_never_selected_as_model_pods_and_read_logs_only():
 def test_labels_source_reaches_the_monitor():
     model = with_monitoring(FRAUD, labelsSource={"uri": "gs://acme-labels/fraud.jsonl", "minLabelled": 20})
     cronjob = quality_monitor_manifests(monitor_plan(model=model))[-1]
-    env = {e["name"]: e.get("value") for e in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    env = {
+        e["name"]: e.get("value")
+        for e in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
     config = MonitorConfig.from_env({k: v for k, v in env.items() if v is not None})
     assert (config.labels_uri, config.min_labelled) == ("gs://acme-labels/fraud.jsonl", 20)
 
@@ -117,7 +120,9 @@ def test_serving_container_runs_the_quality_runtime_at_the_catalogue_sample_rate
     assert env["MLSERVER_MODEL_IMPLEMENTATION"] == QUALITY_RUNTIME_CLASS
     assert env[SAMPLE_RATE_ENV] == "0.25"
     off = deployment_manifest(make_plan(model=with_monitoring(FRAUD, enabled=False)), "7")
-    assert {e["name"]: e["value"] for e in off["spec"]["template"]["spec"]["containers"][0]["env"]}[SAMPLE_RATE_ENV] == "0.0"
+    assert {e["name"]: e["value"] for e in off["spec"]["template"]["spec"]["containers"][0]["env"]}[
+        SAMPLE_RATE_ENV
+    ] == "0.0"
 
 
 def test_signals_per_runtime():
@@ -137,7 +142,9 @@ def test_signals_per_runtime():
 
 def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
     triton = CATALOGUE["image-classifier"]
-    model = triton.model_copy(update={"monitoring": Monitoring.model_validate({"canaryChecks": ["confidence", "drift"]})})
+    model = triton.model_copy(
+        update={"monitoring": Monitoring.model_validate({"canaryChecks": ["confidence", "drift"]})}
+    )
     problems = [str(p) for p in quality_check_problems(model, "models/image-classifier.yaml")]
     assert problems == [
         f"models/image-classifier.yaml: monitoring.canaryChecks: {check} has no data for this model: runtime triton "
@@ -148,13 +155,23 @@ def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
 
 def test_catalogue_refuses_a_broken_monitoring_section_with_file_field_and_fix(tmp_path):
     entry = yaml.safe_load((MODELS / "churn-prediction.yaml").read_text())
-    entry["monitoring"] = {"sampleRate": 1.5, "driftSchedule": "hourly", "driftWindow": "60", "canaryChecks": ["latency"]}
+    entry["monitoring"] = {
+        "sampleRate": 1.5,
+        "driftSchedule": "hourly",
+        "driftWindow": "60",
+        "canaryChecks": ["latency"],
+    }
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "churn-prediction.yaml").write_text(yaml.safe_dump(entry))
     with pytest.raises(ConfigError) as caught:
         load_catalogue(tmp_path / "models", display_root=tmp_path)
     text = "\n".join(str(p) for p in caught.value.problems)
-    for field in ("monitoring.sampleRate", "monitoring.driftSchedule", "monitoring.driftWindow", "monitoring.canaryChecks"):
+    for field in (
+        "monitoring.sampleRate",
+        "monitoring.driftSchedule",
+        "monitoring.driftWindow",
+        "monitoring.canaryChecks",
+    ):
         assert f"models/churn-prediction.yaml: {field}" in text, text
     assert "five-field cron schedule (fix: e.g. '*/5 * * * *'" in text
 
@@ -175,7 +192,10 @@ def test_images_come_from_the_stacks_registry():
         return StackSettings.model_validate(raw | ({"quality": quality} if quality else {}))
 
     gke = settings({"mode": "gke", "project": "acme-ml", "location": "europe-west4", "name": "c"})
-    assert stack_runtime(gke, "mlserver").image == "europe-west4-docker.pkg.dev/acme-ml/model-serving/mlserver-quality:0.1.0"
+    assert (
+        stack_runtime(gke, "mlserver").image
+        == "europe-west4-docker.pkg.dev/acme-ml/model-serving/mlserver-quality:0.1.0"
+    )
     pinned = settings({"mode": "kubeconfig"}, {"imageRegistry": "registry.local:5000/mlops", "imageTag": "3f9c2d1"})
     assert stack_runtime(pinned, "mlserver").image == "registry.local:5000/mlops/mlserver-quality:3f9c2d1"
     assert stack_runtime(settings({"mode": "kubeconfig"}), "mlserver").image == SERVING_RUNTIME_IMAGE.at("")
