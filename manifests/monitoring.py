@@ -33,7 +33,12 @@ def _metadata(plan: QualityMonitorPlan) -> dict:
 def service_account_manifest(plan: QualityMonitorPlan) -> dict:
     # The token is mounted in the CronJob's pods only (automountServiceAccountToken there): it is how
     # the monitor reads pod logs from the API server.
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _metadata(plan), "automountServiceAccountToken": False}
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _metadata(plan),
+        "automountServiceAccountToken": False,
+    }
 
 
 def role_manifest(plan: QualityMonitorPlan) -> dict:
@@ -78,10 +83,13 @@ def _env(plan: QualityMonitorPlan) -> list[dict]:
     if monitoring.labels_source is not None:
         values[env.LABELS_URI] = monitoring.labels_source.uri
         values[env.MIN_LABELLED] = str(monitoring.labels_source.min_labelled)
-    listed = [{"name": k, "value": v} for k, v in values.items()]
+    listed: list[dict] = [{"name": k, "value": v} for k, v in values.items()]
     if serving.token_secret:
         listed.append(
-            {"name": env.TRACKING_TOKEN, "valueFrom": {"secretKeyRef": {"name": serving.token_secret, "key": TOKEN_KEY}}}
+            {
+                "name": env.TRACKING_TOKEN,
+                "valueFrom": {"secretKeyRef": {"name": serving.token_secret, "key": TOKEN_KEY}},
+            }
         )
     return listed
 

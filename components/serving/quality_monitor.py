@@ -24,9 +24,13 @@ class QualityMonitor(pulumi.ComponentResource):
     def __init__(self, name: str, args: QualityMonitorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:serving:QualityMonitor", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        roles = {"ServiceAccount": "service-account", "Role": "role", "RoleBinding": "role-binding", "CronJob": "cronjob"}
-        created = {}
+        roles = {
+            "ServiceAccount": "service-account",
+            "Role": "role",
+            "RoleBinding": "role-binding",
+            "CronJob": "cronjob",
+        }
         for manifest in build.quality_monitor_manifests(args.plan):
-            created[manifest["kind"]] = kube_object(f"{name}-{roles[manifest['kind']]}", manifest, child)
-        self.cronjob_name = created["CronJob"].metadata.apply(lambda m: m.name)
+            kube_object(f"{name}-{roles[manifest['kind']]}", manifest, child)
+        self.cronjob_name = pulumi.Output.from_input(args.plan.name)
         self.register_outputs({"cronjob_name": self.cronjob_name})

@@ -112,9 +112,10 @@ class QualityRecorder:
         """Observes every row's confidence and class and writes the sampled rows; returns how many."""
         confidences: list[float | None] = [None] * len(predictions)
         if probabilities is not None:
-            confidences = [float(max(row)) for row in probabilities]
-            for value in confidences:
+            top = [float(max(row)) for row in probabilities]
+            for value in top:
                 self._confidence.observe(value)
+            confidences = list(top)
         discrete = self.classifier or all(class_label(p).lstrip("-").isdigit() for p in predictions)
         if discrete:
             for prediction in predictions:
