@@ -14,7 +14,7 @@ from facts.quality_metrics import PREDICTION_CONFIDENCE, PREDICTIONS
 from facts.quality_samples import PredictionSample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "serving_runtime"))  # as the image's PYTHONPATH
-from mlops_serving_runtime.recorder import MAX_CLASSES, OTHER_CLASS, QualityRecorder, parse_sample_rate  # noqa: E402
+from mlops_serving_runtime.recorder import MAX_CLASSES, OTHER_CLASS, QualityRecorder, parse_sample_rate
 
 
 def _count(model: str, predicted_class: str) -> float | None:
