@@ -117,18 +117,22 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     # Drift and accuracy: one monitor CronJob per model whose runtime logs samples, pushing to one
     # Pushgateway in the monitoring namespace that Prometheus scrapes (README, "Model quality signals").
     monitor_plans = {name: quality_monitor_plan(settings, plans[name]) for name in plans}
-    on_cluster = pulumi.ResourceOptions(providers=[cluster.kube_provider])
+    # Each monitor is part of its model's stack (same provider, created after the model's namespace).
     quality_monitors = {
         name: QualityMonitor(
             f"{name}-quality",
             QualityMonitorArgs(plan=monitor_plan),
-            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[servings[name]])),
+            opts=pulumi.ResourceOptions(parent=servings[name], depends_on=[servings[name]]),
         )
         for name, monitor_plan in monitor_plans.items()
         if monitor_plan is not None
     }
     if quality_monitors:
-        Pushgateway("quality", PushgatewayArgs(namespace=settings.monitoring_namespace), opts=on_cluster)
+        Pushgateway(
+            "pushgateway",
+            PushgatewayArgs(namespace=settings.monitoring_namespace),
+            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider]),
+        )
 
     pulumi.export("environment", settings.environment)
     pulumi.export(GPU_POOLS_OUTPUT, gpu_pools_output(settings.gpu_node_pools))

@@ -55,7 +55,7 @@ def rendered_local(mlflow_server, seeded_demo, tmp_path_factory):
 def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     out, result = rendered_local
     groups = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert groups == ["churn-prediction", "fraud-detection"]
+    assert groups == ["churn-prediction", "fraud-detection", "pushgateway"]
     for path in out.rglob("*.yaml"):
         (document,) = list(yaml.safe_load_all(path.read_text()))
         assert path.name == f"{document['kind'].lower()}-{document['metadata']['name']}.yaml"
