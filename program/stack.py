@@ -19,7 +19,6 @@ from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, C
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from components.serving.pushgateway import Pushgateway, PushgatewayArgs
-from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
 from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
@@ -35,7 +34,6 @@ class Program:
 
     versions: dict[str, ModelVersion]
     servings: dict[str, ModelServing]
-    quality_monitors: dict[str, QualityMonitor]
     cluster: ClusterAccess
     gcp_platform: GcpPlatform | None
 
@@ -108,26 +106,16 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 service_account_annotations=(
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
+                quality_monitor=quality_monitor_plan(settings, plans[model.name]),
             ),
             opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
         )
         for model in models
     }
 
-    # Drift and accuracy: one monitor CronJob per model whose runtime logs samples, pushing to one
-    # Pushgateway in the monitoring namespace that Prometheus scrapes (README, "Model quality signals").
-    monitor_plans = {name: quality_monitor_plan(settings, plans[name]) for name in plans}
-    # Each monitor is part of its model's stack (same provider, created after the model's namespace).
-    quality_monitors = {
-        name: QualityMonitor(
-            f"{name}-quality",
-            QualityMonitorArgs(plan=monitor_plan),
-            opts=pulumi.ResourceOptions(parent=servings[name], depends_on=[servings[name]]),
-        )
-        for name, monitor_plan in monitor_plans.items()
-        if monitor_plan is not None
-    }
-    if quality_monitors:
+    # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
+    # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
+    if any(quality_monitor_plan(settings, plan) for plan in plans.values()):
         Pushgateway(
             "pushgateway",
             PushgatewayArgs(namespace=settings.monitoring_namespace),
@@ -150,13 +138,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             for model in models
         },
     )
-    return Program(
-        versions=versions,
-        servings=servings,
-        quality_monitors=quality_monitors,
-        cluster=cluster,
-        gcp_platform=gcp_platform,
-    )
+    return Program(versions=versions, servings=servings, cluster=cluster, gcp_platform=gcp_platform)
 
 
 def main(project_dir: Path = PROJECT_DIR) -> Program:
