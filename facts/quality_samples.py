@@ -58,5 +58,14 @@ class PredictionSample:
             return None
 
 
+def class_label(value: Any) -> str:
+    """A predicted or true class as text, the same on both sides: 1, 1.0 and numpy's 1 all read "1"."""
+    if hasattr(value, "item"):
+        value = value.item()  # a numpy scalar
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 # Environment of the serving container that the runtime reads (set by manifests/containers.py).
 SAMPLE_RATE_ENV = "MLOPS_QUALITY_SAMPLE_RATE"  # fraction of prediction rows written as samples, 0..1

@@ -14,13 +14,7 @@ from pathlib import Path
 
 import requests
 
-from facts.quality_samples import PredictionSample
-
-
-def _class(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
+from facts.quality_samples import PredictionSample, class_label
 
 
 def parse_labels(lines: Iterable[str]) -> dict[tuple[str, int], str]:
@@ -30,7 +24,7 @@ def parse_labels(lines: Iterable[str]) -> dict[tuple[str, int], str]:
         if not line:
             continue
         record = json.loads(line)
-        labels[(str(record["request_id"]), int(record.get("row", 0)))] = _class(record["label"])
+        labels[(str(record["request_id"]), int(record.get("row", 0)))] = class_label(record["label"])
     return labels
 
 
@@ -53,7 +47,9 @@ def read_labels(uri: str) -> dict[tuple[str, int], str]:
 
 def accuracy(samples: list[PredictionSample], labels: dict[tuple[str, int], str]) -> tuple[float | None, int]:
     """(share of labelled samples predicted right, how many samples had a label); None without any."""
-    judged = [_class(s.prediction) == labels[(s.request_id, s.row)] for s in samples if (s.request_id, s.row) in labels]
+    judged = [
+        class_label(s.prediction) == labels[(s.request_id, s.row)] for s in samples if (s.request_id, s.row) in labels
+    ]
     if not judged:
         return None, 0
     return sum(judged) / len(judged), len(judged)

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from prometheus_client import Counter, Histogram
 
 from facts.quality_metrics import MODEL_LABEL, PREDICTION_CONFIDENCE, PREDICTIONS, VERSION_LABEL
-from facts.quality_samples import PredictionSample
+from facts.quality_samples import PredictionSample, class_label
 
 # Dense around the source documents' threshold (confidence >= 0.7); a binary classifier never goes below 0.5.
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0)
@@ -45,15 +45,6 @@ def quality_series() -> tuple[Histogram, Counter]:
     # prometheus_client adds the _total suffix of counters itself.
     predictions = Counter(PREDICTIONS.name.removesuffix("_total"), PREDICTIONS.help, list(PREDICTIONS.labels))
     return confidence, predictions
-
-
-def class_label(value: Any) -> str:
-    """A prediction as a label value: 1, 1.0 and np.int64(1) all read "1"."""
-    if hasattr(value, "item"):
-        value = value.item()  # numpy scalar
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 def parse_sample_rate(text: str | None) -> float:
