@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 POLICY_VENV ?= .venv-policy
+# MLServer pins its own dependencies (fastapi<0.116, python<3.13): the serving runtime gets its own venv.
+SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install lint demo render test test-fast test-policy golden schema bench clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,13 @@ $(POLICY_VENV)/.installed: policy/requirements.txt
 	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt pytest==9.2.0
 	touch $@
 
+$(SERVING_VENV)/.installed: serving_runtime/requirements.txt
+	$(PYTHON) -m venv $(SERVING_VENV)
+	$(SERVING_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r serving_runtime/requirements.txt
+	touch $@
+
+serving-venv: $(SERVING_VENV)/.installed  ## the serving image's environment, for the real-MLServer tests
+
 demo: install          ## local MLflow + seeded models + offline render of the dev stack + verdicts
 	$(PY) -m ops demo --stack $(STACK)
 
@@ -32,7 +41,7 @@ lint: install          ## layering (import-linter), lint and format (ruff), type
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint test-policy ## lint, the policy pack's tests, then the whole test suite (starts a real MLflow server on 127.0.0.1)
+test: lint test-policy serving-venv ## lint, the policy pack's tests, then the whole suite (starts real MLflow and MLServer servers on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-policy: $(POLICY_VENV)/.installed  ## the CrossGuard pack with the real pulumi-policy classes, in .venv-policy

@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from catalogue.delivery import Delivery
 from catalogue.gates_spec import ChampionGate, EvidenceRule, Gates
+from catalogue.monitoring import Monitoring
 from catalogue.resources_spec import Autoscaling, Quality, ResourceAmounts, Resources, Slo
 from catalogue.selection import EnvironmentSpec, VersionSelector
 from catalogue.serving_spec import GpuSpec, LlmSpec, Serving
@@ -73,6 +74,7 @@ class ModelSpec(Spec):
     slo: Slo = Field(default_factory=Slo)
     quality: Quality = Field(default_factory=Quality)
     delivery: Delivery = Field(default_factory=Delivery, description="Canary load test, autoscaling and fallback.")
+    monitoring: Monitoring = Field(default_factory=Monitoring, description="Quality signals: samples, drift, accuracy.")
     gates: Gates = Field(default_factory=Gates, description="Deployment gates; an environment may replace them.")
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Extra environment variables of the server.")
     labels: dict[str, LabelValue] = Field(default_factory=dict, description="Extra labels on every object.")

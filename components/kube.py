@@ -29,7 +29,12 @@ _KINDS: dict[tuple[str, str], Any] = {
         "admissionregistration.k8s.io/v1",
         "ValidatingAdmissionPolicyBinding",
     ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+    ("batch/v1", "CronJob"): k8s.batch.v1.CronJob,
 }
+# Kinds defined by CRDs: registered as CustomResource with their apiVersion and kind.
+_CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 
 # Top-level manifest keys -> the Python SDK's argument names.
 _ARGUMENTS = {
@@ -39,6 +44,9 @@ _ARGUMENTS = {
     "stringData": "string_data",
     "type": "type",
     "automountServiceAccountToken": "automount_service_account_token",
+    "rules": "rules",
+    "roleRef": "role_ref",
+    "subjects": "subjects",
 }
 
 
@@ -46,6 +54,10 @@ def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> Any:
     """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version). Returns the
     kind's own resource class (Namespace, Deployment, ...): typed Any, as the class depends on the dict."""
     key = (manifest["apiVersion"], manifest["kind"])
+    if key in _CUSTOM_KINDS:
+        return k8s.apiextensions.CustomResource(
+            name, api_version=key[0], kind=key[1], metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
+        )
     if key not in _KINDS:
         raise ValueError(f"no resource class registered for {key[0]} {key[1]}; add it to _KINDS")
     arguments = {}

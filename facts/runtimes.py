@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facts.built_images import SERVING_RUNTIME_IMAGE, BuiltImage
+from facts.quality_metrics import QUALITY_SERIES, Series
+
 MODEL_MOUNT = "/mnt/models"
 MODEL_DIR = f"{MODEL_MOUNT}/model"
 # The downloader: the MLflow client at the version this project is tested against.
@@ -62,6 +65,12 @@ class RuntimePreset:
     generative: bool = False  # takes the catalogue's token limits (serving.llm)
     shared_memory: str | None = None  # default size of /dev/shm; None: the runtime mounts none
     scratch_storage: str = "1Gi"  # size of the /tmp emptyDir (HOME, caches, temp files)
+    # Built from this repository: `image` is then its local name, and each stack pulls it from its own
+    # image registry (plan/serving.py). None: an upstream image, pulled as written.
+    built_image: BuiltImage | None = None
+    # Model-quality series (facts/quality_metrics.py) this runtime can produce; which of them a given
+    # model really gets also depends on its catalogue entry (plan/quality_signals.py).
+    quality_series: frozenset[Series] = frozenset()
 
     @property
     def metrics_port_name(self) -> str:
@@ -71,9 +80,16 @@ class RuntimePreset:
 
 # Seldon MLServer with its MLflow runtime: V2 inference protocol, Prometheus metrics built in,
 # and it loads any MLflow-logged sklearn/XGBoost/pyfunc model from a local directory.
+# The image is this repository's serving_runtime/ (MLServer 1.7.1, the latest on PyPI, plus the
+# quality runtime that exports confidence, the prediction distribution and input samples): the
+# MLServer release of the upstream docker.io/seldonio/mlserver:1.7.1-mlflow, with the mlflow and
+# scikit-learn versions the models are logged with (serving_runtime/requirements.txt).
 MLSERVER = RuntimePreset(
     name="mlserver",
-    image="docker.io/seldonio/mlserver:1.7.1-mlflow",
+    image=SERVING_RUNTIME_IMAGE.at(""),
+    built_image=SERVING_RUNTIME_IMAGE,
+    # Confidence and predictions from the runtime, drift and accuracy from the quality monitor.
+    quality_series=frozenset(QUALITY_SERIES),
     frameworks=("sklearn", "xgboost", "pyfunc"),
     http_port=8080,
     grpc_port=8081,

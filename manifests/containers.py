@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalogue.schema import ModelSpec
+from facts.quality_samples import SAMPLE_RATE_ENV
 from facts.runtimes import MODEL_DIR, MODEL_MOUNT, SCRATCH_DIR, RuntimePreset
+
+# This repository's runtime (serving_runtime/): MLServer's MLflow runtime plus the quality signals.
+QUALITY_RUNTIME_CLASS = "mlops_serving_runtime.runtime.QualityMLflowRuntime"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ def _mlserver(runtime: RuntimePreset, model: ModelSpec, version: str) -> Contain
             # No model-settings.json in the directory: MLServer loads one default model from these.
             "MLSERVER_MODEL_NAME": model.name,
             "MLSERVER_MODEL_VERSION": version,
-            "MLSERVER_MODEL_IMPLEMENTATION": "mlserver_mlflow.MLflowRuntime",
+            "MLSERVER_MODEL_IMPLEMENTATION": QUALITY_RUNTIME_CLASS,
             "MLSERVER_MODEL_URI": MODEL_DIR,
             "MLSERVER_HTTP_PORT": str(runtime.http_port),
             "MLSERVER_GRPC_PORT": str(runtime.grpc_port),
@@ -37,6 +41,8 @@ def _mlserver(runtime: RuntimePreset, model: ModelSpec, version: str) -> Contain
             # The root filesystem is read-only: metrics and temp files go to the /tmp emptyDir.
             "MLSERVER_METRICS_DIR": "/tmp/mlserver-metrics",
             "MLSERVER_LOAD_MODELS_AT_STARTUP": "true",
+            # Fraction of prediction rows logged as samples for the drift/accuracy monitor.
+            SAMPLE_RATE_ENV: str(model.monitoring.sample_rate if model.monitoring.enabled else 0.0),
         },
     )
 

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from facts.quality_samples import DEFAULT_REFERENCE_ARTIFACT
 from ops.demo_stand_ins import STAND_IN_MODELS, StandInModel, seed_stand_ins
 
 DEMO_EXPERIMENT = "mlops-platform-demo"
@@ -120,6 +121,36 @@ def train(data: DataSpec, version: VersionSpec):
     return estimator, {k: round(float(v), 4) for k, v in metrics.items()}, X_test[:5]
 
 
+REFERENCE_ROWS = 1000  # enough for the monitor's KS tests, small enough to download every few minutes
+
+
+def reference_data(data: DataSpec, limit: int = REFERENCE_ROWS) -> tuple[list[str], list[list[float]]]:
+    """The training inputs the quality monitor compares served inputs with: (feature names, rows).
+
+    Names are positional (feature_0, ...) because the demo models take a plain tensor; a model whose
+    signature names its columns must log them under those names, in input order."""
+    X_train = make_data(data)[0]
+    return [f"feature_{i}" for i in range(X_train.shape[1])], X_train[:limit].tolist()
+
+
+def log_reference(names: list[str], rows: list[list], artifact: str = DEFAULT_REFERENCE_ARTIFACT) -> None:
+    """Logs the reference CSV into the active run at `artifact` (the convention in facts/quality_samples.py)."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    import mlflow
+
+    folder, _, file_name = artifact.rpartition("/")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / file_name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(names)
+            writer.writerows(rows)
+        mlflow.log_artifact(str(path), artifact_path=folder or None)
+
+
 def fingerprint(model: TrainedModel, version: VersionSpec) -> str:
     return hashlib.sha256(repr((model.name, model.data, version)).encode()).hexdigest()[:16]
 
@@ -172,9 +203,11 @@ def log_and_register(
     params: dict | None = None,
     example=None,
     experiment: str = DEMO_EXPERIMENT,
+    reference: tuple[list[str], list[list]] | None = None,
 ) -> str:
-    """Logs a real model in a run carrying `metrics`, registers it as a new version WITH `tags` (one call,
-    so the tags exist from the version's first moment) and returns the version number."""
+    """Logs a real model in a run carrying `metrics` (and the training `reference` for the quality
+    monitor, when given), registers it as a new version WITH `tags` (one call, so the tags exist from
+    the version's first moment) and returns the version number."""
     import mlflow
     import mlflow.sklearn
     import sklearn
@@ -188,6 +221,8 @@ def log_and_register(
             mlflow.log_metrics(metrics)
             if params:
                 mlflow.log_params(params)
+            if reference is not None:
+                log_reference(*reference)
             signature = None
             if example is not None:
                 signature = mlflow.models.infer_signature(example, estimator.predict(example))
@@ -283,6 +318,7 @@ def seed_demo_registry(
                     tags=tags,
                     params={"estimator": spec.estimator, **dict(spec.params)},
                     example=example,
+                    reference=reference_data(model.data),
                 )
                 return version, metrics
 

@@ -7,12 +7,15 @@ reported with every other problem before anything is registered with the engine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from catalogue.loader import Catalogue
 from catalogue.schema import ModelSpec
 from core.problems import Problem, ProblemCollector
-from facts.runtimes import runtime_for
+from facts.runtimes import RuntimePreset, runtime_for
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
+from plan.quality_signals import quality_check_problems
 from plan.serving_plan import Placement, ServingPlan
 from settings.stack import StackSettings, config_key
 
@@ -95,6 +98,7 @@ def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dic
     problems = ProblemCollector()
     plans = {}
     for model in models:
+        problems.extend(quality_check_problems(model, f"{settings.models_dir}/{model.name}.yaml"))
         placed = placement_for(settings, model)
         if isinstance(placed, list):
             problems.extend(placed)
@@ -102,6 +106,15 @@ def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dic
             plans[model.name] = serving_plan(settings, model, placed)
     problems.raise_if_any()
     return plans
+
+
+def stack_runtime(settings: StackSettings, name: str) -> RuntimePreset:
+    """The runtime preset as this stack runs it: an image built from this repository is pulled from
+    the stack's own registry (settings/quality.py), at the stack's tag."""
+    preset = runtime_for(name)
+    if preset.built_image is None:
+        return preset
+    return replace(preset, image=preset.built_image.at(settings.image_registry, settings.quality.image_tag))
 
 
 def serving_plan(
@@ -114,7 +127,7 @@ def serving_plan(
         model=model,
         environment=settings.environment,
         namespace=settings.namespace_for(model.name),
-        runtime=runtime_for(model.serving.runtime),
+        runtime=stack_runtime(settings, model.serving.runtime),
         tracking_uri=settings.pods_tracking_uri,
         kubernetes_minor=settings.kubernetes_minor,
         monitoring_namespace=settings.monitoring_namespace,

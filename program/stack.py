@@ -23,12 +23,14 @@ from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
+from components.serving.pushgateway import Pushgateway, PushgatewayArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
 from plan.delivery import delivery_plans
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
+from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -167,6 +169,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 ),
                 flagger_owns_service=True,
                 keda_owns_scaling=refs.keda,
+                quality_monitor=quality_monitor_plan(settings, plans[model.name]),
             ),
             opts=gitops.model_options(model.name, depends_on=[*versions.values(), *addons.ready]),
         )
@@ -187,6 +190,16 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
         for name, plan in deliveries_planned.items()
     }
+
+    # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
+    # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
+    if any(quality_monitor_plan(settings, plan) for plan in plans.values()):
+        Pushgateway(
+            "pushgateway",
+            PushgatewayArgs(namespace=refs.monitoring_namespace, monitor_selector_labels=refs.monitor_selector_labels),
+            # The monitoring namespace and the ServiceMonitor CRD come with the add-ons.
+            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
+        )
 
     Guardrails(
         "guardrails",  # the render groups its admission policies under rendered/<stack>/guardrails/

@@ -28,6 +28,7 @@ from settings.environment_rules import environment_problems
 from settings.gitops import GitopsSettings
 from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 from settings.guardrails import GuardrailSettings
+from settings.quality import QualitySettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -82,6 +83,7 @@ class StackSettings(Spec):
         return data
 
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -187,6 +189,15 @@ class StackSettings(Spec):
     @property
     def bucket_name(self) -> str:
         return self.artifact_bucket or default_bucket_name(self.cluster.project or "", self.environment)
+
+    @property
+    def image_registry(self) -> str:
+        """Where this stack pulls the images built from this repository (settings/quality.py)."""
+        if self.quality.image_registry:
+            return self.quality.image_registry
+        if self.cluster.mode != "kubeconfig" and self.cluster.project and self.cluster.region:
+            return f"{self.cluster.region}-docker.pkg.dev/{self.cluster.project}/{self.image_repository}"
+        return ""
 
     def namespace_for(self, model_name: str) -> str:
         return f"{self.namespace_prefix}{model_name}"

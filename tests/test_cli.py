@@ -57,7 +57,7 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     out, result = rendered_local
     groups = sorted(p.name for p in out.iterdir() if p.is_dir())
     # Each model's serving stack and its progressive-delivery objects (components/delivery), the guardrails'
-    # admission policies and the platform add-ons' objects.
+    # admission policies, the platform add-ons' objects and the quality monitors' Pushgateway.
     assert groups == [
         "churn-prediction",
         "churn-prediction-delivery",
@@ -65,6 +65,7 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
         "fraud-detection-delivery",
         "guardrails",
         "platform",
+        "pushgateway",
     ]
     for path in out.rglob("*.yaml"):
         (document,) = list(yaml.safe_load_all(path.read_text()))

@@ -62,7 +62,10 @@ def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlfl
     run = stack_runs[stack]
     expected_alias = {"dev": "challenger"}.get(stack, "champion")
     deployments = {
-        d.inputs["metadata"]["name"]: d for d in run.kubernetes_objects() if d.inputs["kind"] == "Deployment"
+        d.inputs["metadata"]["name"]: d
+        for d in run.kubernetes_objects()
+        if d.inputs["kind"] == "Deployment"
+        and d.inputs["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
     }
     assert sorted(deployments) == SERVED[stack]
     for name, deployment in deployments.items():
@@ -165,7 +168,12 @@ def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs,
     project = json.loads(load_stack_config(PROJECT_DIR, stack).values["mlops-platform:cluster"])["project"]
     emails = {r.outputs["email"]: r for r in run.by_type("gcp:serviceaccount/account:Account")}
     bindings = [r.inputs for r in run.by_type("gcp:serviceaccount/iAMMember:IAMMember")]
-    service_accounts = [r for r in run.kubernetes_objects() if r.inputs["kind"] == "ServiceAccount"]
+    service_accounts = [
+        r
+        for r in run.kubernetes_objects()
+        if r.inputs["kind"] == "ServiceAccount"
+        and r.inputs["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
+    ]
     assert len(service_accounts) == 4
     for ksa in service_accounts:
         namespace, name = ksa.inputs["metadata"]["namespace"], ksa.inputs["metadata"]["name"]

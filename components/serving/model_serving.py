@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 import pulumi
 
 from components.kube import kube_object
+from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
 from manifests import serving as build
+from plan.quality_monitor import QualityMonitorPlan
 from plan.serving_plan import ServingPlan
 
 
@@ -23,6 +25,8 @@ class ModelServingArgs:
     flagger_owns_service: bool = False
     # A KEDA ScaledObject owns scaling (KEDA makes its own HPA): a second HPA would fight it.
     keda_owns_scaling: bool = False
+    # The drift/accuracy monitor of this model (plan/quality_monitor.py); None: the model has none.
+    quality_monitor: QualityMonitorPlan | None = None
 
 
 class ModelServing(pulumi.ComponentResource):
@@ -73,6 +77,8 @@ class ModelServing(pulumi.ComponentResource):
         kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
         for policy in build.network_policy_manifests(plan):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
+        if args.quality_monitor is not None:
+            QualityMonitor(f"{name}-quality", QualityMonitorArgs(plan=args.quality_monitor), in_ns)
 
         self.namespace = namespace.metadata.apply(lambda m: m.name)
         self.deployment_name = deployment.metadata.apply(lambda m: m.name)

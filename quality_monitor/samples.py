@@ -1,0 +1,77 @@
+"""Reading the prediction samples the serving runtime wrote to its log (facts/quality_samples.py).
+
+In the cluster the samples are the serving containers' log lines, read through the Kubernetes API:
+list the model's pods by label selector, then `GET .../pods/<pod>/log?container=...&sinceSeconds=...`
+for each, with the monitor's ServiceAccount token (a Role grants pods list and pods/log get in the
+model's namespace only). What this can and cannot see: logs of the pods running now, as far back as
+the kubelet keeps them (it rotates container logs at 10 MiB by default); samples of pods already
+replaced are gone. That suits drift over a recent window; it is no archive (README).
+
+Locally and in tests, a JSON-lines file stands in for the logs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import requests
+
+from facts.quality_samples import PredictionSample
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+IN_CLUSTER_API = "https://kubernetes.default.svc"
+
+
+def parse_samples(lines: Iterable[str], model: str, since: float) -> Iterator[PredictionSample]:
+    """The samples of `model` written at or after `since` (unix seconds); other lines are skipped."""
+    for line in lines:
+        sample = PredictionSample.from_line(line)
+        if sample is not None and sample.model == model and sample.time >= since:
+            yield sample
+
+
+def samples_from_file(path: Path, model: str, window_seconds: int, now: float | None = None) -> list[PredictionSample]:
+    since = (now if now is not None else time.time()) - window_seconds
+    with path.open(encoding="utf-8") as handle:
+        return list(parse_samples(handle, model, since))
+
+
+class PodLogs:
+    """The model pods' logs through the Kubernetes API."""
+
+    def __init__(self, api_url: str = IN_CLUSTER_API, token: str | None = None, ca_file: str | bool = True):
+        self.api_url = api_url.rstrip("/")
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self.session.verify = ca_file
+
+    @classmethod
+    def in_cluster(cls) -> PodLogs:
+        token = (SERVICE_ACCOUNT_DIR / "token").read_text().strip()
+        return cls(IN_CLUSTER_API, token, str(SERVICE_ACCOUNT_DIR / "ca.crt"))
+
+    def _get(self, path: str, **params) -> requests.Response:
+        response = self.session.get(f"{self.api_url}{path}", params=params, timeout=60)
+        if response.status_code >= 400:
+            raise RuntimeError(f"Kubernetes API GET {path}: HTTP {response.status_code} {response.text[:300]}")
+        return response
+
+    def pods(self, namespace: str, selector: str) -> list[str]:
+        listing = self._get(f"/api/v1/namespaces/{namespace}/pods", labelSelector=selector).json()
+        return sorted(item["metadata"]["name"] for item in listing.get("items", []))
+
+    def lines(self, namespace: str, selector: str, container: str, since_seconds: int) -> Iterator[str]:
+        for pod in self.pods(namespace, selector):
+            response = self._get(
+                f"/api/v1/namespaces/{namespace}/pods/{pod}/log", container=container, sinceSeconds=since_seconds
+            )
+            yield from response.text.splitlines()
+
+    def samples(
+        self, namespace: str, selector: str, container: str, model: str, window_seconds: int
+    ) -> list[PredictionSample]:
+        since = time.time() - window_seconds
+        return list(parse_samples(self.lines(namespace, selector, container, window_seconds), model, since))
