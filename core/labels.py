@@ -7,6 +7,10 @@ MODEL = "mlops.platform/model"
 MODEL_VERSION = "mlops.platform/model-version"
 ENVIRONMENT = "mlops.platform/environment"
 TEAM = "mlops.platform/team"
+# What a workload is for, where a policy must tell them apart: the platform's own short monitoring jobs
+# (the quality monitor) are not the training/batch compute that guardrails send to spot capacity.
+WORKLOAD = "mlops.platform/workload"
+PLATFORM_MONITOR = "platform-monitor"
 
 
 def selector_labels(model: str, environment: str) -> dict[str, str]:

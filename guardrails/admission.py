@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import labels as L
 from core.labels import MODEL
 from guardrails.k8s_checks import (
     ACCELERATOR_LABEL,
@@ -69,6 +70,15 @@ def _tolerates(key: str) -> str:
         "has(variables.podSpec.tolerations) && variables.podSpec.tolerations.exists(t, "
         f"((has(t.key) && t.key == {_cel_string(key)}) || ((!has(t.key) || t.key == '') && has(t.operator) && t.operator == 'Exists'))"
         " && (!has(t.effect) || t.effect == '' || t.effect == 'NoSchedule'))"
+    )
+
+
+def _platform_monitor() -> str:
+    """The object is the platform's own monitoring job (core/labels.py), exempt from batch-on-spot."""
+    key = _cel_string(L.WORKLOAD)
+    return (
+        f"has(object.metadata.labels) && {key} in object.metadata.labels"
+        f" && object.metadata.labels[{key}] == {_cel_string(L.PLATFORM_MONITOR)}"
     )
 
 
@@ -194,7 +204,7 @@ ADMISSION_RULES: tuple[AdmissionRule, ...] = (
         _BATCH,
         (
             (
-                f"({_selects(SPOT_LABEL, 'true')}) && ({_tolerates(SPOT_TAINT_KEY)})",
+                f"({_platform_monitor()}) || (({_selects(SPOT_LABEL, 'true')}) && ({_tolerates(SPOT_TAINT_KEY)}))",
                 f"training/batch jobs run on spot nodes (fix: nodeSelector {SPOT_LABEL}: 'true' and its toleration)",
             ),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import labels as L
 from guardrails.k8s_checks import SPOT_LABEL, SPOT_TAINT_KEY, selects_node_label, tolerates
 from guardrails.rule import GuardContext, Rule
 from guardrails.subject import BATCH_KINDS, Subject, dig
@@ -13,6 +14,8 @@ NODE_POOL = "gcp:container/nodePool:NodePool"
 def _batch_on_spot(subject: Subject, context: GuardContext) -> list[Finding]:
     if subject.kind not in BATCH_KINDS or subject.pod_spec is None:
         return []
+    if dig(subject.plain, "metadata", "labels", L.WORKLOAD) == L.PLATFORM_MONITOR:
+        return []  # the platform's own monitoring job, not training/batch compute (core/labels.py)
     spec = subject.pod_spec
     if selects_node_label(spec, SPOT_LABEL, "true") and tolerates(spec, SPOT_TAINT_KEY):
         return []

@@ -8,6 +8,7 @@ own log as a model's.
 
 from __future__ import annotations
 
+from core import labels as L
 from facts import quality_monitor_env as env
 from manifests.serving import TOKEN_KEY
 from plan.quality_monitor import QualityMonitorPlan
@@ -23,6 +24,9 @@ def _labels(plan: QualityMonitorPlan) -> dict[str, str]:
         "app.kubernetes.io/name": plan.name,
         "app.kubernetes.io/instance": f"{serving.name}-{serving.environment}-monitor",
         "app.kubernetes.io/component": "quality-monitor",
+        # Seconds of CPU every few minutes: it runs where the cluster has room (prod has no spot CPU pool),
+        # so the batch-on-spot guardrail exempts it by this label.
+        L.WORKLOAD: L.PLATFORM_MONITOR,
     }
 
 

@@ -160,7 +160,13 @@ class ModelVersionProvider(ResourceProvider):
         name, env, version = props["registered_model"], props["environment"], str(props["version"])
         client = self._client()
         if props.get("record", True):
-            _record(client, name, env, version, props.get("tags") or {})
+            # The tags resolved in check() predate this create; a retried `up` (the first create recorded,
+            # then the run failed) must keep the first deployment time, so ask the registry what it holds now.
+            # One extra request, in create only: previews and renders never call it.
+            tags = props.get("tags") or {}
+            if _deployed_tag(env) not in tags:
+                tags = tags_of(client.get_version(name, version))
+            _record(client, name, env, version, tags)
         return CreateResult(f"{name}@{env}", self._outputs(client, props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

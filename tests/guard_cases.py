@@ -367,6 +367,21 @@ CASES: tuple[Case, ...] = (
     Case("batch-on-spot", "pass-cronjob", (k8s(job("CronJob")),), False),
     Case("batch-on-spot", "fail-no-toleration", (k8s(patched(job(), f"{_POD}.tolerations", [])),), True),
     Case("batch-on-spot", "missing-node-selector", (k8s(patched(job(), f"{_POD}.nodeSelector", DELETE)),), True),
+    # The platform's own monitor (core/labels.py WORKLOAD) runs wherever there is room: exempt, spot or not.
+    Case(
+        "batch-on-spot",
+        "pass-platform-monitor-off-spot",
+        (
+            k8s(
+                patched(
+                    patched(job("CronJob"), "metadata.labels", {"mlops.platform/workload": "platform-monitor"}),
+                    "spec.jobTemplate.spec.template.spec.nodeSelector",
+                    DELETE,
+                )
+            ),
+        ),
+        False,
+    ),
     # prod-serving-on-demand
     Case("prod-serving-on-demand", "pass-on-demand-pool", (gcp(POOL, node_pool(spot=False)),), False),
     Case("prod-serving-on-demand", "fail-spot-pool", (gcp(POOL, node_pool(spot=True)),), True),

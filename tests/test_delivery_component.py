@@ -8,8 +8,8 @@ import pulumi
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from ops.engine import is_secret
 from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
+from tests.gke_engine import run
 from tests.test_delivery_plan import plans_with_fallback
-from tests.test_gke_components import engine, run  # noqa: F401  (the mock engine fixture)
 
 URL = "https://hooks.example.com/services/T000/B000/XXXX"
 # Built at import: reading stack settings installs its own Pulumi mocks, which the engine fixture then replaces.
@@ -17,7 +17,7 @@ PROD = plans_for("prod", platform_refs(stack_settings("prod")), alerts=True)
 SWITCHED = plans_with_fallback("prod", "churn-prediction", fallbackActive=["fraud-detection"])
 
 
-def test_registers_every_object_under_the_component_with_the_url_secret(engine):  # noqa: F811
+def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     plan = PROD["fraud-detection"]
     run(
         lambda: ModelDelivery(
@@ -59,7 +59,7 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     assert {"fraud-detection-delivery-success-rate-percent", "fraud-detection-delivery-alert-provider"} <= after
 
 
-def test_switched_model_registers_its_fallback_route(engine):  # noqa: F811
+def test_switched_model_registers_its_fallback_route(engine):
     plan = SWITCHED["fraud-detection"]
     run(lambda: ModelDelivery("fraud-detection-delivery", ModelDeliveryArgs(plan=plan)).fallback_active)
     route = engine.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")

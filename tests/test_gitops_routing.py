@@ -42,7 +42,7 @@ class _PerModel(pulumi.ComponentResource):
 
 
 def _plan(mode: str) -> GitopsPlan:
-    apps = (ModelApp("m", "team-a", "ml-m", "deploy/manifests/prod/m", "m", "m"),) if mode == "gitops" else ()
+    apps = (ModelApp("m", "team-a", "ml-m", "deploy/manifests/prod/m", "m"),) if mode == "gitops" else ()
     return GitopsPlan("prod", mode, None, None, True, "https://github.com/acme/x.git", "main", apps, ())
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from catalogue.loader import load_catalogue
 from catalogue.monitoring import Monitoring
 from core.problems import ConfigError
+from core.spec import problems_from_validation_error
 from facts import pushgateway as pgw
 from facts.built_images import QUALITY_MONITOR_IMAGE, SERVING_RUNTIME_IMAGE
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, PREDICTIONS
@@ -177,8 +179,11 @@ def test_catalogue_refuses_a_broken_monitoring_section_with_file_field_and_fix(t
 
 
 def test_accuracy_check_without_labels_is_refused():
-    with pytest.raises(ValueError, match="accuracy but no labelsSource.*fix: add labelsSource"):
+    with pytest.raises(ValidationError) as raised:
         Monitoring.model_validate({"canaryChecks": ["accuracy"]})
+    (problem,) = problems_from_validation_error(raised.value, "models/m.yaml", Monitoring)
+    assert (problem.field, problem.fix) == ("canaryChecks", "add labelsSource")
+    assert "accuracy but no labelsSource" in problem.message
 
 
 def test_images_come_from_the_stacks_registry():
