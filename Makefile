@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install lint demo render test schema bench clean
+.PHONY: install lint demo render test schema bench bench-resolution clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ test: lint             ## lint, then the whole test suite (starts a real MLflow 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
 
-bench: install         ## benchmarks: print figures, assert nothing
+bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
+
+bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py
 
 clean:
