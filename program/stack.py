@@ -19,6 +19,7 @@ from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, C
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from plan.serving import select_models, serving_plans
+from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
 from settings.pulumi_config import LoadedSettings, read_stack_settings
@@ -62,7 +63,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
         for model in models
     }
-    resolved = pulumi.ResourceOptions(depends_on=list(versions.values()))
+    # One barrier that waits for every version: nothing below starts while any resolution fails, with
+    # dependsOn edges linear in the catalogue (not one edge per version per serving stack).
+    all_resolved = VersionsResolved("model-versions-resolved", versions)
+    resolved = pulumi.ResourceOptions(depends_on=[all_resolved])
 
     cluster = ClusterAccess(
         settings.stack,
@@ -105,7 +109,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
             ),
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+            opts=pulumi.ResourceOptions(
+                providers=[cluster.kube_provider], depends_on=[all_resolved, versions[model.name]]
+            ),
         )
         for model in models
     }
