@@ -44,9 +44,11 @@ class Row:
     wall_s: float  # the render process, interpreter start to exit
     peak_mib: float
     sdk_s: float
+    sdk_cpu_s: float
     sdk_wall_s: float
     yaml_s: float
     kustomize_s: float | None
+    kustomize_objects: int | None = None
     kustomize_note: str = ""
 
     @property
@@ -68,8 +70,11 @@ class Row:
             f"{f['requests'] / max(f['models'], 1):.1f}",
             f"{1000 * f['render_s'] / max(f['models'], 1):.0f}",
             f"{1000 * f['render_s'] / max(f['resources'], 1):.1f}",
+            f"{f['render_cpu_s']:.1f}",
             f"{self.sdk_s:.1f}",
+            f"{self.sdk_cpu_s:.1f}",
             f"{f['render_s'] / self.sdk_s:.2f}",
+            f"{f['render_cpu_s'] / self.sdk_cpu_s:.2f}",
             f"{self.yaml_s:.2f}",
             kustomize,
             vs_kustomize,
@@ -87,8 +92,11 @@ HEADER = [
     "registry req/model",
     "ms/model",
     "ms/resource",
+    "render CPU s",
     "SDK floor s",
+    "SDK floor CPU s",
     "ours/SDK",
+    "ours/SDK CPU",
     "YAML C dump s",
     "kustomize s",
     "wall/kustomize",
@@ -124,9 +132,11 @@ def measure(project: Path, stack: str, uri: str, work: Path, profile_dir: Path |
         wall_s=wall,
         peak_mib=peak,
         sdk_s=sdk["sdk_s"],
+        sdk_cpu_s=sdk["sdk_cpu_s"],
         sdk_wall_s=sdk_wall,
         yaml_s=yaml_floor(dump)["yaml_s"],
         kustomize_s=kustomize["kustomize_s"],
+        kustomize_objects=kustomize.get("kustomize_objects"),
         kustomize_note=kustomize.get("kustomize_note", ""),
     )
 
@@ -143,9 +153,10 @@ def growth(rows: list[Row], small: int = 100, large: int = 500) -> list[str]:
     for stack in dict.fromkeys(r.figures["stack"] for r in rows):
         by_size = {r.models: r for r in rows if r.figures["stack"] == stack}
         if small in by_size and large in by_size:
-            a, b = by_size[small].figures["render_s"], by_size[large].figures["render_s"]
-            k = math.log(b / a) / math.log(large / small)
-            notes.append(f"{stack}: render time grows with exponent {k:.2f} from {small} to {large} models")
+            for key, what in (("render_s", "time"), ("render_cpu_s", "CPU time")):
+                a, b = by_size[small].figures[key], by_size[large].figures[key]
+                k = math.log(b / a) / math.log(large / small)
+                notes.append(f"{stack}: render {what} grows with exponent {k:.2f} from {small} to {large} models")
     return notes
 
 
@@ -179,10 +190,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
         work = Path(tmp)
         with start_local_mlflow(work / "mlflow") as server:
             t0 = time.perf_counter()
-            seed_registry(server.uri, model_names(max(sizes)))
+            names = model_names(max(sizes))
+            seed_registry(server.uri, names)
             print(f"registered {max(sizes)} models x 2 versions at {server.uri} in {time.perf_counter() - t0:.0f} s")
             for size in sizes:
-                project = generate_project(work / f"project-{size}", size)
+                project = generate_project(work / f"project-{size}", names[:size])
                 for stack in stacks:
                     rows.append(measure(project, stack, server.uri, work / f"run-{size}", ns.profile_dir))
                     print(table(rows[-1:]).splitlines()[-1], flush=True)

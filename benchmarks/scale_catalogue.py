@@ -26,19 +26,19 @@ EXPERIMENT = "scale-benchmark"
 API = "/api/2.0/mlflow"
 
 
-def model_names(count: int) -> list[str]:
-    return [f"bench-{i:04d}" for i in range(count)]
+def model_names(count: int, prefix: str = "bench") -> list[str]:
+    return [f"{prefix}-{i:04d}" for i in range(count)]
 
 
-def generate_project(directory: Path, count: int) -> Path:
-    """A project directory whose catalogue holds `count` models; returns it."""
+def generate_project(directory: Path, names: list[str]) -> Path:
+    """A project directory whose catalogue holds one model per name (registered model of the same name)."""
     directory.mkdir(parents=True, exist_ok=True)
     for stack_file in REPO.glob("Pulumi*.yaml"):
         shutil.copy(stack_file, directory / stack_file.name)
     models = directory / "models"
     models.mkdir(exist_ok=True)
     templates = [yaml.safe_load((REPO / "models" / f"{t}.yaml").read_text(encoding="utf-8")) for t in TEMPLATES]
-    for i, name in enumerate(model_names(count)):
+    for i, name in enumerate(names):
         entry = {**templates[i % len(templates)], "name": name, "registeredModel": name}
         (models / f"{name}.yaml").write_text(yaml.safe_dump(entry, sort_keys=False), encoding="utf-8")
     return directory
@@ -77,6 +77,10 @@ def _seed_one(uri: str, experiment_id: str, name: str) -> None:
 def seed_registry(uri: str, names: list[str], workers: int = 4) -> None:
     """Registers every model of `names` (two versions each) in the MLflow server at `uri`."""
     with requests.Session() as session:
-        experiment_id = _post(session, uri, "/experiments/create", {"name": EXPERIMENT})["experiment_id"]
+        found = session.get(f"{uri}{API}/experiments/get-by-name", params={"experiment_name": EXPERIMENT}, timeout=60)
+        if found.status_code == 200:
+            experiment_id = found.json()["experiment"]["experiment_id"]
+        else:
+            experiment_id = _post(session, uri, "/experiments/create", {"name": EXPERIMENT})["experiment_id"]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda n: _seed_one(uri, experiment_id, n), names))

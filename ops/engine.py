@@ -95,8 +95,13 @@ class _Mocks(pulumi.runtime.Mocks):
         self.preview = preview
         self.last_outputs = last_outputs or {}
         self.failures: list[BaseException] = []
+        # The inputs the mock monitor just deserialized, per thread: the monitor calls new_resource
+        # synchronously in the thread that handles the request, so the recorder reuses them instead of
+        # deserializing every request a second time.
+        self.seen = threading.local()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        self.seen.inputs = args.inputs
         try:
             if args.typ == DYNAMIC_TYPE:
                 from ops.dynamic_runner import run_dynamic
@@ -130,10 +135,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
 
     def RegisterResource(self, request):
+        self.mocks.seen.inputs = None
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = self.mocks.seen.inputs
+        if inputs is None:  # not seen by new_resource (a read, say): deserialize it here
+            inputs = rpc.deserialize_properties(request.object)
         registration = self.resources.get(response.urn)
         record = RecordedResource(
             urn=response.urn,
@@ -222,9 +230,11 @@ def run_program(
     except BaseException as exc:
         # A resource that failed in the mocks surfaces here as a gRPC error: report the original.
         cause = mocks.failures[0] if mocks.failures else exc
+        # Let the orphaned futures report (and be filtered) now, not at some later GC. Only a failed run
+        # has them; a full collection of a 500-model run's heap costs seconds.
+        gc.collect()
         raise ProgramError(cause, list(monitor.recorded)) from cause
     finally:
-        gc.collect()  # let the orphaned futures report (and be filtered) now, not at some later GC
         logging.getLogger("asyncio").removeFilter(orphans)
         logger.removeHandler(warnings)
     return ProgramRun(
