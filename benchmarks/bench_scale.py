@@ -13,6 +13,7 @@ dumper and `kubectl kustomize`. Prints figures and the targets of issue 14; asse
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -180,24 +181,29 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--stacks", default="local,dev", help="stacks to render, comma-separated")
     parser.add_argument("--write", type=Path, help="also write the results as Markdown to this file")
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per render there")
+    parser.add_argument(
+        "--registry", help="an MLflow server already holding the models (seed_registry); default: start and seed one"
+    )
     ns = parser.parse_args(argv)
     sizes = sorted(int(s) for s in ns.sizes.split(","))
     stacks = ns.stacks.split(",")
     started = datetime.now(UTC)
     load_before = os.getloadavg()
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+    names = model_names(max(sizes))
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, contextlib.ExitStack() as stack_of_servers:
         work = Path(tmp)
-        with start_local_mlflow(work / "mlflow") as server:
+        uri = ns.registry
+        if not uri:
+            uri = stack_of_servers.enter_context(start_local_mlflow(work / "mlflow")).uri
             t0 = time.perf_counter()
-            names = model_names(max(sizes))
-            seed_registry(server.uri, names)
-            print(f"registered {max(sizes)} models x 2 versions at {server.uri} in {time.perf_counter() - t0:.0f} s")
-            for size in sizes:
-                project = generate_project(work / f"project-{size}", names[:size])
-                for stack in stacks:
-                    rows.append(measure(project, stack, server.uri, work / f"run-{size}", ns.profile_dir))
-                    print(table(rows[-1:]).splitlines()[-1], flush=True)
+            seed_registry(uri, names)
+            print(f"registered {max(sizes)} models x 2 versions at {uri} in {time.perf_counter() - t0:.0f} s")
+        for size in sizes:
+            project = generate_project(work / f"project-{size}", names[:size])
+            for stack in stacks:
+                rows.append(measure(project, stack, uri, work / f"run-{size}", ns.profile_dir))
+                print(table(rows[-1:]).splitlines()[-1], flush=True)
     load_after = os.getloadavg()
     notes = growth(rows) + sorted({r.kustomize_note for r in rows if r.kustomize_note})
     report = "\n".join(

@@ -4,8 +4,9 @@
 
 - sdk: the Pulumi SDK registering the same resources (same types, names, parents, inputs) under bare
   `pulumi.runtime.set_mocks` mocks that echo inputs: no program logic, no dynamic provider, no dependsOn.
-  Kubernetes objects go through their pulumi_kubernetes classes (what any program emitting them pays);
-  other custom resources through `pulumi.CustomResource` with the recorded type token.
+  Kubernetes and GCP resources go through their pulumi_kubernetes / pulumi_gcp classes (what any program
+  registering them pays); the rest (the dynamic ModelVersion, the barrier) through `pulumi.CustomResource`
+  with the recorded type token and inputs (their provider does not run: that is our logic).
 - yaml: PyYAML's C dumper (CSafeDumper) writing the same Kubernetes objects, one document each.
 - kustomize: `kubectl kustomize` over a base holding one model's objects per directory and a stack
   overlay (namespace-independent label + annotation patch) that includes every model's base.
@@ -32,6 +33,14 @@ def _kubernetes_class(type_token: str):
     _, module, kind = type_token.split(":")
     group, version = module.split("/")
     return getattr(importlib.import_module(f"pulumi_kubernetes.{group.split('.')[0]}.{version}"), kind)
+
+
+def _gcp_class(type_token: str):
+    """gcp:container/nodePool:NodePool -> pulumi_gcp.container.NodePool."""
+    import importlib
+
+    _, module, kind = type_token.split(":")
+    return getattr(importlib.import_module(f"pulumi_gcp.{module.split('/')[0]}"), kind)
 
 
 def _snake_arguments(manifest: dict) -> dict:
@@ -70,6 +79,8 @@ def sdk_floor(dump: Path) -> dict:
                     by_urn[urn] = pulumi.ProviderResource(type_.split(":")[2], name, inputs, opts)
                 elif custom and type_.startswith("kubernetes:") and "apiVersion" in inputs:
                     by_urn[urn] = _kubernetes_class(type_)(name, **_snake_arguments(inputs), opts=opts)
+                elif custom and type_.startswith("gcp:"):
+                    by_urn[urn] = _gcp_class(type_)(name, **_snake_arguments(inputs), opts=opts)
                 elif custom:
                     by_urn[urn] = pulumi.CustomResource(type_, name, inputs, opts)
                 else:
