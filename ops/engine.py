@@ -225,16 +225,17 @@ def run_program(
 
     orphans = _DropOrphanedFutureErrors()
     logging.getLogger("asyncio").addFilter(orphans)
+    failed = False
     try:
         pulumi.runtime.test(program)()
     except BaseException as exc:
+        failed = True
         # A resource that failed in the mocks surfaces here as a gRPC error: report the original.
         cause = mocks.failures[0] if mocks.failures else exc
-        # Let the orphaned futures report (and be filtered) now, not at some later GC. Only a failed run
-        # has them; a full collection of a 500-model run's heap costs seconds.
-        gc.collect()
         raise ProgramError(cause, list(monitor.recorded)) from cause
     finally:
+        if failed:  # only a failed run leaves orphans; a full collection of a large run's heap costs seconds
+            gc.collect()  # let the orphaned futures report (and be filtered) now, not at some later GC
         logging.getLogger("asyncio").removeFilter(orphans)
         logger.removeHandler(warnings)
     return ProgramRun(
