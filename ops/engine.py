@@ -131,15 +131,16 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def __init__(self, mocks: _Mocks):
         super().__init__(mocks)
+        self._seen = mocks.seen
         self.recorded: list[RecordedResource] = []
         self._lock = threading.Lock()
 
     def RegisterResource(self, request):
-        self.mocks.seen.inputs = None
+        self._seen.inputs = None
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = self.mocks.seen.inputs
+        inputs = self._seen.inputs
         if inputs is None:  # not seen by new_resource (a read, say): deserialize it here
             inputs = rpc.deserialize_properties(request.object)
         registration = self.resources.get(response.urn)
