@@ -226,17 +226,16 @@ def run_program(
 
     orphans = _DropOrphanedFutureErrors()
     logging.getLogger("asyncio").addFilter(orphans)
-    failed = False
     try:
         pulumi.runtime.test(program)()
     except BaseException as exc:
-        failed = True
         # A resource that failed in the mocks surfaces here as a gRPC error: report the original.
         cause = mocks.failures[0] if mocks.failures else exc
         raise ProgramError(cause, list(monitor.recorded)) from cause
     finally:
-        if failed:  # only a failed run leaves orphans; a full collection of a large run's heap costs seconds
-            gc.collect()  # let the orphaned futures report (and be filtered) now, not at some later GC
+        # Let orphaned futures report (and be filtered) now, not at some later GC: also those of an earlier
+        # failed run, unreachable only once its error was dropped. Measured: 0.2 s CPU after 100 models.
+        gc.collect()
         logging.getLogger("asyncio").removeFilter(orphans)
         logger.removeHandler(warnings)
     return ProgramRun(
