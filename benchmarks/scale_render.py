@@ -41,7 +41,7 @@ def measure(project_dir: Path, stack: str, uri: str, dump: Path | None = None, p
     from ops.render import render
     from registry.resolution import CONFIG_URI
 
-    requests.adapters.HTTPAdapter.send = _counting_send
+    requests.adapters.HTTPAdapter.send = _counting_send  # type: ignore[method-assign]
     _REQUESTS.clear()
     profiler = cProfile.Profile() if profile else None
     try:
@@ -54,7 +54,7 @@ def measure(project_dir: Path, stack: str, uri: str, dump: Path | None = None, p
                 profiler.disable()
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
-        requests.adapters.HTTPAdapter.send = _send
+        requests.adapters.HTTPAdapter.send = _send  # type: ignore[method-assign]
     if profiler and profile:
         profiler.dump_stats(str(profile))
     return _figures(result, stack, elapsed, cpu, dump, mask, unwrap)
