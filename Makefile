@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-resolution clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,10 @@ golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of e
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
 
-bench: install         ## benchmarks: print figures, assert nothing
+bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
+
+bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py
 
 clean:

@@ -18,7 +18,14 @@ class _StrictLoader(yaml.SafeLoader):
     pass
 
 
-def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+# libyaml's parser when PyYAML was built with it: the same documents, several times faster. The safe
+# constructors stay Python, so the duplicate-key check applies either way. Only valid files take this
+# path: a file libyaml rejects is parsed again by the Python loader, whose messages users see.
+class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -33,7 +40,8 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, d
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+for _loader in (_StrictLoader, _FastStrictLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
@@ -51,6 +59,10 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
                 "save the file as UTF-8 (most editors: 'Save with encoding')",
             )
         ]
+    try:
+        return yaml.load(text, Loader=_FastStrictLoader), []
+    except yaml.YAMLError:
+        pass
     try:
         return yaml.load(text, Loader=_StrictLoader), []
     except yaml.MarkedYAMLError as exc:

@@ -128,8 +128,13 @@ class _Mocks(pulumi.runtime.Mocks):
         self.last_outputs = last_outputs or {}
         self.resolve_dynamic = resolve_dynamic
         self.failures: list[BaseException] = []
+        # The inputs the mock monitor just deserialized, per thread: the monitor calls new_resource
+        # synchronously in the thread that handles the request, so the recorder reuses them instead of
+        # deserializing every request a second time.
+        self.seen = threading.local()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        self.seen.inputs = args.inputs
         try:
             if args.typ == DYNAMIC_TYPE:
                 from ops.dynamic_runner import run_dynamic
@@ -163,14 +168,19 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def __init__(self, mocks: _Mocks):
         super().__init__(mocks)
+        self._seen = mocks.seen
         self.recorded: list[RecordedResource] = []
         self._lock = threading.Lock()
 
     def RegisterResource(self, request):
+        self._seen.inputs = None
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = as_written(rpc.deserialize_properties(request.object))
+        inputs = self._seen.inputs
+        if inputs is None:  # not seen by new_resource (a read, say): deserialize it here
+            inputs = rpc.deserialize_properties(request.object)
+        inputs = as_written(inputs)
         registration = self.resources.get(response.urn)
         record = RecordedResource(
             urn=response.urn,
@@ -265,7 +275,9 @@ def run_program(
         cause = mocks.failures[0] if mocks.failures else exc
         raise ProgramError(cause, list(monitor.recorded)) from cause
     finally:
-        gc.collect()  # let the orphaned futures report (and be filtered) now, not at some later GC
+        # Let orphaned futures report (and be filtered) now, not at some later GC: also those of an earlier
+        # failed run, unreachable only once its error was dropped. Measured: 0.2 s CPU after 100 models.
+        gc.collect()
         logging.getLogger("asyncio").removeFilter(orphans)
         logger.removeHandler(warnings)
     return ProgramRun(

@@ -32,6 +32,7 @@ from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
+from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
 from settings.cluster import region_of
@@ -89,9 +90,12 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
         for model in models
     }
+    # One barrier that waits for every version: nothing below starts while any resolution fails, with
+    # dependsOn edges linear in the catalogue (not one edge per version per serving stack).
+    all_resolved = VersionsResolved("model-versions-resolved", versions)
     cost_labels = settings.guardrails.labels
     resolved = pulumi.ResourceOptions(
-        depends_on=list(versions.values()),
+        depends_on=[all_resolved],
         # Children inherit it: every GCP resource of the cluster and the platform gets team and cost-centre labels.
         transformations=[cost_labels_transformation(cost_labels.as_gcp_labels())] if cost_labels else None,
     )
@@ -153,7 +157,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             project=settings.cluster.project,
             grafana_admin_password=loaded.grafana_admin_password,
         ),
-        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=list(versions.values())),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )
     pulumi.export("platform", addons.summary)
 
@@ -171,7 +175,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 keda_owns_scaling=refs.keda,
                 quality_monitor=quality_monitor_plan(settings, plans[model.name]),
             ),
-            opts=gitops.model_options(model.name, depends_on=[*versions.values(), *addons.ready]),
+            opts=gitops.model_options(model.name, depends_on=[all_resolved, versions[model.name], *addons.ready]),
         )
         for model in models
     }
@@ -210,7 +214,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             ),
             ceiling_summary=tuple(pools_ceiling(settings).summary(guard.gpu_budget)) if settings.gpu_node_pools else (),
         ),
-        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider]),
+        opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )
 
     pulumi.export("environment", settings.environment)
