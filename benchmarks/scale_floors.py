@@ -26,15 +26,6 @@ from pathlib import Path
 import yaml
 
 
-def _kubernetes_class(type_token: str):
-    """kubernetes:apps/v1:Deployment -> pulumi_kubernetes.apps.v1.Deployment ("core/v1" -> core.v1)."""
-    import importlib
-
-    _, module, kind = type_token.split(":")
-    group, version = module.split("/")
-    return getattr(importlib.import_module(f"pulumi_kubernetes.{group.split('.')[0]}.{version}"), kind)
-
-
 def _gcp_class(type_token: str):
     """gcp:container/nodePool:NodePool -> pulumi_gcp.container.NodePool."""
     import importlib
@@ -53,6 +44,8 @@ def _snake_arguments(manifest: dict) -> dict:
 
 def sdk_floor(dump: Path) -> dict:
     import pulumi
+
+    from components.kube import kube_object
 
     records = pickle.loads((dump / "resources.pickle").read_bytes())
 
@@ -78,7 +71,9 @@ def sdk_floor(dump: Path) -> dict:
                 if type_.startswith("pulumi:providers:"):
                     by_urn[urn] = pulumi.ProviderResource(type_.split(":")[2], name, inputs, opts)
                 elif custom and type_.startswith("kubernetes:") and "apiVersion" in inputs:
-                    by_urn[urn] = _kubernetes_class(type_)(name, **_snake_arguments(inputs), opts=opts)
+                    # The program's own manifest-to-SDK-class mapping (custom resources included): the floor
+                    # pays the same SDK classes, never our builders.
+                    by_urn[urn] = kube_object(name, inputs, opts or pulumi.ResourceOptions())
                 elif custom and type_.startswith("gcp:"):
                     by_urn[urn] = _gcp_class(type_)(name, **_snake_arguments(inputs), opts=opts)
                 elif custom:

@@ -33,8 +33,17 @@ _KINDS: dict[tuple[str, str], Any] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
     ("batch/v1", "CronJob"): k8s.batch.v1.CronJob,
 }
-# Kinds defined by CRDs: registered as CustomResource with their apiVersion and kind.
-_CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
+
+
+def _is_custom(api_version: str) -> bool:
+    """A kind from a CRD: its API group is a domain name (flagger.app, keda.sh, gateway.networking.k8s.io,
+    ...). Built-in kinds all have a class in _KINDS; a built-in one missing there is an error below."""
+    group = api_version.rpartition("/")[0]
+    return "." in group and group not in _BUILT_IN_GROUPS
+
+
+# Built-in API groups whose names look like domains: never custom resources.
+_BUILT_IN_GROUPS = frozenset({"networking.k8s.io", "rbac.authorization.k8s.io", "admissionregistration.k8s.io"})
 
 # Top-level manifest keys -> the Python SDK's argument names.
 _ARGUMENTS = {
@@ -54,10 +63,9 @@ def kube_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> Any:
     """`manifest` is a plain dict whose leaves may be Outputs (a secret, a resolved version). Returns the
     kind's own resource class (Namespace, Deployment, ...): typed Any, as the class depends on the dict."""
     key = (manifest["apiVersion"], manifest["kind"])
-    if key in _CUSTOM_KINDS:
-        return k8s.apiextensions.CustomResource(
-            name, api_version=key[0], kind=key[1], metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
-        )
+    if key not in _KINDS and _is_custom(key[0]):
+        fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+        return k8s.apiextensions.CustomResource(name, api_version=key[0], kind=key[1], opts=opts, **fields)
     if key not in _KINDS:
         raise ValueError(f"no resource class registered for {key[0]} {key[1]}; add it to _KINDS")
     arguments = {}

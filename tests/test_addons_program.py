@@ -124,8 +124,8 @@ def test_gke_stacks_get_a_weighted_gateway_and_kind_gets_blue_green(stack_runs, 
 def test_add_ons_use_the_stack_cluster_and_wait_for_the_model_versions(stack_runs, stack):
     run = stack_runs[stack]
     (addons,) = run.by_type("mlops:addons:PlatformAddons")
-    versions = {r.urn for r in run.by_type("pulumi-python:dynamic:Resource")}
-    assert versions <= set(addons.options["dependencies"])
+    (barrier,) = [r for r in run.by_type("pulumi-python:dynamic:Resource") if r.name == "model-versions-resolved"]
+    assert barrier.urn in addons.options["dependencies"]  # the barrier waits for every ModelVersion
     provider = cluster_provider(run)
     objects = [r for r in run.kubernetes_objects() if "mlops:addons:" in r.urn]
     assert len(objects) >= 4  # a namespace per add-on at least

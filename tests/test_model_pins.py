@@ -26,7 +26,7 @@ def run_dev(pins) -> object:
 
 def test_a_pin_overrides_the_catalogue_selector():
     run = run_dev({"churn-prediction": 5})
-    versions = {r.inputs["model"]: r for r in run.by_type(DYNAMIC_TYPE)}
+    versions = {r.inputs["model"]: r for r in run.by_type(DYNAMIC_TYPE) if "model" in r.inputs}  # not the barrier
     assert versions["churn-prediction"].inputs["selector"] == {"version": 5}
     assert versions["fraud-detection"].inputs["selector"] == {"alias": "challenger"}
     assert run.outputs["models"]["churn-prediction"]["version"] == "5"

@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.addons.namespace import addon_namespace
+from components.kube import kube_object
 from manifests.addons.gateway import gateway_manifest
 from settings.addons import TrafficSettings
 
@@ -42,13 +43,8 @@ class TrafficLayer(pulumi.ComponentResource):
                 waits_for.append(reserved)
             manifest = gateway_manifest(settings)
             # GKE installs and owns the Gateway API CRDs (the cluster's gatewayApiConfig): none from us.
-            self.gateway = k8s.apiextensions.CustomResource(
-                f"{name}-gateway",
-                api_version=manifest["apiVersion"],
-                kind=manifest["kind"],
-                metadata=manifest["metadata"],
-                spec=manifest["spec"],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+            self.gateway = kube_object(
+                f"{name}-gateway", manifest, pulumi.ResourceOptions(parent=self, depends_on=waits_for)
             )
         self.register_outputs({"namespace": self.namespace, "address": self.address})
 

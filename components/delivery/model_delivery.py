@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.kube import kube_object
 from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
@@ -17,21 +16,6 @@ class ModelDeliveryArgs:
     plan: DeliveryPlan  # the validated model, canary policy and platform references
     alert_webhook_url: pulumi.Input[str] | None = None  # secret Output; None: no AlertProvider
     target_deployment: pulumi.Input[str] | None = None  # ModelServing.deployment_name; None: plan.name
-
-
-def custom_object(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
-    """A custom resource from a pure builder's dict (apiVersion, kind, metadata, spec)."""
-    extra = set(manifest) - {"apiVersion", "kind", "metadata", "spec"}
-    if extra:
-        raise ValueError(f"{manifest['kind']} manifest has fields this helper does not pass: {sorted(extra)}")
-    return k8s.apiextensions.CustomResource(
-        name,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=manifest["metadata"],
-        spec=manifest["spec"],
-        opts=opts,
-    )
 
 
 class ModelDelivery(pulumi.ComponentResource):
@@ -52,7 +36,7 @@ class ModelDelivery(pulumi.ComponentResource):
         # Flagger checks every referenced template (and the alert provider) when the Canary starts:
         # they exist first.
         before_canary: list[pulumi.Resource] = [
-            custom_object(role(template["metadata"]["name"]), template, child)
+            kube_object(role(template["metadata"]["name"]), template, child)
             for template in analysis.metric_template_manifests(plan)
         ]
         if plan.alerts and args.alert_webhook_url is not None:
@@ -60,36 +44,34 @@ class ModelDelivery(pulumi.ComponentResource):
                 f"{name}-alert-webhook", alerting.alert_secret_manifest(plan, args.alert_webhook_url), child
             )
             before_canary.append(
-                custom_object(
+                kube_object(
                     f"{name}-alert-provider",
                     alerting.alert_provider_manifest(plan),
                     pulumi.ResourceOptions(parent=self, depends_on=[secret]),
                 )
             )
         if plan.platform.keda:
-            before_canary.append(
-                custom_object(f"{name}-scaled-object", autoscaling.scaled_object_manifest(plan), child)
-            )
+            before_canary.append(kube_object(f"{name}-scaled-object", autoscaling.scaled_object_manifest(plan), child))
         canary_manifest = canary.canary_manifest(plan)
         if args.target_deployment is not None:
             # The registered Deployment's name (equal to plan.name) as an input: the Canary waits for its
             # target, which Flagger needs to exist.
             canary_manifest["spec"]["targetRef"]["name"] = args.target_deployment
-        canary_resource = custom_object(
+        canary_resource = kube_object(
             f"{name}-canary", canary_manifest, pulumi.ResourceOptions(parent=self, depends_on=before_canary)
         )
 
-        custom_object(f"{name}-pod-monitor", monitoring.pod_monitor_manifest(plan), child)
-        custom_object(f"{name}-alert-rules", monitoring.prometheus_rule_manifest(plan), child)
+        kube_object(f"{name}-pod-monitor", monitoring.pod_monitor_manifest(plan), child)
+        kube_object(f"{name}-alert-rules", monitoring.prometheus_rule_manifest(plan), child)
         kube_object(f"{name}-dashboard", dashboard.dashboard_config_map(plan), child)
         for policy in health_checks.health_check_policy_manifests(plan):
-            custom_object(role(policy["metadata"]["name"]), policy, child)
+            kube_object(role(policy["metadata"]["name"]), policy, child)
 
         route = fallback.fallback_route_manifest(plan)
         grant = fallback.reference_grant_manifest(plan)
         if route is not None and grant is not None:
-            granted = custom_object(f"{name}-fallback-grant", grant, child)
-            custom_object(
+            granted = kube_object(f"{name}-fallback-grant", grant, child)
+            kube_object(
                 f"{name}-fallback-route",
                 route,
                 pulumi.ResourceOptions(parent=self, depends_on=[granted, canary_resource]),

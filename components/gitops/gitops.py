@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.gitops.argocd import ArgoCd, ArgoCdArgs
+from components.kube import kube_object
 from manifests.gitops.applications import model_application, team_repo_application
 from manifests.gitops.projects import team_project
 from plan.gitops import GitopsPlan
@@ -34,17 +35,6 @@ class GitOpsArgs:
     admin_password: pulumi.Input[str] | None = None  # secret Output (argocdAdminPassword)
     oidc_client_secret: pulumi.Input[str] | None = None  # secret Output (argocdOidcClientSecret)
     salt_seed: str = ""  # the stack name (stable admin password hash)
-
-
-def _custom_resource(name: str, manifest: dict, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
-    return k8s.apiextensions.CustomResource(
-        name,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=manifest["metadata"],
-        spec=manifest["spec"],
-        opts=opts,
-    )
 
 
 def _keep_on(provider: k8s.Provider) -> pulumi.ResourceTransformation:
@@ -101,7 +91,7 @@ class GitOps(pulumi.ComponentResource):
                 parent=self, provider=args.cluster_provider, depends_on=[self.argo_cd.chart]
             )
             for project in plan.projects:
-                self.projects[project.team] = _custom_resource(
+                self.projects[project.team] = kube_object(
                     f"{name}-project-{project.team}", team_project(project, argo_ns), after_crds
                 )
             in_project = pulumi.ResourceOptions.merge(
@@ -109,12 +99,12 @@ class GitOps(pulumi.ComponentResource):
             )
             for app in plan.apps:
                 manifest = model_application(app, plan.repo_url, plan.branch, argo_ns)
-                self.applications[app.model] = _custom_resource(f"{name}-app-{app.model}", manifest, in_project)
+                self.applications[app.model] = kube_object(f"{name}-app-{app.model}", manifest, in_project)
             for project in plan.projects:
                 for repo in project.repos:
                     manifest = team_repo_application(project.team, repo, argo_ns)
                     app_name = manifest["metadata"]["name"]
-                    self.applications[app_name] = _custom_resource(f"{name}-app-{app_name}", manifest, in_project)
+                    self.applications[app_name] = kube_object(f"{name}-app-{app_name}", manifest, in_project)
         self.register_outputs({"manifests": {app.model: app.path for app in plan.apps}})
 
     def model_options(self, model: str, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
