@@ -34,7 +34,8 @@ def test_every_served_model_gets_its_delivery_objects(stack_runs, stack):
     assert not [o for o in objects(run, "Service") if o["metadata"]["name"] in served]
     assert objects(run, "HorizontalPodAutoscaler") == []
     for deployment in objects(run, "Deployment"):
-        assert "replicas" not in deployment["spec"]
+        if deployment["metadata"]["name"] in served:  # not the Pushgateway's own Deployment
+            assert "replicas" not in deployment["spec"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -62,3 +63,19 @@ def test_canary_is_registered_after_its_target_and_templates(stack_runs):
         assert any(name.endswith("-success-rate-percent") for name in depends), depends
         model = canary.inputs["metadata"]["name"]
         assert f"{model}-deployment" in depends  # the target Deployment, through targetRef.name
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_stack_passes_each_models_quality_series_to_its_alerts(stack_runs, stack):
+    """program/stack.py wires quality_signals: churn-prediction (drift from the monitor, no labels source)
+    gets the drift alert and no accuracy alert; Triton and vLLM models get neither."""
+    rules = {
+        r["metadata"]["name"]: {a["alert"] for a in r["spec"]["groups"][0]["rules"]}
+        for r in objects(stack_runs[stack], "PrometheusRule")
+    }
+    assert "ModelDriftHigh" in rules["churn-prediction"]
+    assert not {"ModelAccuracyLow", "ModelAccuracyDropped"} & rules["churn-prediction"]
+    gpu_models = [name for name in ("image-classifier", "support-assistant") if name in rules]
+    assert gpu_models or stack != "prod"  # prod serves both
+    for name in gpu_models:
+        assert not {"ModelDriftHigh", "ModelAccuracyLow"} & rules[name]
