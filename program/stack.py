@@ -31,6 +31,7 @@ from plan.delivery import delivery_plans
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
+from plan.quality_signals import quality_signals
 from plan.serving import select_models, serving_plans
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
@@ -74,7 +75,14 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
 
     refs = platform_refs(settings)
     # A fallback that is not warm, or a canary interval shorter than a route update, stops the run here.
-    deliveries_planned = delivery_plans(settings, plans, refs, alerts=loaded.alert_webhook_url is not None)
+    deliveries_planned = delivery_plans(
+        settings,
+        plans,
+        refs,
+        alerts=loaded.alert_webhook_url is not None,
+        # Quality alerts and panels only for the series each model really exports.
+        quality_series={model.name: frozenset(s.name for s in quality_signals(model)) for model in models},
+    )
 
     versions = {
         model.name: ModelVersion(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -14,8 +15,17 @@ from manifests.containers import server_container
 from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
 from manifests.delivery.analysis import BUILTIN_CHECKS
 from manifests.delivery.queries import POD_SUFFIX, Scope
+from plan.quality_signals import quality_signals
 from tests.conftest import STACKS
-from tests.delivery_fixtures import QUALITY, SHARED_TABLES, plans_for, platform_refs, stack_settings, with_keda
+from tests.delivery_fixtures import (
+    CATALOGUE,
+    QUALITY,
+    SHARED_TABLES,
+    plans_for,
+    platform_refs,
+    stack_settings,
+    with_keda,
+)
 from tests.promql import parse, unknown_names
 from tests.schemas import validate
 
@@ -25,8 +35,12 @@ WEBHOOK_URL = "https://hooks.example.com/services/T000/B000/XXXX"
 def all_plans(stack: str, keda: bool = True, alerts: bool = True):
     settings = stack_settings(stack)
     platform = with_keda(platform_refs(settings), keda)
-    quality = frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name})
-    return plans_for(stack, platform, alerts=alerts, quality_series={"churn-prediction": quality})
+    return plans_for(stack, platform, alerts=alerts, quality_series=exported_quality_series())
+
+
+def exported_quality_series() -> dict[str, frozenset[str]]:
+    """What program/stack.py passes: the quality series each catalogue model really exports."""
+    return {m.name: frozenset(s.name for s in quality_signals(m)) for m in CATALOGUE.models}
 
 
 def delivery_objects(plan) -> list[dict]:
@@ -75,15 +89,18 @@ def test_every_query_parses_and_names_only_series_the_runtime_exports(stack):
         for query in queries(plan):
             parse(query)  # raises on a syntax error
             assert unknown_names(query, tables) == [], query
-        # The runtime's own signals come from its own table, not another runtime's.
+        # The runtime's own signals come from its own table, not another runtime's; quality checks
+        # name only the series of facts/quality_metrics.py.
+        quality = {check.name for check in analysis.quality_checks(plan)}
         for check in analysis.checks(plan):
-            assert unknown_names(check.query, [plan.metrics]) == [], check.query
+            table = QUALITY if check.name in quality else plan.metrics
+            assert unknown_names(check.query, [table]) == [], check.query
 
 
 def test_a_query_naming_another_runtimes_series_is_caught():
     plans = all_plans("prod")
     vllm, mlserver = plans["support-assistant"], plans["fraud-detection"]
-    (success, _) = analysis.checks(mlserver)
+    success = analysis.checks(mlserver)[0]
     assert unknown_names(success.query, [vllm.metrics]) != []
     assert unknown_names('sum(rate(model_infer_request_success_total{model_name="x"}[1m]))', [mlserver.metrics])
 
@@ -91,7 +108,7 @@ def test_a_query_naming_another_runtimes_series_is_caught():
 def test_queries_use_the_documented_names_per_runtime():
     plans = all_plans("prod")
     by_runtime = {p.serving.runtime.name: p for p in plans.values()}
-    ok, p99 = analysis.checks(by_runtime["mlserver"])
+    ok, p99, *_ = analysis.checks(by_runtime["mlserver"])
     assert "model_infer_request_success_total" in ok.query and "model_infer_request_failure_total" in ok.query
     assert "rest_server_request_duration_seconds_bucket" in p99.query
     ok, p99 = analysis.checks(by_runtime["triton"])
@@ -248,12 +265,20 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     churn = {r["alert"]: r for r in monitoring.alert_rules(plans["churn-prediction"])}
     fraud = {r["alert"]: r for r in monitoring.alert_rules(plans["fraud-detection"])}
     base = {"ModelLatencyP95OverSla", "ModelErrorRateHigh", "ModelReplicasUnavailable", "ModelCanaryFailed"}
-    assert set(fraud) == base
-    assert set(churn) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh"}
+    triton = {r["alert"]: r for r in monitoring.alert_rules(plans["image-classifier"])}
+    # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource.
+    assert set(triton) == base
+    assert set(churn) == base | {"ModelDriftHigh"}
+    labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
+    with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
+    assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh"}
     quality = plans["churn-prediction"].serving.model.quality
     assert churn["ModelDriftHigh"]["expr"].endswith(f"> {quality.rollback_drift}")
-    assert churn["ModelAccuracyLow"]["expr"].endswith(f"< {quality.min_accuracy}")
-    for rule in [*churn.values(), *fraud.values()]:
+    assert with_accuracy["ModelAccuracyLow"]["expr"].endswith(f"< {quality.min_accuracy}")
+    # Pushed series carry the Pushgateway's namespace: selected by the push job and model, not the namespace.
+    assert 'job="quality-monitor",model="churn-prediction"' in churn["ModelDriftHigh"]["expr"]
+    assert "namespace" not in churn["ModelDriftHigh"]["expr"]
+    for rule in [*churn.values(), *fraud.values(), *with_accuracy.values()]:
         assert rule["labels"]["severity"] in ("warning", "critical")
         assert rule["annotations"]["summary"] and rule["annotations"]["runbook_url"].startswith("https://")
     assert fraud["ModelCanaryFailed"]["expr"].endswith("== 2")
@@ -314,3 +339,48 @@ def test_gke_health_checks_cover_the_services_flagger_generates():
         path = policies[0]["spec"]["default"]["config"]["httpHealthCheck"]["requestPath"]
         assert path == plan.serving.runtime.readiness.path_for(plan.name) and path != "/"
     assert all(health_checks.health_check_policy_manifests(p) == [] for p in all_plans("local").values())
+
+
+def _analysis_metrics(plan) -> dict[str, dict]:
+    return {m["name"]: m for m in canary.canary_manifest(plan)["spec"]["analysis"]["metrics"]}
+
+
+def test_quality_checks_in_the_canary_where_the_model_exports_them():
+    plans = all_plans("prod")
+    churn = plans["churn-prediction"]  # mlserver, sklearn, monitoring.canaryChecks [confidence, drift]
+    quality = churn.serving.model.quality
+    metrics = _analysis_metrics(churn)
+    assert metrics["prediction-confidence"]["thresholdRange"] == {"min": quality.min_confidence}
+    assert metrics["input-drift"]["thresholdRange"] == {"max": quality.max_drift}
+    assert "accuracy" not in metrics  # no labelsSource, so no accuracy series
+    templates = {t["metadata"]["name"]: t for t in analysis.metric_template_manifests(churn)}
+    for metric in metrics.values():
+        assert metric["templateRef"]["name"] in templates
+    confidence = templates["churn-prediction-prediction-confidence"]["spec"]["query"]
+    assert f"{Q.PREDICTION_CONFIDENCE.name}_sum{{{Scope.flagger_canary().matchers}" in confidence
+    drift = templates["churn-prediction-input-drift"]["spec"]["query"]
+    assert Q.DRIFT_SCORE.name in drift and "and on(version)" in drift
+    for name in ("image-classifier", "support-assistant"):  # Triton and vLLM export no quality series
+        assert set(_analysis_metrics(plans[name])) == {"success-rate-percent", "latency-p99-ms"}
+
+
+def test_quality_check_thresholds_follow_the_catalogue():
+    churn = all_plans("prod")["churn-prediction"]
+    model = churn.serving.model
+    stricter = model.model_copy(
+        update={"quality": model.quality.model_copy(update={"min_confidence": 0.9, "max_drift": 0.1})}
+    )
+    plan = replace(churn, serving=replace(churn.serving, model=stricter))
+    metrics = _analysis_metrics(plan)
+    assert metrics["prediction-confidence"]["thresholdRange"] == {"min": 0.9}
+    assert metrics["input-drift"]["thresholdRange"] == {"max": 0.1}
+
+
+def test_quality_panels_only_where_exported():
+    plans = all_plans("prod")
+    titles = {
+        name: {p["title"] for p in dashboard.dashboard(plans[name])["panels"]}
+        for name in ("churn-prediction", "image-classifier")
+    }
+    assert {"Mean prediction confidence", "Input drift score"} <= titles["churn-prediction"]
+    assert not {"Mean prediction confidence", "Input drift score"} & titles["image-classifier"]

@@ -7,8 +7,9 @@ import pytest
 
 from facts.runtime_metrics import RUNTIME_METRICS
 from ops.engine import unwrap
+from plan.quality_signals import canary_quality_checks
 from tests.conftest import STACKS
-from tests.delivery_fixtures import QUALITY, SHARED_TABLES
+from tests.delivery_fixtures import CATALOGUE, QUALITY, SHARED_TABLES
 from tests.promql import unknown_names
 
 
@@ -24,7 +25,9 @@ def test_every_served_model_gets_its_delivery_objects(stack_runs, stack):
     assert sorted(c.name for c in components) == [f"{m}-delivery" for m in served]
     for kind in ("Canary", "PodMonitor", "PrometheusRule", "ScaledObject"):
         assert sorted(o["metadata"]["name"] for o in objects(run, kind)) == served, kind
-    assert len(objects(run, "MetricTemplate")) == 2 * len(served)
+    # Success rate and p99 latency for every model, plus its quality checks where it exports them.
+    quality = {m.name: len(canary_quality_checks(m)) for m in CATALOGUE.models}
+    assert len(objects(run, "MetricTemplate")) == sum(2 + quality[m] for m in served)
     dashboards = [o for o in objects(run, "ConfigMap") if o["metadata"]["labels"].get("grafana_dashboard") == "1"]
     assert len(dashboards) == len(served)
     # Flagger owns the Service <name> and KEDA the scaling: Pulumi registers neither.
@@ -43,7 +46,7 @@ def test_registered_queries_name_only_exported_series(stack_runs, stack):
         model = template["metadata"]["labels"]["mlops.platform/model"]
         image = deployments[model]["spec"]["template"]["spec"]["containers"][0]["image"]
         runtime = next(name for name in RUNTIME_METRICS if name in image)
-        assert unknown_names(template["spec"]["query"], [RUNTIME_METRICS[runtime]]) == []
+        assert unknown_names(template["spec"]["query"], [RUNTIME_METRICS[runtime], QUALITY]) == []
     for rule in objects(run, "PrometheusRule"):
         model = rule["metadata"]["labels"]["mlops.platform/model"]
         image = deployments[model]["spec"]["template"]["spec"]["containers"][0]["image"]
@@ -60,3 +63,19 @@ def test_canary_is_registered_after_its_target_and_templates(stack_runs):
         assert any(name.endswith("-success-rate-percent") for name in depends), depends
         model = canary.inputs["metadata"]["name"]
         assert f"{model}-deployment" in depends  # the target Deployment, through targetRef.name
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_stack_passes_each_models_quality_series_to_its_alerts(stack_runs, stack):
+    """program/stack.py wires quality_signals: churn-prediction (drift from the monitor, no labels source)
+    gets the drift alert and no accuracy alert; Triton and vLLM models get neither."""
+    rules = {
+        r["metadata"]["name"]: {a["alert"] for a in r["spec"]["groups"][0]["rules"]}
+        for r in objects(stack_runs[stack], "PrometheusRule")
+    }
+    assert "ModelDriftHigh" in rules["churn-prediction"]
+    assert not {"ModelAccuracyLow", "ModelAccuracyDropped"} & rules["churn-prediction"]
+    gpu_models = [name for name in ("image-classifier", "support-assistant") if name in rules]
+    assert gpu_models or stack != "prod"  # prod serves both
+    for name in gpu_models:
+        assert not {"ModelDriftHigh", "ModelAccuracyLow"} & rules[name]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from plan.delivery import DeliveryPlan
+from plan.quality_signals import canary_quality_checks
 
 FLAGGER_API = "flagger.app/v1beta1"
 BUILTIN_CHECKS = ("request-success-rate", "request-duration")
@@ -27,7 +29,8 @@ class Check:
 
 
 def checks(plan: DeliveryPlan) -> tuple[Check, ...]:
-    """Success rate and p99 latency of the canary pods, thresholds from the catalogue's `slo`."""
+    """Success rate and p99 latency of the canary pods (thresholds from the catalogue's `slo`), then
+    the model-quality checks its entry runs where the model really exports them."""
     queries = queries_for(plan.serving.runtime.name, plan.name)
     scope = Scope.flagger_canary()
     slo = plan.serving.model.slo
@@ -38,7 +41,22 @@ def checks(plan: DeliveryPlan) -> tuple[Check, ...]:
             min=round(slo.min_success_rate * 100, 4),
         ),
         Check("latency-p99-ms", queries.latency_ms(0.99, scope, INTERVAL_VARIABLE), max=float(slo.latency_p99_ms)),
+        *quality_checks(plan),
     )
+
+
+def quality_checks(plan: DeliveryPlan) -> tuple[Check, ...]:
+    """The entry's canary quality checks (plan/quality_signals.py keeps them to series the model
+    exports), thresholds from the catalogue's `quality`; selection explained in quality_queries.py."""
+    quality, scope, model = plan.serving.model.quality, Scope.flagger_canary(), plan.name
+    by_check = {
+        "confidence": Check(
+            "prediction-confidence", QQ.mean_confidence(model, scope, INTERVAL_VARIABLE), min=quality.min_confidence
+        ),
+        "drift": Check("input-drift", QQ.canary_drift(model, scope), max=quality.max_drift),
+        "accuracy": Check("accuracy", QQ.canary_accuracy(model, scope), min=quality.min_accuracy),
+    }
+    return tuple(by_check[check] for check in canary_quality_checks(plan.serving.model))
 
 
 def template_name(plan: DeliveryPlan, check: Check) -> str:

@@ -1,14 +1,17 @@
 """A Grafana dashboard per model, as a ConfigMap the Grafana sidecar loads (label from PlatformRefs).
 
 Panels: requests, errors, latency percentiles, replicas (primary and canary), canary weight, then what
-matters for the runtime (queue and tokens for vLLM, queue and GPU utilisation for Triton). vLLM exports
-no GPU utilisation itself: GKE's managed DCGM sends it to Cloud Monitoring, not to this Prometheus.
+matters for the runtime (queue and tokens for vLLM, queue and GPU utilisation for Triton), and mean
+confidence and drift where the model exports them. vLLM exports no GPU utilisation itself: GKE's
+managed DCGM sends it to Cloud Monitoring, not to this Prometheus.
 """
 
 from __future__ import annotations
 
 import json
 
+from facts import quality_metrics as Q
+from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from plan.delivery import DeliveryPlan
 
@@ -42,6 +45,20 @@ def panels(plan: DeliveryPlan) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Canary weight (%)", [("canary", f'max(flagger_canary_weight{{namespace="{namespace}",workload="{name}"}})')]),
     ]
     result += [(title, [(title, query)]) for title, query in queries.extra_panels(both)]
+    return result + quality_panels(plan, primary, canary)
+
+
+def quality_panels(plan: DeliveryPlan, primary: Scope, canary: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Confidence and drift, only where the model exports them (plan.quality_series)."""
+    result = []
+    if Q.PREDICTION_CONFIDENCE.name in plan.quality_series:
+        confidence = [
+            (legend, QQ.mean_confidence(plan.name, scope, "5m"))
+            for legend, scope in (("primary", primary), ("canary", canary))
+        ]
+        result.append(("Mean prediction confidence", confidence))
+    if Q.DRIFT_SCORE.name in plan.quality_series:
+        result.append(("Input drift score", [("v{{version}}", QQ.drift_by_version(plan.name))]))
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from facts import quality_metrics as Q
 from facts.runtime_metrics import CANARY_FAILED
+from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from manifests.serving import model_pods_selector
 from plan.delivery import DeliveryPlan
@@ -89,9 +90,9 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
             f"{name}: the last canary analysis failed and was rolled back",
         ),
     ]
-    model = f'{{namespace="{namespace}",{Q.MODEL_LABEL}="{name}"}}'
+    # Pushed series carry the Pushgateway's namespace, not the model's: selected by job and model.
     if Q.ACCURACY.name in plan.quality_series:
-        accuracy = f"avg({Q.ACCURACY.name}{model})"
+        accuracy = QQ.accuracy(name)
         rules.append(
             _rule(
                 plan,
@@ -117,7 +118,7 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
             _rule(
                 plan,
                 "ModelDriftHigh",
-                f"max({Q.DRIFT_SCORE.name}{model}) > {quality.rollback_drift}",
+                f"max({Q.DRIFT_SCORE.name}{QQ.pushed_selector(name)}) > {quality.rollback_drift}",
                 "15m",
                 "critical",
                 f"{name}: input drift above {quality.rollback_drift}",
