@@ -14,7 +14,7 @@ from ops.report.stack_report import CostChange, StackReport
 from tests.fake_pulumi import policy_event, pre_event, summary, urn
 from tests.report_scenarios import prod_preview_events
 
-GOLDEN = Path(__file__).parent / "golden" / "report" / "preview.md"
+GOLDEN = Path(__file__).parent / "golden_report" / "preview.md"  # tests/golden/ holds only stack renders
 
 
 def log_of(events: list[dict]) -> ChangeLog:
