@@ -77,20 +77,21 @@ class RuntimeQueries:
         return ()
 
 
-class MlserverQueries(RuntimeQueries):
-    table = F.MLSERVER
-    # The REST middleware labels routes by template, so `{model_name}` is literal text [MLSERVER].
-    INFER_ROUTE = "/v2/models/{model_name}/infer"
+class CounterQueries(RuntimeQueries):
+    """Runtimes with a success and a failure counter per model (MLServer, Triton): rates from the two."""
+
+    SUCCESS: str
+    FAILURE: str
 
     def _sel(self, scope: Scope) -> str:
         return f'{{{scope.matchers},model="{self.model}"}}'
 
     def _ok(self, scope: Scope, window: str) -> str:
-        return f"sum(rate(model_infer_request_success_total{self._sel(scope)}[{window}]))"
+        return f"sum(rate({self.SUCCESS}{self._sel(scope)}[{window}]))"
 
     def _failed(self, scope: Scope, window: str) -> str:
         # A labelled counter has no series until its first failure: `or vector(0)` keeps the sum defined.
-        return f"(sum(rate(model_infer_request_failure_total{self._sel(scope)}[{window}])) or vector(0))"
+        return f"(sum(rate({self.FAILURE}{self._sel(scope)}[{window}])) or vector(0))"
 
     def request_rate(self, scope: Scope, window: str) -> str:
         return f"({self._ok(scope, window)} + {self._failed(scope, window)})"
@@ -100,6 +101,15 @@ class MlserverQueries(RuntimeQueries):
 
     def error_ratio(self, scope: Scope, window: str) -> str:
         return f"{self._failed(scope, window)} / {self.request_rate(scope, window)}"
+
+
+class MlserverQueries(CounterQueries):
+    table = F.MLSERVER
+    # The REST middleware labels routes by template, so `{model_name}` is literal text [MLSERVER].
+    INFER_ROUTE = "/v2/models/{model_name}/infer"
+
+    SUCCESS = "model_infer_request_success_total"
+    FAILURE = "model_infer_request_failure_total"
 
     def latency_ms(self, quantile: float, scope: Scope, window: str) -> str:
         bucket = f'rest_server_request_duration_seconds_bucket{{{scope.matchers},path="{self.INFER_ROUTE}"}}'
@@ -109,26 +119,11 @@ class MlserverQueries(RuntimeQueries):
         return (("Requests in progress", f"sum(rest_server_requests_in_progress{{{scope.matchers}}})"),)
 
 
-class TritonQueries(RuntimeQueries):
+class TritonQueries(CounterQueries):
     table = F.TRITON
 
-    def _sel(self, scope: Scope) -> str:
-        return f'{{{scope.matchers},model="{self.model}"}}'
-
-    def _ok(self, scope: Scope, window: str) -> str:
-        return f"sum(rate(nv_inference_request_success{self._sel(scope)}[{window}]))"
-
-    def _failed(self, scope: Scope, window: str) -> str:
-        return f"(sum(rate(nv_inference_request_failure{self._sel(scope)}[{window}])) or vector(0))"
-
-    def request_rate(self, scope: Scope, window: str) -> str:
-        return f"({self._ok(scope, window)} + {self._failed(scope, window)})"
-
-    def success_rate_percent(self, scope: Scope, window: str) -> str:
-        return f"100 * {self._ok(scope, window)} / {self.request_rate(scope, window)}"
-
-    def error_ratio(self, scope: Scope, window: str) -> str:
-        return f"{self._failed(scope, window)} / {self.request_rate(scope, window)}"
+    SUCCESS = "nv_inference_request_success"
+    FAILURE = "nv_inference_request_failure"
 
     def latency_ms(self, quantile: float, scope: Scope, window: str) -> str:
         # Summary quantiles are per pod and already windowed by Triton: the slowest pod is the answer.

@@ -78,3 +78,15 @@ def write_pins(stack: Any, pins: dict[str, int]) -> None:
             stack.remove_config(PINS_KEY)
         except CommandError:  # already absent: nothing to clear
             pass
+
+
+def record_audit(entry: AuditEntry, client: Any, registered_model: str, driver: Any) -> list[str]:
+    """Writes the audit trail: MLflow tags on the version, then a stack tag. Returns the messages to show
+    (a backend that refuses stack tags is reported, never turned into a failed deployment). Closes `client`."""
+    try:
+        for key, value in entry.mlflow_tags().items():
+            client.set_version_tag(registered_model, entry.version, key, value)
+    finally:
+        client.close()
+    refused = driver.set_tag(*entry.stack_tag())
+    return [refused] if refused else []

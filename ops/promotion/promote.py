@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.promotion.audit import AuditEntry, actor, now, read_pins, write_pins
+from ops.promotion.audit import AuditEntry, actor, now, read_pins, record_audit, write_pins
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
 from registry.client import AliasNotFound
 
@@ -80,14 +80,7 @@ def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactor
     finally:
         client.close()
     entry_audit = AuditEntry("promoted", request.model, target.environment, version, request.source, actor(), now())
-    audit_client = target.client()
-    try:
-        for key, tag in entry_audit.mlflow_tags().items():
-            audit_client.set_version_tag(spec.registered_model, version, key, tag)
-    finally:
-        audit_client.close()
-    refused = target_driver.set_tag(*entry_audit.stack_tag())
-    outcome.messages += [refused] if refused else []
+    outcome.messages += record_audit(entry_audit, target.client(), spec.registered_model, target_driver)
     outcome.messages.append(f"promoted {request.model} v{version} from {request.source} to {request.target}")
     return outcome
 

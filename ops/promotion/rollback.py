@@ -17,7 +17,7 @@ from typing import Any
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.engine import DYNAMIC_TYPE
-from ops.promotion.audit import AuditEntry, actor, now, read_pins, write_pins
+from ops.promotion.audit import AuditEntry, actor, now, read_pins, record_audit, write_pins
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
 
 
@@ -62,13 +62,6 @@ def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFact
     audit = AuditEntry(
         "rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason
     )
-    client = context.client()
-    try:
-        for key, value in audit.mlflow_tags().items():
-            client.set_version_tag(spec.registered_model, target, key, value)
-    finally:
-        client.close()
-    refused = driver.set_tag(*audit.stack_tag())
-    outcome.messages += [refused] if refused else []
+    outcome.messages += record_audit(audit, context.client(), spec.registered_model, driver)
     outcome.messages.append(f"rolled back {request.model} in {request.stack} from v{current} to v{target}")
     return outcome
