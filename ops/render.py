@@ -103,9 +103,10 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
 
 
 def addon_entries(run: ProgramRun) -> list[dict]:
-    """Each Helm chart the run installs: chart, version, repository, namespace and values, secrets masked."""
+    """Each Helm chart the run installs: chart, version, repository, namespace and values, secrets masked.
+    In chart order: the engine registers resources concurrently, so the run's own order varies."""
     entries = []
-    for chart in run.by_type(HELM_CHART):
+    for chart in sorted(run.by_type(HELM_CHART), key=lambda r: (r.inputs.get("chart", ""), r.name)):
         inputs = mask(chart.inputs)
         entries.append(
             {
