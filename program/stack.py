@@ -198,7 +198,16 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 alert_webhook_url=loaded.alert_webhook_url,
                 target_deployment=servings[name].deployment_name,
             ),
-            opts=gitops.model_options(name, depends_on=[*servings.values(), *addons.ready]),
+            # Its own serving stack (the Canary's target), and its fallback's (the switch route's backend):
+            # never every model's, which would grow the edges with the square of the catalogue.
+            opts=gitops.model_options(
+                name,
+                depends_on=[
+                    servings[name],
+                    *([servings[plan.fallback.model]] if plan.fallback else []),
+                    *addons.ready,
+                ],
+            ),
         )
         for name, plan in deliveries_planned.items()
     }

@@ -20,8 +20,10 @@ def test_benchmark_measures_a_three_model_catalogue(tmp_path, mlflow_server):
     # At most 2 registry requests per model per render (alias answer + the run's metrics), counted at the transport.
     assert figures["requests"] <= 2 * 3
     assert set(figures["requests_by_endpoint"]) <= {"/registered-models/alias", "/runs/get"}
-    # dependsOn edges linear in the catalogue (tests/test_program.py checks the barrier structurally).
-    assert figures["edges"] <= figures["resources"] + 3 * 3
+    # Edges are counted. At 3 models a square cannot show, so linearity is checked structurally in
+    # tests/test_program.py (one barrier; no component waits on another model's version or serving stack);
+    # here only that edges stay within a small constant per resource.
+    assert 0 < figures["edges"] <= 2 * figures["resources"]
     assert row.sdk_s > 0 and row.yaml_s > 0 and row.peak_mib > 0
     if row.kustomize_s is not None:  # kubectl present: kustomize emitted the same objects
         assert row.kustomize_objects == figures["kubernetes_objects"]

@@ -7,6 +7,7 @@ import pulumi
 
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from ops.engine import is_secret
+from plan.quality_signals import canary_quality_checks
 from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
 from tests.gke_engine import run
 from tests.test_delivery_plan import plans_with_fallback
@@ -30,11 +31,15 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     (component,) = engine.of_type("mlops:delivery:ModelDelivery")
     children = [r for r in engine.registered if r["parent"] == component["urn"]]
     names = sorted(r["name"] for r in children)
+    # fraud-detection (MLServer, sklearn, sampled) exports confidence and drift: its canary checks both.
+    assert canary_quality_checks(plan.serving.model) == ("confidence", "drift")
     assert names == sorted(
         f"fraud-detection-delivery-{role}"
         for role in (
             "success-rate-percent",
             "latency-p99-ms",
+            "prediction-confidence",
+            "input-drift",
             "alert-webhook",
             "alert-provider",
             "scaled-object",

@@ -91,6 +91,13 @@ def test_cluster_and_serving_wait_for_every_model_version(stack_runs, stack):
         assert barrier.urn in dependencies, component.name
         # Never one edge per version: the barrier, plus at most the component's own model version.
         assert len(dependencies & versions) <= 1, component.name
+    servings = {r.urn for r in run.by_type("mlops:serving:ModelServing")}
+    parent_of = {r.urn: r.parent for r in run.resources}
+    for delivery in run.by_type("mlops:delivery:ModelDelivery"):
+        # A dependency on a component arrives as its children: count the serving stacks they belong to.
+        waited = {parent_of.get(d) for d in delivery.options["dependencies"]} & servings
+        # Its own serving stack and at most its fallback's: never every model's.
+        assert 1 <= len(waited) <= 2, delivery.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
