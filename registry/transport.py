@@ -10,9 +10,11 @@ blocked until that server gives up; the caller has long moved on (and drops that
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -46,13 +48,15 @@ def fetch(
 ) -> RawAnswer:
     """The complete answer of one attempt, by time.monotonic() `until`; raises DeadlineExceeded,
     BrokenAnswer or a requests exception (timeouts, connection errors, too many redirects)."""
+    # The request itself, so the worker's attempt takes only what bounds it (timeouts, deadline).
+    send = functools.partial(session.request, method, url, params=params, json=json_body, headers=headers)
     box: dict[str, Any] = {}
     done = threading.Event()
     abandoned = threading.Event()
 
     def work() -> None:
         try:
-            box["answer"] = _attempt(session, method, url, params, json_body, headers, timeouts, until, abandoned)
+            box["answer"] = _attempt(send, timeouts, until, abandoned)
         except BaseException as exc:  # handed to the caller's thread, which raises it
             box["error"] = exc
         finally:
@@ -68,21 +72,11 @@ def fetch(
 
 
 def _attempt(
-    session: requests.Session,
-    method: str,
-    url: str,
-    params: dict | None,
-    json_body: dict | None,
-    headers: dict[str, str],
-    timeouts: tuple[float, float],
-    until: float,
-    abandoned: threading.Event,
+    send: Callable[..., requests.Response], timeouts: tuple[float, float], until: float, abandoned: threading.Event
 ) -> RawAnswer:
     remaining = max(0.01, until - time.monotonic())
     connect, read = (min(t, remaining) for t in timeouts)
-    resp = session.request(
-        method, url, params=params, json=json_body, headers=headers, timeout=(connect, read), stream=True
-    )
+    resp = send(timeout=(connect, read), stream=True)
     chunks: list[bytes] = []
     size = 0
     try:
