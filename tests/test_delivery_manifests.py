@@ -223,11 +223,14 @@ def test_local_stack_is_blue_green_without_weights():
 def test_scaling_on_demand_with_catalogue_bounds():
     plans = all_plans("prod")
     fraud = autoscaling.scaled_object_manifest(plans["fraud-detection"])["spec"]
+    ref = canary.canary_manifest(plans["fraud-detection"])["spec"]["autoscalerRef"]
+    # The catalogue's bounds are the primary's; the ScaledObject we write is the canary's (next test).
     assert (
-        (fraud["minReplicaCount"], fraud["maxReplicaCount"])
+        (ref["primaryScalerReplicas"]["minReplicas"], ref["primaryScalerReplicas"]["maxReplicas"])
         == plans["fraud-detection"].serving.model.replica_bounds("prod")
         == (4, 30)
     )
+    assert fraud["minReplicaCount"] == 1
     (trigger,) = fraud["triggers"]
     assert (
         trigger["metadata"]["threshold"] == "100"
@@ -239,6 +242,27 @@ def test_scaling_on_demand_with_catalogue_bounds():
     assert "vllm:num_requests_waiting" in vllm["query"]
     ref = canary.canary_manifest(plans["fraud-detection"])["spec"]["autoscalerRef"]
     assert ref["kind"] == "ScaledObject" and "-primary-" in ref["primaryScalerQueries"]["demand"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod", "local"])
+def test_a_canary_analysis_never_doubles_a_models_pods(stack):
+    """Flagger v1.44.0 resumes the target ScaledObject for each analysis (scheduler.go ResumeTargetScaler)
+    and starts the canary at its minReplicaCount: with the catalogue's bounds there, the canary ran as
+    many pods (GPUs included) as the primary. The primary now gets the catalogue's bounds through
+    primaryScalerReplicas, the canary one pod up to the highest step's share of the maximum."""
+    for plan in all_plans(stack).values():
+        low, high = plan.serving.model.replica_bounds(plan.serving.environment)
+        scaled = autoscaling.scaled_object_manifest(plan)["spec"]
+        ref = canary.canary_manifest(plan)["spec"]["autoscalerRef"]
+        assert ref["kind"] == "ScaledObject" and ref["name"] == scaled["scaleTargetRef"]["name"] == plan.name
+        assert ref["primaryScalerReplicas"] == {"minReplicas": low, "maxReplicas": high}
+        top = max(plan.policy.step_weights) if plan.weighted else 0
+        assert scaled["minReplicaCount"] == 1
+        assert scaled["maxReplicaCount"] == max(1, -(-high * top // 100))
+        assert scaled["maxReplicaCount"] <= high and (high == 1 or scaled["maxReplicaCount"] < high)
+        version = stack_settings(stack).kubernetes_version
+        validate(canary.canary_manifest(plan), version)
+        validate(autoscaling.scaled_object_manifest(plan), version)
 
 
 def test_without_keda_the_canary_references_the_hpa():

@@ -8,9 +8,21 @@ catalogue's replica bounds for the environment.
 The ScaledObject targets the Canary's target Deployment `<name>`; Flagger copies it to `<name>-primary`
 for the primary Deployment and swaps in `primaryScalerQueries` so each one reads its own pods.
 When a ScaledObject owns scaling, the serving component creates no HPA (KEDA makes its own).
+
+The ScaledObject we write is the CANARY's: Flagger (v1.44.0, docs/gitbook/tutorials/keda-scaledobject.md,
+pkg/canary/scaled_object_reconciler.go PauseTargetScaler/ResumeTargetScaler, pkg/controller/scheduler.go)
+pauses it with `autoscaling.keda.sh/paused-replicas: "0"` between rollouts and RESUMES it for every
+analysis, when the canary runs beside the primary; ScaleFromZero starts the canary at the ScaledObject's
+minReplicaCount. With the catalogue's bounds on it, each analysis would double the model's pods, GPUs
+included. So the catalogue's bounds go to the primary (`primaryScalerReplicas`), and the canary's
+ScaledObject gets 1 pod up to the share of the bound the highest step weight needs (`canary_replicas`).
+Flagger removes the paused annotation only in its finalizer; Pulumi (server-side apply, its own field
+manager) and Argo CD (fields in Git only) leave an annotation they never set alone.
 """
 
 from __future__ import annotations
+
+import math
 
 from manifests.delivery.queries import Scope, queries_for
 from plan.delivery import DeliveryPlan
@@ -29,13 +41,27 @@ def _demand(plan: DeliveryPlan, scope: Scope) -> tuple[str, int]:
     return queries.request_rate(scope, "1m"), delivery.requests_per_pod
 
 
+def canary_replicas(plan: DeliveryPlan) -> tuple[int, int]:
+    """(min, max) pods of the canary during an analysis: one to start, at most what the highest step's
+    share of traffic needs at the catalogue's maximum (one pod for blue/green, which gets no live traffic)."""
+    _, high = plan.serving.model.replica_bounds(plan.serving.environment)
+    top = max(plan.policy.step_weights) if plan.weighted and plan.policy.step_weights else 0
+    return 1, max(1, math.ceil(high * top / 100))
+
+
+def primary_scaler_replicas(plan: DeliveryPlan) -> dict[str, int]:
+    """Flagger's `autoscalerRef.primaryScalerReplicas`: the primary scales within the catalogue's bounds."""
+    low, high = plan.serving.model.replica_bounds(plan.serving.environment)
+    return {"minReplicas": low, "maxReplicas": high}
+
+
 def primary_scaler_queries(plan: DeliveryPlan) -> dict[str, str]:
     query, _ = _demand(plan, Scope.primary(plan.namespace, plan.name))
     return {TRIGGER: query}
 
 
 def scaled_object_manifest(plan: DeliveryPlan) -> dict:
-    low, high = plan.serving.model.replica_bounds(plan.serving.environment)
+    low, high = canary_replicas(plan)
     query, per_pod = _demand(plan, Scope.canary(plan.namespace, plan.name))
     return {
         "apiVersion": KEDA_API,

@@ -9,7 +9,7 @@ Nothing else may manage those: the serving component leaves out its Service and 
 from __future__ import annotations
 
 from manifests.delivery.analysis import FLAGGER_API, canary_metrics
-from manifests.delivery.autoscaling import primary_scaler_queries
+from manifests.delivery.autoscaling import primary_scaler_queries, primary_scaler_replicas
 from manifests.delivery.webhooks import webhooks
 from plan.delivery import DeliveryPlan
 
@@ -55,7 +55,9 @@ def canary_manifest(plan: DeliveryPlan) -> dict:
     api = "keda.sh/v1alpha1" if platform.keda else "autoscaling/v2"
     autoscaler: dict = {"apiVersion": api, "kind": kscaler, "name": autoscaler_name(plan)}
     if platform.keda:
+        # The ScaledObject holds the canary's bounds; the primary gets the catalogue's (autoscaling.py).
         autoscaler["primaryScalerQueries"] = primary_scaler_queries(plan)
+        autoscaler["primaryScalerReplicas"] = primary_scaler_replicas(plan)
     return {
         "apiVersion": FLAGGER_API,
         "kind": "Canary",
