@@ -19,8 +19,11 @@ IMAGE_TAG = "0.1.0"
 @dataclass(frozen=True)
 class BuiltImage:
     name: str  # the repository name under the stack's image registry
-    dockerfile: str  # path from the repository root, which is the build context
+    dockerfile: str  # path from the repository root
     tag: str = IMAGE_TAG
+    # The build context CI passes (.github/workflows/images.yml, through `python -m ops image-targets`):
+    # the repository root, since every Dockerfile copies the shared facts/ package.
+    context: str = "."
 
     def at(self, registry: str, tag: str = "") -> str:
         """The full reference in `registry` (no registry: a local name, e.g. loaded with `kind load`)."""

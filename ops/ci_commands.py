@@ -111,6 +111,13 @@ def _pr_comment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image_targets(args: argparse.Namespace) -> int:
+    from ops.image_targets import github_matrix, image_targets
+
+    print(github_matrix(image_targets(Path(args.project), args.commit)))
+    return 0
+
+
 def _promotion(run: Callable[[], Outcome]) -> int:
     from pulumi.automation.errors import CommandError
 
@@ -199,6 +206,10 @@ def register(commands) -> None:
     cmd.add_argument("--title", default="Pulumi preview")
     cmd.add_argument("--print", action="store_true", help="print the markdown instead of posting it")
     cmd.set_defaults(run=_pr_comment)
+    cmd = commands.add_parser("image-targets", help="the images CI builds and the tags each stack pulls (JSON matrix)")
+    cmd.add_argument("--commit", default="", help="also push this tag (the commit SHA)")
+    cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
+    cmd.set_defaults(run=_image_targets)
     cmd = commands.add_parser("promote", help="promote a model's live version from one stack to another")
     _common(cmd, stack=False)
     cmd.add_argument("--model", required=True)

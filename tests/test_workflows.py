@@ -85,14 +85,6 @@ def test_fork_pull_requests_never_run_with_credentials():
     assert "ref" not in checkout.get("with", {}), "the comment job must run the base branch's code, not the fork's"
 
 
-def test_images_are_skipped_cleanly_without_a_dockerfile():
-    images = yaml.safe_load((WORKFLOWS[0].parent / "images.yml").read_text())
-    steps = images["jobs"]["image"]["steps"]
-    assert "Dockerfile" in steps[1]["run"]
-    assert all(s.get("if") == "steps.present.outputs.build == 'true'" for s in steps[2:])
-    assert set(images["jobs"]["image"]["strategy"]["matrix"]["context"]) == {"serving_runtime", "quality_monitor"}
-
-
 def test_staging_and_prod_deploy_behind_their_environments():
     deploy = yaml.safe_load((WORKFLOWS[0].parent / "deploy.yml").read_text())
     jobs = deploy["jobs"]
