@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 
 ENDPOINT = "203.0.113.1"  # documentation range (RFC 5737): never a real control plane
+# The DNS-based endpoint GKE reports as controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint
+# (gke-<id>.<region>.gke.goog); `.invalid` (RFC 2606) never resolves.
+DNS_ENDPOINT = "gke-known-after-apply.endpoint.invalid"
 CA_CERTIFICATE = base64.b64encode(
     b"-----BEGIN CERTIFICATE-----\nknown after apply\n-----END CERTIFICATE-----\n"
 ).decode()
@@ -21,7 +24,13 @@ def _email(inputs: dict) -> str:
 
 def gcp_outputs(type_token: str, name: str, inputs: dict) -> dict:
     if type_token == "gcp:container/cluster:Cluster":
-        return {"endpoint": ENDPOINT, "masterAuth": {"clusterCaCertificate": CA_CERTIFICATE}}
+        endpoints = inputs.get("controlPlaneEndpointsConfig") or {}
+        dns = {**(endpoints.get("dnsEndpointConfig") or {}), "endpoint": DNS_ENDPOINT}
+        return {
+            "endpoint": ENDPOINT,
+            "masterAuth": {"clusterCaCertificate": CA_CERTIFICATE},
+            "controlPlaneEndpointsConfig": {**endpoints, "dnsEndpointConfig": dns},
+        }
     if type_token == "gcp:serviceaccount/account:Account":
         email = _email(inputs)
         return {"email": email, "name": f"projects/{inputs['project']}/serviceAccounts/{email}"}
@@ -39,6 +48,7 @@ def gcp_invoke(token: str, args: dict, adopted_workload_pool: str | None = "") -
             "project": args["project"],
             "endpoint": ENDPOINT,
             "masterAuths": [{"clusterCaCertificate": CA_CERTIFICATE}],
+            "controlPlaneEndpointsConfigs": [{"dnsEndpointConfigs": [{"endpoint": DNS_ENDPOINT}]}],
             "workloadIdentityConfigs": [{"workloadPool": pool}] if pool else [],
         }
     return {}

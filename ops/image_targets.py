@@ -14,13 +14,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pulumi
-
 from facts.built_images import BUILT_IMAGES, BuiltImage
-from ops.engine import _Mocks
-from ops.stack_config import load_stack_config, stack_names
-from settings.pulumi_config import read_stack_settings
-from settings.stack import PROJECT, StackSettings
+from ops.offline.stack_settings import offline_settings
+from ops.stack_config import stack_names
 
 
 @dataclass(frozen=True)
@@ -47,14 +43,6 @@ class ImageTarget:
         entry["tags"] = "\n".join(self.tags)  # docker/build-push-action takes one tag a line
         entry["stacks"] = [asdict(s) for s in self.stacks]
         return entry
-
-
-def offline_settings(project_dir: Path, stack: str) -> StackSettings:
-    """The stack's settings read by the program's own reader from the stack files, no engine."""
-    config = load_stack_config(project_dir, stack)
-    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
-    return read_stack_settings().stack
 
 
 def stack_registries(project_dir: Path, image: BuiltImage) -> tuple[StackRegistry, ...]:

@@ -166,6 +166,13 @@ class ClusterSettings(Spec):
     name: str | None = None
     # gke only. Dataplane V2, Workload Identity and shielded nodes are always on and not settings.
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
+    # How CI and people reach the control plane. "dns" (default): GKE's DNS-based endpoint
+    # (`gke-<id>.<region>.gke.goog`) with external traffic allowed, where IAM (container.clusters.connect)
+    # decides instead of source addresses, so GitHub-hosted runners, whose addresses are not ours to list,
+    # reach it through OIDC; the kubeconfig uses it, and the IP endpoint admits masterAuthorizedNetworks
+    # only (none listed: nobody from the internet). "ip": the IP endpoint, for self-hosted runners in the
+    # VPC or in masterAuthorizedNetworks.
+    control_plane_access: Literal["dns", "ip"] = "dns"
     master_authorized_networks: tuple[AuthorizedNetwork, ...] = ()
     private_nodes: bool = True
     private_endpoint: bool = False
@@ -204,7 +211,7 @@ class ClusterSettings(Spec):
     def _mode_problems(self) -> list[Located]:
         applicable = {
             "kubeconfig": set(_KUBECONFIG_KEYS),
-            "gke-existing": set(_ADOPT_KEYS),
+            "gke-existing": {*_ADOPT_KEYS, "control_plane_access"},
             "gke": set(type(self).model_fields) - set(_KUBECONFIG_KEYS),
         }[self.mode] | {"mode"}
         aliases = {name: field.alias or name for name, field in type(self).model_fields.items()}

@@ -30,7 +30,9 @@ def environment_problems(environment: str, cluster: ClusterSettings) -> list[Loc
             )
         )
     if not cluster.private_endpoint:
-        if not cluster.master_authorized_networks:
+        # With DNS access an empty list closes the IP endpoint to the internet (cluster_inputs always
+        # sends the authorized-networks config); with IP access it would leave it open.
+        if not cluster.master_authorized_networks and cluster.control_plane_access == "ip":
             problems.append(
                 located(
                     ("cluster", "masterAuthorizedNetworks"),

@@ -9,7 +9,7 @@ from components.cluster.gke_cluster import NODE_SERVICE_ACCOUNT_ROLES, GkeCluste
 from components.cluster.gpu_node_pool import replacement_fields
 from components.gcp.workload_identity import service_account_id
 from ops.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
-from ops.gcp_outputs import ENDPOINT
+from ops.gcp_outputs import DNS_ENDPOINT, ENDPOINT
 from settings.gpu_node_pools import GpuNodePoolSettings
 from tests.gke_engine import (
     L4_SPOT,
@@ -98,6 +98,7 @@ def test_prod_cluster_in_wire_format(engine):
     assert inputs["masterAuthorizedNetworksConfig"] == {
         "cidrBlocks": [{"cidrBlock": "198.51.100.0/24", "displayName": "ci"}]
     }
+    assert inputs["controlPlaneEndpointsConfig"] == {"dnsEndpointConfig": {"allowExternalTraffic": True}}
     assert inputs["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
     assert inputs["loggingConfig"] == {"enableComponents": ["SYSTEM_COMPONENTS", "WORKLOADS"]}
     assert inputs["monitoringConfig"] == {
@@ -266,7 +267,31 @@ def test_kubernetes_provider_uses_the_cluster_outputs_and_waits_for_the_system_p
     assert provider["name"] == "platform-k8s"
     assert json.loads(provider["inputs"]["kubeconfig"]) == json.loads(kubeconfig)
     config = json.loads(kubeconfig)
-    assert config["clusters"][0]["cluster"] == {"server": f"https://{ENDPOINT}", "certificate-authority-data": CA}
+    # The DNS-based endpoint (the default access): publicly trusted certificate, no CA data.
+    assert config["clusters"][0]["cluster"] == {"server": f"https://{DNS_ENDPOINT}"}
     assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
     assert config["current-context"] == "gke_acme-ml_us-central1_ml"
     assert engine.one("gcp:container/nodePool:NodePool", "platform-system-pool")["urn"] in provider["dependencies"]
+
+
+def test_dns_access_reaches_the_control_plane_from_hosted_runners_and_closes_the_ip_endpoint(engine):
+    """GitHub-hosted runners have no addresses we could list: by default the cluster allows external
+    traffic on its IAM-gated DNS endpoint, the kubeconfig uses it, and with no authorized networks listed
+    the IP endpoint still gets an (empty) authorized-networks config, so nobody reaches it from outside."""
+    kubeconfig = run(
+        lambda: GkeCluster("platform", cluster_args(production=True, masterAuthorizedNetworks=[])).kubeconfig
+    )
+    inputs = engine.one("gcp:container/cluster:Cluster")["inputs"]
+    assert inputs["controlPlaneEndpointsConfig"] == {"dnsEndpointConfig": {"allowExternalTraffic": True}}
+    assert inputs["masterAuthorizedNetworksConfig"] == {"cidrBlocks": []}
+    assert json.loads(kubeconfig)["clusters"][0]["cluster"]["server"] == f"https://{DNS_ENDPOINT}"
+
+
+def test_ip_access_keeps_the_ip_endpoint_and_its_ca(engine):
+    kubeconfig = run(lambda: GkeCluster("platform", cluster_args(production=False, controlPlaneAccess="ip")).kubeconfig)
+    inputs = engine.one("gcp:container/cluster:Cluster")["inputs"]
+    assert "controlPlaneEndpointsConfig" not in inputs
+    assert json.loads(kubeconfig)["clusters"][0]["cluster"] == {
+        "server": f"https://{ENDPOINT}",
+        "certificate-authority-data": CA,
+    }

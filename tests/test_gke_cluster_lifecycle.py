@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.cluster.gke_cluster import GkeCluster, GkeClusterArgs
-from ops.gcp_outputs import ENDPOINT
+from ops.gcp_outputs import DNS_ENDPOINT, ENDPOINT
 from settings.cluster import ClusterSettings
 from settings.gpu_node_pools import GpuNodePoolSettings
 from tests.gke_engine import (
@@ -63,7 +63,8 @@ def test_adopting_an_existing_cluster_creates_no_cluster_and_reads_its_credentia
 
     workload_pool, kubeconfig = run(program)
     assert workload_pool == "acme-ml.svc.id.goog"
-    assert json.loads(kubeconfig)["clusters"][0]["cluster"]["server"] == f"https://{ENDPOINT}"
+    # The adopted cluster's DNS-based endpoint (the default controlPlaneAccess), read from the data source.
+    assert json.loads(kubeconfig)["clusters"][0]["cluster"]["server"] == f"https://{DNS_ENDPOINT}"
     assert engine.of_type("gcp:container/cluster:Cluster") == []
     [call] = [c for c in engine.mocks.calls if c.token == "gcp:container/getCluster:getCluster"]
     assert (call.args["name"], call.args["location"], call.args["project"]) == ("shared", "us-central1", PROJECT)

@@ -39,15 +39,18 @@ _AUTH_PLUGIN_HINT = (
 )
 
 
-def build_kubeconfig(name: str, endpoint: str, ca_cert: str) -> str:
+def build_kubeconfig(name: str, endpoint: str, ca_cert: str | None) -> str:
     """A kubeconfig (JSON, which is YAML) for one cluster whose credentials come from the gcloud
-    auth plugin at use time. ca_cert is the base64 PEM GKE reports as clusterCaCertificate."""
+    auth plugin at use time. ca_cert is the base64 PEM GKE reports as clusterCaCertificate; None for
+    the DNS-based endpoint, which serves a publicly trusted certificate (as `gcloud container clusters
+    get-credentials --dns-endpoint` writes it)."""
+    cluster: dict[str, str] = {"server": f"https://{endpoint}"}
+    if ca_cert is not None:
+        cluster["certificate-authority-data"] = ca_cert
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [
-            {"name": name, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_cert}}
-        ],
+        "clusters": [{"name": name, "cluster": cluster}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
         "users": [
@@ -111,7 +114,11 @@ def cluster_inputs(settings: ClusterSettings) -> dict[str, Any]:
         if settings.master_ipv4_cidr:
             private["master_ipv4_cidr_block"] = settings.master_ipv4_cidr
         inputs["private_cluster_config"] = private
-    if settings.master_authorized_networks:
+    if settings.control_plane_access == "dns":
+        # IAM-gated and reachable from anywhere Google's APIs are: GitHub-hosted runners included.
+        inputs["control_plane_endpoints_config"] = {"dns_endpoint_config": {"allow_external_traffic": True}}
+    if settings.master_authorized_networks or settings.control_plane_access == "dns":
+        # Always sent with DNS access: an empty list then closes the IP endpoint to the internet.
         inputs["master_authorized_networks_config"] = {
             "cidr_blocks": [
                 {"cidr_block": n.cidr_block, "display_name": n.display_name}
@@ -191,6 +198,7 @@ class GkeCluster(pulumi.ComponentResource):
             cluster = gcp.container.Cluster(f"{name}-cluster", **cluster_inputs(settings), opts=protected)
             self.name, self.location, self.endpoint = cluster.name, cluster.location, cluster.endpoint
             self.ca_certificate = cluster.master_auth.cluster_ca_certificate
+            dns_endpoint = cluster.control_plane_endpoints_config.apply(_dns_endpoint)
             self.workload_pool = cluster.workload_identity_config.workload_pool
             system_pool = gcp.container.NodePool(
                 f"{name}-system-pool",
@@ -208,6 +216,9 @@ class GkeCluster(pulumi.ComponentResource):
             )
             self.name, self.location, self.endpoint = found.name, found.location, found.endpoint
             self.ca_certificate = found.master_auths.apply(lambda auths: auths[0].cluster_ca_certificate)
+            dns_endpoint = found.control_plane_endpoints_configs.apply(
+                lambda configs: _dns_endpoint(configs[0] if configs else None)
+            )
             self.workload_pool = found.workload_identity_configs.apply(
                 lambda configs: _adopted_workload_pool(settings, configs)
             )
@@ -232,9 +243,12 @@ class GkeCluster(pulumi.ComponentResource):
         self.pool_facts = tuple(pool.facts for pool in self.gpu_node_pools)
 
         context = kubeconfig_context_name(gke.project, gke.location, gke.name)
-        self.kubeconfig = pulumi.Output.all(self.endpoint, self.ca_certificate).apply(
-            lambda values: build_kubeconfig(context, values[0], values[1])
-        )
+        if settings.control_plane_access == "dns":
+            self.kubeconfig = dns_endpoint.apply(lambda endpoint: build_kubeconfig(context, endpoint, None))
+        else:
+            self.kubeconfig = pulumi.Output.all(self.endpoint, self.ca_certificate).apply(
+                lambda values: build_kubeconfig(context, values[0], values[1])
+            )
         # Kubernetes objects wait for a node pool to exist, not only for the control plane.
         self.kube_provider = k8s.Provider(
             f"{name}-k8s",
@@ -275,6 +289,20 @@ class GkeCluster(pulumi.ComponentResource):
             for role in NODE_SERVICE_ACCOUNT_ROLES
         ]
         return account, roles
+
+
+def _dns_endpoint(config) -> str:
+    """The DNS-based endpoint from a cluster's controlPlaneEndpointsConfig (resource or data source)."""
+    dns = getattr(config, "dns_endpoint_config", None)
+    if dns is None:
+        dns = next(iter(getattr(config, "dns_endpoint_configs", None) or []), None)
+    endpoint = getattr(dns, "endpoint", None) if dns is not None else None
+    if not endpoint:
+        raise ValueError(
+            "the cluster reports no DNS-based control-plane endpoint (fix: gcloud container clusters update <name> "
+            "--enable-dns-access, or set cluster.controlPlaneAccess: ip and run from a network the IP endpoint admits)"
+        )
+    return endpoint
 
 
 def _named(pools: list | None, name: str) -> dict:
