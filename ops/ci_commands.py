@@ -111,6 +111,22 @@ def _pr_comment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost(args: argparse.Namespace) -> int:
+    from ops.report.cost import cost_change, monthly_ceiling, write_costs
+
+    ceiling = monthly_ceiling(Path(args.project), args.stack)
+    if ceiling is None:
+        print(
+            f"{args.stack}: a GPU of this stack has no list price in facts/gpu_prices.py: no cost figure",
+            file=sys.stderr,
+        )
+        return int(ExitCode.FAILED)
+    change = cost_change(args.stack, ceiling, Path(args.previous) if args.previous else None)
+    write_costs(Path(args.out), args.stack, change)
+    print(f"{args.stack}: GPU cost ceiling {change.describe()}")
+    return 0
+
+
 def _image_targets(args: argparse.Namespace) -> int:
     from ops.image_targets import github_matrix, image_targets
 
@@ -165,7 +181,7 @@ def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
 
 def _reporting(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--report-json", help="write this stack's report (input of pr-comment)")
-    cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} from the cost step')
+    cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} written by `ops cost`')
 
 
 def register(commands) -> None:
@@ -206,6 +222,12 @@ def register(commands) -> None:
     cmd.add_argument("--title", default="Pulumi preview")
     cmd.add_argument("--print", action="store_true", help="print the markdown instead of posting it")
     cmd.set_defaults(run=_pr_comment)
+    cmd = commands.add_parser("cost", help="a stack's monthly GPU cost ceiling, offline (input of --cost)")
+    cmd.add_argument("--stack", required=True)
+    cmd.add_argument("--out", required=True, help="cost file to write")
+    cmd.add_argument("--previous", help="the base branch's cost file: its figure becomes `previous`")
+    cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
+    cmd.set_defaults(run=_cost)
     cmd = commands.add_parser("image-targets", help="the images CI builds and the tags each stack pulls (JSON matrix)")
     cmd.add_argument("--commit", default="", help="also push this tag (the commit SHA)")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +113,32 @@ class SnapshotResolver:
         )
         return f"{inputs.get('registered_model')}@{inputs.get('environment')}", outputs
 
-    def notes(self) -> list[str]:
+    def notes(self, now: datetime | None = None) -> list[str]:
         when = f" taken {self.snapshot.taken_at}" if self.snapshot.taken_at else ""
         head = f"Model versions come from the registry snapshot {self.snapshot.source}{when}; none was re-resolved against the live registry:"
-        return [head, *(f"`{model}`: {how}" for model, how in sorted(self.resolved.items()))]
+        return [age_note(self.snapshot, now or datetime.now(UTC)), head] + [
+            f"`{model}`: {how}" for model, how in sorted(self.resolved.items())
+        ]
+
+
+# snapshot.yml publishes every 6 hours and after every deployment: 4 missed runs make a snapshot stale.
+STALE_AFTER = timedelta(hours=24)
+
+
+def age_note(snapshot: RegistrySnapshot, now: datetime) -> str:
+    """How old the snapshot is when the preview uses it, flagged when stale or of unknown age."""
+    try:
+        taken = datetime.fromisoformat(snapshot.taken_at)
+    except ValueError:
+        return "⚠️ Registry snapshot of unknown age (no valid `takenAt`): versions may be long out of date."
+    if taken.tzinfo is None:
+        taken = taken.replace(tzinfo=UTC)
+    age = max(timedelta(0), now - taken)
+    hours, minutes = divmod(int(age.total_seconds()) // 60, 60)
+    text = f"Registry snapshot age: {hours} h {minutes:02d} min (taken {taken.isoformat(timespec='minutes')})"
+    if age > STALE_AFTER:
+        return f"⚠️ {text}: older than {int(STALE_AFTER.total_seconds() // 3600)} h, the snapshot workflow has not run since"
+    return text
 
 
 def snapshot_resolver(path: str | Path | None) -> SnapshotResolver | None:
