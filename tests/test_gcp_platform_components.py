@@ -7,6 +7,7 @@ import pulumi
 from components.gcp.binary_authorization import AttestorKey, BinaryAuthorization, BinaryAuthorizationArgs
 from components.gcp.model_storage import ModelStorage, ModelStorageArgs
 from components.gcp.workload_identity import ModelIdentity, ModelIdentityArgs
+from facts.upstream_images import DEFAULT_ALLOWLIST
 from tests.gke_engine import (
     PROJECT,
     run,
@@ -141,6 +142,7 @@ def test_prod_policy_enforces_the_scan_attestation(engine):
         "gke.gcr.io/**",
         "gcr.io/google-containers/**",
         "gcr.io/stackdriver-agents/**",
+        *DEFAULT_ALLOWLIST,  # the pinned add-ons' and upstream runtimes' repositories (tests/test_upstream_images.py)
         "quay.io/argoproj/**",
     ]
     note = engine.one("gcp:containeranalysis/note:Note")["inputs"]

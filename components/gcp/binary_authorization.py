@@ -6,7 +6,9 @@ environments admit it and write an audit log entry, so a missing attestation sho
 GKE's own images are admitted by Google's global system-image policy and an allowlist. The policy is
 a project singleton: every cluster of the project that evaluates PROJECT_SINGLETON_POLICY_ENFORCE
 (ClusterSettings.binaryAuthorization) follows it, so platform add-ons from public registries
-(Argo CD, Flagger, Prometheus, ...) need attestations or allowlist entries too.
+(Argo CD, Flagger, Prometheus, ...) need attestations or allowlist entries too: the pinned add-ons'
+and the upstream runtimes' repositories are allowlisted by default (facts/upstream_images.py), our own
+images are attested by images.yml, and `binaryAuthorizationAllowlist` adds a stack's own entries.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
+
+from facts.upstream_images import DEFAULT_ALLOWLIST
 
 ENFORCE = "ENFORCED_BLOCK_AND_AUDIT_LOG"
 DRY_RUN = "DRYRUN_AUDIT_LOG_ONLY"
@@ -47,11 +51,17 @@ class BinaryAuthorizationArgs:
     attestor_keys: tuple[AttestorKey, ...] = ()
     # CI identity that signs attestations after a passing scan: may attach them to the note.
     signer_service_account: str | None = None
-    allowlist: tuple[str, ...] = ()  # image patterns admitted without attestation, besides GKE's own
+    # Image patterns admitted without attestation, besides GKE's own and DEFAULT_ALLOWLIST.
+    allowlist: tuple[str, ...] = ()
 
 
 def attestor_resource_name(project: str, attestor: str) -> str:
     return f"projects/{project}/attestors/{attestor}"
+
+
+def admitted_patterns(args: BinaryAuthorizationArgs) -> list[str]:
+    """GKE's system images, the upstream images the platform runs, then the stack's own; each once."""
+    return list(dict.fromkeys((*GKE_SYSTEM_IMAGES, *DEFAULT_ALLOWLIST, *args.allowlist)))
 
 
 def policy_inputs(args: BinaryAuthorizationArgs, attestor: pulumi.Input[str]) -> dict[str, Any]:
@@ -59,7 +69,7 @@ def policy_inputs(args: BinaryAuthorizationArgs, attestor: pulumi.Input[str]) ->
         "project": args.project,
         "description": "Admit only images attested by the vulnerability scan (no finding above CVSS 7.0).",
         "global_policy_evaluation_mode": "ENABLE",
-        "admission_whitelist_patterns": [{"name_pattern": p} for p in (*GKE_SYSTEM_IMAGES, *args.allowlist)],
+        "admission_whitelist_patterns": [{"name_pattern": p} for p in admitted_patterns(args)],
         "default_admission_rule": {
             "evaluation_mode": "REQUIRE_ATTESTATION",
             "enforcement_mode": ENFORCE if args.production else DRY_RUN,
