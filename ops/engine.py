@@ -199,6 +199,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 "ignoreChanges": list(request.ignoreChanges),
                 "retainOnDelete": request.retainOnDelete,
                 "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                "customTimeouts": {
+                    op: value
+                    for op in ("create", "update", "delete")
+                    if (value := getattr(request.customTimeouts, op, ""))
+                },
             },
         )
         with self._lock:

@@ -99,7 +99,7 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
         "inputs": inputs,
         "protect": resource.options.get("protect", False),
         "dependsOn": sorted(by_urn[u].name for u in resource.options.get("dependencies", []) if u in by_urn),
-    }
+    } | ({"customTimeouts": timeouts} if (timeouts := resource.options.get("customTimeouts")) else {})
 
 
 def addon_entries(run: ProgramRun) -> list[dict]:

@@ -18,8 +18,10 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from facts.waits import Timeouts, gpu_node_pool_timeouts
 from plan.gpu_placement import PoolFacts, Taint
 from plan.pool_facts import pool_scheduling_facts, pool_taints
+from settings.cluster import MAX_NODES
 from settings.gpu_node_pools import GpuNodePoolSettings
 
 _GKE_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -181,6 +183,14 @@ def node_pool_inputs(
     return inputs
 
 
+def node_pool_timeouts(pool: GpuNodePoolSettings) -> Timeouts:
+    upgrade = pool.upgrade_settings
+    # BLUE_GREEN brings up a whole second set of nodes at once: one round.
+    surge = upgrade.max_surge + upgrade.max_unavailable if upgrade.strategy == "SURGE" else MAX_NODES
+    scaling = pool.autoscaling
+    return gpu_node_pool_timeouts(scaling.total_min_node_count, scaling.total_max_node_count, surge)
+
+
 @dataclass(frozen=True)
 class GpuNodePoolArgs:
     pool: GpuNodePoolSettings
@@ -206,7 +216,13 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_pool = gcp.container.NodePool(
             f"{name}-pool",
             **node_pool_inputs(args.pool, args.cluster, args.location, args.project, args.node_service_account),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.production, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.production,
+                delete_before_replace=True,
+                # Longer than the provider's 30 min where the pool's size says so (facts/waits.py).
+                custom_timeouts=pulumi.CustomTimeouts(**node_pool_timeouts(args.pool).as_strings()),
+            ),
         )
         self.name = self.node_pool.name
         self.facts = pool_scheduling_facts(args.pool)

@@ -9,6 +9,7 @@ import pulumi
 
 from components.kube import kube_object
 from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
+from facts.waits import deployment_timeouts
 from manifests import serving as build
 from plan.quality_monitor import QualityMonitorPlan
 from plan.serving_plan import ServingPlan
@@ -65,7 +66,14 @@ class ModelServing(pulumi.ComponentResource):
                 "metadata": manifest.apply(lambda m: m["metadata"]),
                 "spec": manifest.apply(lambda m: m["spec"]),
             },
-            in_ns,
+            # A GPU model's first pod waits for a node, a multi-GB image, its weights and its start-up:
+            # far beyond the 10 min default (facts/waits.py derives it per runtime).
+            pulumi.ResourceOptions.merge(
+                in_ns,
+                pulumi.ResourceOptions(
+                    custom_timeouts=pulumi.CustomTimeouts(**deployment_timeouts(plan.runtime.name).as_strings())
+                ),
+            ),
         )
         if args.flagger_owns_service:
             service_name: pulumi.Output[str] = pulumi.Output.from_input(plan.name)
