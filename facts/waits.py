@@ -8,6 +8,10 @@ server's own start-up; a node-pool update rolls every node, `maxSurge` at a time
 from the facts below, each with its source or marked an ALLOWANCE (a deliberate upper bound, not a
 measurement); change the fact, not the total.
 
+Helm charts (components/addons/helm.py) get none: their objects run on the system pool, which exists
+before any of them (the Kubernetes provider depends on it), and pull sub-GB images; no add-on has a wait
+known to exceed the 10-minute default, and a timeout without a reason would only hide a stuck chart.
+
 Sources:
   [PK-AWAIT] pulumi-kubernetes "Resource readiness": Deployments wait for the rollout, 10 min by default;
              `customTimeouts` overrides it (pulumi.com/registry/packages/kubernetes/#resource-readiness)
