@@ -103,6 +103,9 @@ def test_every_reported_preview_passes_the_cost_file_an_earlier_step_wrote():
             for text in runs(job):
                 written += COST_STEP.findall(text)
                 for line in text.splitlines():
+                    if COST_STEP.search(line):  # a refused change still gets its report, without a cost line
+                        assert "|| echo" in line, f"{path.name}:{name}: {line.strip()} can fail the preview"
+                for line in text.splitlines():
                     if not REPORTING.search(line):
                         continue
                     checked += 1
@@ -110,6 +113,7 @@ def test_every_reported_preview_passes_the_cost_file_an_earlier_step_wrote():
                     assert flag, f"{path.name}:{name}: {line.strip()} renders a report without --cost"
                     assert flag.group(1) in written, f"{path.name}:{name}: no earlier `ops cost --out {flag.group(1)}`"
     assert checked >= 2  # the real preview and the fork's offline one
+    assert load_costs(Path("/nonexistent/cost.json")) == {}  # so --cost of a figure never written is no line
 
 
 def test_the_snapshot_is_published_apart_from_the_drift_verdict():
