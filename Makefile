@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-resolution clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-resolution clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of e
 
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
+
+# tests/data/ (CRD JSON schemas, chart default values, their licences) from the pinned upstream commits in
+# tests/data/sources.json. Nothing is downloaded: pass a local clone of each upstream to regenerate, e.g.
+#   make vendor FLAGGER_SRC=~/src/flagger KEDA_CHARTS_SRC=~/src/keda-charts
+# Without any *_SRC it only checks that every vendored file is the bytes sources.json records.
+VENDOR_SOURCES := crds-catalog=$(CRDS_CATALOG_SRC) flagger=$(FLAGGER_SRC) keda-charts=$(KEDA_CHARTS_SRC) \
+	argo-helm=$(ARGO_HELM_SRC) prometheus-charts=$(PROMETHEUS_CHARTS_SRC)
+vendor: install        ## regenerate tests/data/ from local clones of the pinned upstreams (FLAGGER_SRC=... etc.)
+	$(PY) -m tools.vendor_test_data $(foreach s,$(VENDOR_SOURCES),$(if $(word 2,$(subst =, ,$(s))),--source $(s)))
 
 bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md

@@ -91,17 +91,17 @@ def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] 
             current = field.annotation
         else:
             # container types: list[X], dict[K, X], X | None -> descend into X
-            args = [a for a in typing.get_args(current) if a is not type(None)]
+            args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
             if not args:
                 return None
             current = args[-1]
         while typing.get_origin(current) is typing.Union or type(current).__name__ == "UnionType":
-            args = [a for a in typing.get_args(current) if a is not type(None)]
+            args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
             current = args[0] if len(args) == 1 else current
             if len(args) != 1:
                 break
     while not (isinstance(current, type) and issubclass(current, BaseModel)):
-        args = [a for a in typing.get_args(current) if a is not type(None)]
+        args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
         if not args:
             return None
         current = args[-1]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+
 from core.config_keys import config_key
 from core.problems import ConfigError, Problem
 from guardrails.registry import RULE_IDS
 from guardrails.rule import GuardContext
 from settings.stack import StackSettings
+
+
+def _did_you_mean(rule: str) -> str:
+    close = difflib.get_close_matches(rule, sorted(RULE_IDS), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
 
 
 def override_problems(settings: StackSettings) -> list[Problem]:
@@ -16,7 +23,7 @@ def override_problems(settings: StackSettings) -> list[Problem]:
             source,
             f"{config_key('guardrails')}.overrides[{index}].rule",
             f"{override.rule!r} is not a guardrail rule",
-            f"use one of {', '.join(sorted(RULE_IDS))}",
+            _did_you_mean(override.rule) + f"use one of {', '.join(sorted(RULE_IDS))}",
         )
         for index, override in enumerate(settings.guardrails.overrides)
         if override.rule not in RULE_IDS

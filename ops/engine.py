@@ -90,15 +90,18 @@ def as_written(value: Any) -> Any:
     return value
 
 
-def mask(value: Any, placeholder: str = "[secret]") -> Any:
-    """Plain values with every secret replaced: what may be written to disk or printed."""
+def mask(value: Any, placeholder: str = "[secret]", _in_secret: bool = False) -> Any:
+    """Plain values with every secret replaced: what may be written to disk or printed. A secret map or
+    list keeps its shape and only its values become the placeholder: Pulumi marks the whole `stringData`
+    of a Secret secret when one value in it is, and `stringData: '[secret]'` is not a valid Secret (the
+    API server wants a map), while `stringData: {auth: '[secret]'}` is, and says which keys it holds."""
     if is_secret(value):
-        return placeholder
+        return mask(value["value"], placeholder, _in_secret=True)
     if isinstance(value, dict):
-        return {k: mask(v, placeholder) for k, v in value.items()}
+        return {k: mask(v, placeholder, _in_secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask(v, placeholder) for v in value]
-    return value
+        return [mask(v, placeholder, _in_secret) for v in value]
+    return placeholder if _in_secret else value
 
 
 class ProgramError(Exception):

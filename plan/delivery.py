@@ -100,6 +100,16 @@ def delivery_plans(
             f"{policy.interval_seconds}s is shorter than a Gateway route update ({GATEWAY_ROUTE_UPDATE_SECONDS}s or more on GKE)",
             f"set it to at least {GATEWAY_ROUTE_UPDATE_SECONDS}",
         )
+    if servings and not settings.addons.flagger.enabled:
+        # components/delivery/model_delivery.py gives every model a Canary, whose CRD the Flagger chart
+        # installs, and the model's Service is the one Flagger generates from it (flagger_owns_service).
+        problems.add(
+            stack_file,
+            config_key("addons") + ".flagger.enabled",
+            f"every served model ({', '.join(sorted(servings))}) is rolled out by a Flagger Canary, which also "
+            "creates its Service; with Flagger off the Canaries have no CRD and the models no Service",
+            "keep addons.flagger.enabled: true on a stack that serves models",
+        )
     loadtester = loadtester_namespace(platform.loadtester_url)
     if loadtester and loadtester not in settings.traffic_namespaces:
         problems.add(

@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from core.durations import PROMETHEUS_DURATION, duration_seconds
+from core.names import DNS_SUBDOMAIN, GCP_RESOURCE_NAME
 from core.problems import Invalid
 from core.quantities import Quantity
 from core.spec import Located, Spec, located
@@ -24,9 +26,11 @@ from facts import charts
 from settings.cluster import ClusterSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")  # Prometheus duration, e.g. 15d or 12h30m
 _HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$")
+# Prometheus treats a series with no sample in the last 5 minutes as gone (its lookback delta, "Staleness"
+# in the querying basics docs): a longer scrape interval makes every series vanish between two scrapes.
+MAX_SCRAPE_INTERVAL_SECONDS = 300
 
 # GKE GatewayClasses that implement weighted backendRefs (GKE "Deploy ... weighted traffic splitting";
 # facts-delivery.md section 3). The classic gke-l7-gxlb does not, so it is not offered.
@@ -75,9 +79,23 @@ class MonitoringSettings(Spec):
 
     @field_validator("retention", "scrape_interval")
     @classmethod
-    def _duration(cls, value: str) -> str:
-        if not _DURATION.match(value):
+    def _duration(cls, value: str, info: ValidationInfo) -> str:
+        if not PROMETHEUS_DURATION.match(value):
             raise Invalid(f"{value!r} is not a Prometheus duration", "e.g. 30s, 12h or 15d")
+        if info.field_name == "scrape_interval" and duration_seconds(value) > MAX_SCRAPE_INTERVAL_SECONDS:
+            raise Invalid(
+                f"{value} is longer than Prometheus's 5m lookback, so every series would go stale between scrapes",
+                "scrape at most every 5m, e.g. 30s or 1m",
+            )
+        return value
+
+    @field_validator("storage_class")
+    @classmethod
+    def _storage_class(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 253 or not DNS_SUBDOMAIN.match(value)):
+            raise Invalid(
+                f"{value!r} is not a StorageClass name", "lowercase letters, digits, '-' and '.', e.g. premium-rwo"
+            )
         return value
 
 
@@ -115,6 +133,18 @@ class TlsSettings(Spec):
     # Google-managed or self-managed SSL certificates (compute sslCertificates) by name.
     pre_shared_certificates: tuple[str, ...] = Field(min_length=1)
 
+    @field_validator("pre_shared_certificates")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not GCP_RESOURCE_NAME.match(name):
+                raise Invalid(
+                    f"{name!r} is not a Compute Engine certificate name",
+                    "the name of a Google-managed or self-managed SSL certificate: lowercase letters, digits, '-', "
+                    "at most 63 characters",
+                )
+        return value
+
 
 class TrafficSettings(Spec):
     """The traffic layer canaries shift weights on.
@@ -138,7 +168,7 @@ class TrafficSettings(Spec):
     @field_validator("static_ip_name")
     @classmethod
     def _address_name(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", value):
+        if value is not None and not GCP_RESOURCE_NAME.match(value):
             raise Invalid(f"{value!r} is not a GCP address name", "lowercase letters, digits, '-'")
         return value
 
@@ -147,6 +177,12 @@ class TrafficSettings(Spec):
     def _suffix(cls, value: str) -> str:
         if value and not _HOSTNAME.match(value):
             raise Invalid(f"{value!r} is not a DNS name", "e.g. models.dev.example.com")
+        # <model>.<suffix> is a hostname (RFC 1123: labels of at most 63, 253 in all) for a model name of up to 63.
+        if len(value) > 189 or any(len(label) > 63 for label in value.split(".")):
+            raise Invalid(
+                f"{value[:40]!r}... is too long for a hostname suffix ({len(value)} characters)",
+                "at most 189 characters (a 63-character model name goes in front), each part at most 63",
+            )
         return value
 
 
@@ -235,6 +271,16 @@ def addons_problems(
                 "the stack's own Prometheus already collects workload metrics; managed collection would only "
                 "scrape them twice",
                 "set managedPrometheus: false, or add DCGM to monitoringComponents",
+            )
+        )
+    if addons.keda.enabled and not addons.monitoring.enabled:
+        problems.append(
+            located(
+                ("addons", "keda", "enabled"),
+                "KEDA scales every model on Prometheus queries (requests, queue depth), and the stack's Prometheus "
+                "is off, so each ScaledObject would have no server to query",
+                "keep addons.monitoring.enabled: true, or set addons.keda.enabled: false (models then scale on CPU "
+                "and memory with an HPA)",
             )
         )
     if addons.flagger.enabled and not addons.monitoring.enabled:

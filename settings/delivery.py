@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from core.environments import Environment
 from core.problems import Invalid
-from core.spec import Spec
+from core.spec import Located, Spec, located
 
 # The alert channels Flagger's AlertProvider knows (flagger 1.44.0 CRD `type` enum).
 AlertChannel = Literal["slack", "msteams", "discord", "rocket", "gchat"]
@@ -50,7 +50,11 @@ class CanaryOverrides(Spec):
         None, min_length=1, description="Canary traffic percentages in increasing order, each below 100."
     )
     approval: bool | None = Field(None, description="Wait for a human before promotion (staging and prod default).")
-    progress_deadline_seconds: int | None = Field(None, ge=60, description="Flagger's progressDeadlineSeconds.")
+    # At most a day: until the deadline Flagger neither rolls a stuck canary back nor frees its pods (a
+    # second replica set, GPU nodes for GPU models), and a canary not ready within a day is stuck.
+    progress_deadline_seconds: int | None = Field(
+        None, ge=60, le=86400, description="Flagger's progressDeadlineSeconds."
+    )
 
     @field_validator("step_weights")
     @classmethod
@@ -71,6 +75,22 @@ class DeliverySettings(Spec):
         (), description="Models whose traffic goes to their catalogue fallback; remove a name to switch back."
     )
     alert_channel: AlertChannel = Field("slack", description="Flagger AlertProvider type for canary events.")
+
+    def problems(self, environment: Environment) -> list[Located]:
+        """A human gate that would never be asked: with skipAnalysis Flagger promotes at once, before any
+        confirm-promotion webhook (flagger v1.44.0 pkg/controller/scheduler.go shouldSkipAnalysis)."""
+        policy = self.policy(environment)
+        if policy.approval and not policy.analysis:
+            set_here = "approval" if self.canary.approval else "analysis"
+            return [
+                located(
+                    ("delivery", "canary", set_here),
+                    f"approval is on but analysis is off in {environment}, and Flagger promotes without analysis "
+                    "before asking the approval gate, so no one would ever be asked",
+                    "set canary.analysis: true to keep the gate, or canary.approval: false",
+                )
+            ]
+        return []
 
     def policy(self, environment: Environment | str) -> CanaryPolicy:
         base = ENVIRONMENT_DEFAULTS[environment]

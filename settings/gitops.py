@@ -43,12 +43,24 @@ DEFAULT_MODES: dict[str, DeliveryMode] = {"local": "direct", "dev": "direct", "s
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _REPO_URL = re.compile(r"^(https://[^/\s]+/\S+|ssh://\S+@[^/\s]+/\S+|[\w.-]+@[\w.-]+:\S+)$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+# What `git check-ref-format --branch` refuses: spaces, control characters, ~^:?*[\, "..", "@{", a leading
+# '-' or '/', a trailing '/', '.' or ".lock".
+_BAD_BRANCH = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|^[-/]|/$|\.$|\.lock$|//")
 
 
 def _dns_label(value: str, what: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise Invalid(f"{value!r} is not a valid {what}", "a lowercase DNS label, e.g. ml-configs")
     return value
+
+
+def _relative_dir(value: str, root_allowed: bool = True) -> str:
+    path = PurePosixPath(value)
+    root = value.strip() in (".", "./")
+    if path.is_absolute() or ".." in path.parts or not value.strip() or (root and not root_allowed):
+        raise Invalid(f"{value!r} must be a directory inside the repository", "a relative path like deploy/manifests")
+    return str(path)
 
 
 def _repo_url(value: str) -> str:
@@ -79,6 +91,11 @@ class TeamRepo(Spec):
     @classmethod
     def _url(cls, value: str) -> str:
         return _repo_url(value)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _relative_dir(value)
 
 
 class TeamSettings(Spec):
@@ -111,6 +128,13 @@ class SsoSettings(Spec):
             raise Invalid(f"{value!r} is not an https issuer URL", "e.g. https://accounts.google.com")
         return value.rstrip("/")
 
+    @field_validator("requested_scopes")
+    @classmethod
+    def _openid(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "openid" not in value:  # OpenID Connect Core 1.0 section 3.1.2.1: the scope MUST contain openid
+            raise Invalid(f"{list(value)} has no 'openid' scope, so the provider would not log anyone in", "add openid")
+        return value
+
 
 class ArgoCdSettings(Spec):
     enabled: bool | None = Field(None, description="Install Argo CD; default: every environment but local.")
@@ -125,6 +149,13 @@ class ArgoCdSettings(Spec):
     def _namespace(cls, value: str) -> str:
         return _dns_label(value, "namespace")
 
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if len(value) > 253 or not _HOSTNAME.match(value):
+            raise Invalid(f"{value!r} is not a hostname", "the host Argo CD is reached at, without scheme or path")
+        return value
+
     @field_validator("admin_password_mtime")
     @classmethod
     def _mtime(cls, value: str) -> str:
@@ -135,7 +166,8 @@ class ArgoCdSettings(Spec):
 
 class GitopsSettings(Spec):
     mode: DeliveryMode | None = Field(None, description="direct or gitops; default per environment.")
-    repo_url: str = "https://github.com/acme/mlops-platform.git"
+    # The repository holding this project, which Argo CD pulls the model stacks from; required in gitops mode.
+    repo_url: str = ""
     branch: str = "main"
     manifests_dir: str = Field("deploy/manifests", description="Relative to the repository root (= project dir).")
     argo_cd: ArgoCdSettings = Field(default_factory=ArgoCdSettings)
@@ -145,17 +177,19 @@ class GitopsSettings(Spec):
     @field_validator("repo_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _repo_url(value)
+        return _repo_url(value) if value else value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        if not value or _BAD_BRANCH.search(value):
+            raise Invalid(f"{value!r} is not a Git branch name", "e.g. main or release/2026-q4, without spaces")
+        return value
 
     @field_validator("manifests_dir")
     @classmethod
     def _relative(cls, value: str) -> str:
-        path = PurePosixPath(value)
-        if path.is_absolute() or ".." in path.parts or not value.strip() or value.strip() in (".", "./"):
-            raise Invalid(
-                f"{value!r} must be a directory inside the repository", "a relative path like deploy/manifests"
-            )
-        return str(path)
+        return _relative_dir(value, root_allowed=False)
 
     @field_validator("teams")
     @classmethod
@@ -173,6 +207,16 @@ class GitopsSettings(Spec):
     def problems(self, environment: Environment) -> list[Located]:
         """Cross-field rules that need the environment; each message carries its fix."""
         found: list[Located] = []
+        if self.delivery_mode(environment) == "gitops" and not self.repo_url:
+            found.append(
+                located(
+                    ("gitops", "repoUrl"),
+                    f"mode gitops{'' if self.mode else f' (the {environment} default)'} needs the repository "
+                    "Argo CD pulls the model stacks from",
+                    "set gitops.repoUrl to this project's repository, e.g. https://github.com/acme/mlops-platform.git, "
+                    "or mode: direct",
+                )
+            )
         if self.argo_cd_enabled(environment):
             return found
         if self.delivery_mode(environment) == "gitops":

@@ -108,7 +108,7 @@ def read_stack_settings() -> LoadedSettings:
         for p in problems_from_validation_error(exc, source, StackSettings):
             field = config_key(p.field) if p.field else ""
             fix = p.fix
-            if p.message == "required key is missing":
+            if p.message == "required key is missing" and p.field in declared:  # a top-level key, not a nested one
                 fix = f"set it in {source} or declare a default in Pulumi.yaml"
             problems.extend([Problem(source, field, p.message, fix)])
     if settings is not None and settings.gitops.sso is not None and secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY] is None:

@@ -44,6 +44,8 @@ class QualitySettings(Spec):
     @field_validator("image_tag")
     @classmethod
     def _tag(cls, value: str) -> str:
+        if len(value) > 128:  # the OCI distribution spec's tag grammar: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
+            raise Invalid(f"the tag is {len(value)} characters long; an image tag has at most 128", "use a shorter tag")
         if value and not _TAG.match(value):
             raise Invalid(f"{value!r} is not an image tag", "letters, digits, '_', '.', '-', e.g. 0.1.0")
         return value

@@ -27,7 +27,7 @@ from settings.delivery import DeliverySettings
 from settings.environment_rules import environment_problems
 from settings.gitops import GitopsSettings
 from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
-from settings.guardrails import GuardrailSettings
+from settings.guardrails import GuardrailSettings, budget_problems
 from settings.quality import QualitySettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -165,7 +165,9 @@ class StackSettings(Spec):
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
             + environment_problems(self.environment, self.cluster)
             + self.gitops.problems(self.environment)
-            + addons_problems(self.addons, self.cluster, self.traffic_namespaces),
+            + addons_problems(self.addons, self.cluster, self.traffic_namespaces)
+            + self.delivery.problems(self.environment)
+            + budget_problems(self.guardrails, self.gpu_node_pools, self.environment),
         )
         return self
 

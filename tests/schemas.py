@@ -1,9 +1,10 @@
 """Strict schema validation of every object the program emits.
 
 Built-in kinds: the Kubernetes OpenAPI schema at the stack's declared version (kubernetes-validate,
-strict: unknown fields are errors). Custom resources: the JSON schemas in ../shared/crd-schemas/,
-made strict the way kubeconform's -strict does it (every object schema that lists its properties
-rejects others, unless it says x-kubernetes-preserve-unknown-fields).
+strict: unknown fields are errors). Custom resources: the JSON schemas vendored in
+tests/data/crd-schemas/ (where each comes from: tests/data/sources.json; `make vendor` regenerates them),
+made strict the way kubeconform's -strict does it (every object schema that lists its properties rejects
+others, unless it says x-kubernetes-preserve-unknown-fields).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import jsonschema
 import kubernetes_validate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-CRD_SCHEMAS = Path(os.environ.get("MLOPS_CRD_SCHEMAS", PROJECT_DIR.parent / "shared" / "crd-schemas"))
+# MLOPS_CRD_SCHEMAS points the tests at another catalogue (a newer upstream) without re-vendoring.
+CRD_SCHEMAS = Path(os.environ.get("MLOPS_CRD_SCHEMAS", PROJECT_DIR / "tests" / "data" / "crd-schemas"))
 
 
 class SchemaMissing(Exception):

@@ -84,6 +84,7 @@ def test_every_cross_key_problem_is_reported_at_once():
     fields = sorted(p.split(": ")[1] for p in problems)
     assert fields == [
         "addons.flagger.enabled",
+        "addons.keda.enabled",
         "addons.traffic.hostnameSuffix",
         "addons.traffic.namespace",
         "addons.traffic.staticIpName",

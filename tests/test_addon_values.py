@@ -18,6 +18,7 @@ from manifests.addons.kube_prometheus_stack import kube_prometheus_stack_values
 from plan.platform import platform_refs
 from tests.addon_settings import stack_settings
 from tests.conftest import STACKS
+from tools.vendor_test_data import load_sources, sha256
 
 CHARTS_DIR = Path(__file__).parent / "data" / "charts"
 
@@ -212,9 +213,9 @@ def test_disruption_budgets_only_where_a_second_replica_serves():
 
 
 def test_the_kept_defaults_are_the_chart_authors_files_unchanged():
-    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "charts"
-    if not shared.is_dir():
-        pytest.skip(f"{shared} is absent; nothing to compare with")
-    for fact in (charts.KUBE_PROMETHEUS_STACK, charts.FLAGGER, charts.LOADTESTER, charts.KEDA):
-        name = f"{fact.chart}-{fact.version}-values.yaml"
-        assert (CHARTS_DIR / name).read_bytes() == (shared / name).read_bytes(), name
+    """Each values file is the bytes tests/data/sources.json records for the chart's pinned upstream commit."""
+    sources = load_sources()
+    for fact in charts.CHARTS:
+        name = f"charts/{fact.chart}-{fact.version}-values.yaml"
+        assert name in sources["files"], name
+        assert sha256((CHARTS_DIR.parent / name).read_bytes()) == sources["files"][name]["sha256"], name

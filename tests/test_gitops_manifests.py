@@ -47,6 +47,10 @@ REPOS = {
 }
 
 
+# gitops.repoUrl has no default: a stack in gitops mode names the repository Argo CD pulls from.
+PROJECT_REPO = "https://github.com/acme/mlops-platform.git"
+
+
 def real_stack(stack: str, extra: dict[str, str] | None = None):
     config = load_stack_config(PROJECT_DIR, stack, overrides=extra)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
@@ -90,7 +94,7 @@ def test_gitops_plan_points_each_model_at_its_own_directory_and_team_project():
 def test_every_application_and_project_is_strictly_valid():
     import json
 
-    plan = plan_for("prod", json.dumps({"teams": REPOS}))
+    plan = plan_for("prod", json.dumps({"repoUrl": PROJECT_REPO, "teams": REPOS}))
     objects = [team_project(p, "argocd") for p in plan.projects]
     objects += [model_application(a, plan.repo_url, plan.branch, "argocd") for a in plan.apps]
     objects += [team_repo_application(p.team, r, "argocd") for p in plan.projects for r in p.repos]
@@ -140,7 +144,7 @@ def test_team_repositories_keep_the_sync_policy_the_stack_gives_them():
 def test_projects_grant_no_cluster_kind_beyond_need_and_never_secrets():
     import json
 
-    plan = plan_for("prod", json.dumps({"teams": REPOS}))
+    plan = plan_for("prod", json.dumps({"repoUrl": PROJECT_REPO, "teams": REPOS}))
     projects = {p.team: team_project(p, "argocd")["spec"] for p in plan.projects}
     with_repos = projects.pop("customer-analytics")
     assert with_repos["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]  # createNamespace
@@ -158,7 +162,9 @@ def test_projects_grant_no_cluster_kind_beyond_need_and_never_secrets():
 def test_unknown_team_is_reported_with_the_catalogue_teams():
     import json
 
-    settings = real_stack("prod", {f"{PROJECT}:gitops": json.dumps({"teams": {"data-science": {}}})})
+    settings = real_stack(
+        "prod", {f"{PROJECT}:gitops": json.dumps({"repoUrl": PROJECT_REPO, "teams": {"data-science": {}}})}
+    )
     with pytest.raises(ConfigError) as caught:
         gitops_plan(settings, select_models(settings, CATALOGUE), CATALOGUE)
     (problem,) = [str(p) for p in caught.value.problems]
@@ -184,7 +190,9 @@ def test_gitops_settings_problems_name_key_and_fix(tmp_path):
     )
     assert any("mlops-platform:gitops.manifestDir: unknown key (fix: did you mean 'manifestsDir'?" in p for p in found)
     assert any("mlops-platform:gitops.repoUrl: 'github.com/acme' is not a Git repository URL" in p for p in found)
-    (found_mode,) = problems(tmp_path, "local", LOCAL | {f"{PROJECT}:gitops": {"mode": "gitops"}})
+    (found_mode,) = problems(
+        tmp_path, "local", LOCAL | {f"{PROJECT}:gitops": {"mode": "gitops", "repoUrl": PROJECT_REPO}}
+    )
     assert found_mode == (
         "Pulumi.local.yaml: mlops-platform:gitops.mode: mode gitops needs Argo CD to pull the manifests "
         "(fix: set argoCd.enabled: true or mode: direct)"
