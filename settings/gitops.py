@@ -5,7 +5,7 @@ One structured key (documented in the README, section "Argo CD and pull-based de
     mlops-platform:gitops:
       mode: gitops                 # direct | gitops; default per environment (DEFAULT_MODES)
       repoUrl: https://github.com/acme/mlops-platform.git
-      branch: main
+      branch: deploy/prod          # default deploy/<environment>: what the deploy job pushes, Argo CD pulls
       manifestsDir: deploy/manifests
       argoCd: {enabled: true, chartVersion: 10.1.1, namespace: argocd, domain: argocd.example.com}
       sso: {issuer: https://login.example.com, clientId: argocd, adminGroups: [platform-admins]}
@@ -42,6 +42,7 @@ DEFAULT_MODES: dict[str, DeliveryMode] = {"local": "direct", "dev": "direct", "s
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _REPO_URL = re.compile(r"^(https://[^/\s]+/\S+|ssh://\S+@[^/\s]+/\S+|[\w.-]+@[\w.-]+:\S+)$")
+_BRANCH = re.compile(r"^(?!HEAD$)(?!-)(?!.*//)[A-Za-z0-9._/-]+(?<![/.])$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -136,7 +137,9 @@ class ArgoCdSettings(Spec):
 class GitopsSettings(Spec):
     mode: DeliveryMode | None = Field(None, description="direct or gitops; default per environment.")
     repo_url: str = "https://github.com/acme/mlops-platform.git"
-    branch: str = "main"
+    # Not main: the deploy job commits the rendered tree here (`ops publish`), so main stays reviewed
+    # code only, and one environment's push never races another's.
+    branch: str | None = Field(None, description="Branch Argo CD syncs and CI publishes to; default deploy/<env>.")
     manifests_dir: str = Field("deploy/manifests", description="Relative to the repository root (= project dir).")
     argo_cd: ArgoCdSettings = Field(default_factory=ArgoCdSettings)
     sso: SsoSettings | None = None
@@ -146,6 +149,13 @@ class GitopsSettings(Spec):
     @classmethod
     def _url(cls, value: str) -> str:
         return _repo_url(value)
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str | None) -> str | None:
+        if value is not None and (not _BRANCH.match(value) or ".." in value):
+            raise Invalid(f"{value!r} is not a branch name", "a branch like deploy/prod (not HEAD, no spaces)")
+        return value
 
     @field_validator("manifests_dir")
     @classmethod
@@ -163,6 +173,9 @@ class GitopsSettings(Spec):
         for team in value:
             _dns_label(team, "team name")
         return value
+
+    def deploy_branch(self, environment: Environment) -> str:
+        return self.branch or f"deploy/{environment}"
 
     def delivery_mode(self, environment: Environment) -> DeliveryMode:
         return self.mode or DEFAULT_MODES[environment]

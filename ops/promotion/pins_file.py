@@ -95,9 +95,7 @@ def write_pins(project_dir: Path, stack: str, pins: dict[str, int]) -> bool:
                     path.name,
                     PINS_KEY,
                     "could not be rewritten without touching other keys (unusual layout of the config block)",
-                    f"set it by hand under config: `{PINS_KEY}: {wanted}`"
-                    if pins
-                    else f"remove {PINS_KEY} by hand",
+                    f"set it by hand under config: `{PINS_KEY}: {wanted}`" if pins else f"remove {PINS_KEY} by hand",
                 )
             ]
         )

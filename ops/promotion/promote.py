@@ -24,8 +24,8 @@ from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.promotion.audit import AuditEntry, actor, now, record_audit
-from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.pins_file import read_pins, write_pins
 from registry.client import AliasNotFound
 
 HEALTHY = ("succeeded", "healthy", "promoted")

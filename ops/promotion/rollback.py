@@ -23,8 +23,8 @@ from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.engine import DYNAMIC_TYPE
 from ops.promotion.audit import AuditEntry, actor, now, record_audit
-from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.pins_file import read_pins, write_pins
 
 
 @dataclass(frozen=True)
