@@ -112,8 +112,18 @@ def kubeconfig(tmp_path: Path, server: str) -> Path:
         "kind": "Config",
         "current-context": "prod",
         "clusters": [{"name": "gke", "cluster": {"server": server}}],
-        "users": [{"name": "ci", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
-                                                   "command": sys.executable, "args": [str(plugin)]}}}],
+        "users": [
+            {
+                "name": "ci",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1",
+                        "command": sys.executable,
+                        "args": [str(plugin)],
+                    }
+                },
+            }
+        ],
         "contexts": [{"name": "prod", "context": {"cluster": "gke", "user": "ci"}}],
     }
     path = tmp_path / "kubeconfig"
@@ -134,7 +144,9 @@ def test_out_of_sync_degraded_and_missing_applications_are_drift(kube, tmp_path,
         [
             application("churn-prediction", "Synced", "Healthy"),
             application("fraud-detection", "OutOfSync", "Healthy"),
-            application("image-classifier", "Synced", "Degraded", "Deployment image-classifier exceeded its progress deadline"),
+            application(
+                "image-classifier", "Synced", "Degraded", "Deployment image-classifier exceeded its progress deadline"
+            ),
         ]
     )
     path = kubeconfig(tmp_path, server.url)
@@ -143,14 +155,18 @@ def test_out_of_sync_degraded_and_missing_applications_are_drift(kube, tmp_path,
 
     assert code == ExitCode.CHANGES, out
     assert "Argo CD Application argocd/fraud-detection: OutOfSync, health Healthy at 0123456789ab" in out
-    assert "argocd/image-classifier: Synced, health Degraded at 0123456789ab: Deployment image-classifier exceeded" in out
+    assert (
+        "argocd/image-classifier: Synced, health Degraded at 0123456789ab: Deployment image-classifier exceeded" in out
+    )
     assert "argocd/support-assistant: missing from the cluster" in out
     assert "churn-prediction" not in out.replace("prod-gitops-app-churn-prediction", "")
     assert "Argo CD: 3 of 4 Application(s) drifted" in out
     assert server.requests == [("/apis/argoproj.io/v1alpha1/namespaces/argocd/applications", f"Bearer {TOKEN}")]
 
 
-def test_a_synced_healthy_stack_is_no_drift_and_a_rollout_under_way_is_only_reported(kube, tmp_path, monkeypatch, capsys):
+def test_a_synced_healthy_stack_is_no_drift_and_a_rollout_under_way_is_only_reported(
+    kube, tmp_path, monkeypatch, capsys
+):
     items = [application(m, "Synced", "Healthy") for m in MODELS[:3]]
     items.append(application(MODELS[3], "Synced", "Progressing"))
     path = kubeconfig(tmp_path, kube(items).url)

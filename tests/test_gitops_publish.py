@@ -280,3 +280,11 @@ def test_operate_commits_the_pin_in_the_same_job_even_after_a_failed_update():
     assert "default_branch" in steps[commit]["env"]["DEFAULT_BRANCH"]
     operate = yaml.safe_load((WORKFLOWS / "operate.yml").read_text())["jobs"]["operate"]
     assert operate["if"] == "github.ref_name == github.event.repository.default_branch"
+
+
+def test_the_deploy_branch_defaults_per_environment_and_a_bad_name_is_refused():
+    assert GitopsSettings().deploy_branch("prod") == "deploy/prod"
+    assert GitopsSettings(branch="release/manifests").deploy_branch("staging") == "release/manifests"
+    for bad in ("deploy prod", "HEAD", "-x", "deploy/", "a..b"):
+        with pytest.raises(ValueError, match="is not a branch name"):
+            GitopsSettings(branch=bad)

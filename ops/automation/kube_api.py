@@ -108,7 +108,9 @@ def _exec_token(spec: dict, source: str) -> str:
             f"{source}: the credential plugin {command[0]!r} is not installed (fix: {spec.get('installHint') or 'install it'})"
         ) from None
     except subprocess.TimeoutExpired:
-        raise KubeError(f"{source}: the credential plugin {command[0]!r} gave no token in {EXEC_TIMEOUT_SECONDS}s") from None
+        raise KubeError(
+            f"{source}: the credential plugin {command[0]!r} gave no token in {EXEC_TIMEOUT_SECONDS}s"
+        ) from None
     try:
         token = json.loads(result.stdout)["status"]["token"]
     except (ValueError, KeyError, TypeError):
