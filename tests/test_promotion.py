@@ -256,3 +256,49 @@ def test_promotion_clears_a_rollback_pin_in_the_stack_file_and_a_failed_one_rest
     assert promote(project, request, driver_for).code == ExitCode.OK
     assert read_pins(project, "prod") == {}
     assert (project / "Pulumi.prod.yaml").read_bytes() == (PROJECT_DIR / "Pulumi.prod.yaml").read_bytes()
+
+
+def test_a_rollback_committed_by_its_job_survives_a_fresh_checkout_and_its_re_run_there_is_a_no_op(
+    project, make_model, tmp_path, capsys
+):
+    """The operate job's steps, for real: rollback on the runner's checkout, `ops commit-pins` to the default
+    branch of a (bare, local) remote; the next job's fresh checkout serves the pin and a re-run does nothing."""
+    import subprocess
+
+    def git(*args, cwd):
+        return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+    model = make_model([{}, {}])
+    use_registered_model(project, model.name)
+    v1, v2 = model.versions
+    origin = tmp_path / "origin.git"
+    git("init", "-q", "--bare", "-b", "main", str(origin), cwd=tmp_path)
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", ".", cwd=project)
+    git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "base", cwd=project)
+    git("remote", "add", "origin", str(origin), cwd=project)
+    git("push", "-q", "origin", "main", cwd=project)
+    scenario = rolled_back_scenario(model)
+    command, driver_for = drivers(project, scenario)
+
+    assert rollback(project, RollbackRequest(MODEL, "staging", "p99"), driver_for).code == ExitCode.OK
+    assert (
+        main(["commit-pins", "--stack", "staging", "--model", MODEL, "--branch", "main", "--project", str(project)])
+        == 0
+    )
+
+    fresh = tmp_path / "next-job"
+    git("clone", "-q", str(origin), str(fresh), cwd=tmp_path)
+    assert read_pins(fresh, "staging") == {MODEL: int(v1)}  # the next deploy serves the rolled-back version
+    scenario.stack_outputs["staging"]["models"][MODEL]["version"] = v1
+    scenario.deployment["resources"][0]["outputs"].update(version=v1, previous_version=v2)
+    _, fresh_drivers = drivers(fresh, scenario)
+    again = rollback(fresh, RollbackRequest(MODEL, "staging", "p99"), fresh_drivers)
+    assert again.code == ExitCode.OK and "nothing changed" in again.messages[0]
+    head = git("rev-parse", "main", cwd=origin)
+    capsys.readouterr()
+    assert (
+        main(["commit-pins", "--stack", "staging", "--model", MODEL, "--branch", "main", "--project", str(fresh)]) == 0
+    )
+    assert "nothing to commit" in capsys.readouterr().out
+    assert git("rev-parse", "main", cwd=origin) == head
