@@ -28,6 +28,9 @@ def _options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
         wait_seconds=float(getattr(args, "wait", 0) or 0),
         allow_replace=tuple(getattr(args, "allow_replace", None) or ()),
         inline=getattr(args, "inline", False),
+        kubeconfig=Path(args.kubeconfig) if getattr(args, "kubeconfig", None) else None,
+        kube_context=getattr(args, "kube_context", None),
+        skip_argocd=getattr(args, "skip_argocd", False),
     )
 
 
@@ -58,7 +61,7 @@ def _refresh(args: argparse.Namespace) -> int:
     outcome = driver_factory(_options(args)).refresh(expect_no_changes=args.expect_no_changes)
     from ops.report.drift import drift_notes
 
-    notes = drift_notes(outcome.log)
+    notes = drift_notes(outcome.log) + outcome.notes
     for note in notes:
         print(note)
     return _finish(args, outcome, "pulumi refresh --preview-only", notes)
@@ -200,6 +203,9 @@ def register(commands) -> None:
     _common(cmd)
     _reporting(cmd)
     cmd.add_argument("--expect-no-changes", action="store_true", help="exit 3 when anything drifted")
+    cmd.add_argument("--kubeconfig", help="cluster access to read Argo CD's sync status (default: $KUBECONFIG)")
+    cmd.add_argument("--kube-context", help="kubeconfig context (default: its current-context)")
+    cmd.add_argument("--skip-argocd", action="store_true", help="do not read Argo CD's Applications (reported)")
     cmd.set_defaults(run=_refresh)
     cmd = commands.add_parser("snapshot", help="write a stack's deployed model versions (for fork previews)")
     _common(cmd)

@@ -2,7 +2,8 @@
 
 Ownership is the rule everything here follows (one owner per object): Pulumi owns Argo CD itself, the
 AppProjects, the Applications, every model Namespace and every Secret; in gitops mode Argo CD owns the
-rest of each model's objects, rendered to `<manifestsDir>/<environment>/<model>/` and committed by CI.
+rest of each model's objects, rendered to `<manifestsDir>/<environment>/<model>/` and committed by CI
+(`python -m ops publish`) to the deploy branch the Applications pull.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class GitopsPlan:
     sso: SsoSettings | None
     production: bool
     repo_url: str
-    branch: str
+    branch: str  # the deploy branch: Argo CD's targetRevision, where `ops publish` commits
     apps: tuple[ModelApp, ...]  # empty in direct mode
     projects: tuple[TeamProject, ...]
 
@@ -107,7 +108,7 @@ def gitops_plan(settings: StackSettings, models: tuple[ModelSpec, ...], catalogu
         sso=gitops.sso,
         production=settings.production,
         repo_url=gitops.repo_url,
-        branch=gitops.branch,
+        branch=gitops.deploy_branch(settings.environment),
         apps=apps,
         projects=tuple(projects),
     )

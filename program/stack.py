@@ -151,7 +151,15 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         ),
         opts=resolved,
     )
-    pulumi.export("delivery", {"mode": delivery.mode, "manifests": {a.model: a.path for a in delivery.apps}})
+    pulumi.export(
+        "delivery",
+        {
+            "mode": delivery.mode,
+            "manifests": {a.model: a.path for a in delivery.apps},
+            # where `ops publish` commits them and Argo CD pulls them (gitops mode)
+            **({"repoUrl": delivery.repo_url, "branch": delivery.branch} if delivery.apps else {}),
+        },
+    )
     # Platform add-ons: Prometheus and Grafana, Flagger and its load tester, KEDA, the traffic layer. Model
     # stacks wait for them, so whatever a model adds on top (canaries, monitors, scalers) finds its CRDs,
     # and a destroy removes models before the controllers that manage them.

@@ -5,7 +5,7 @@ One structured key (documented in the README, section "Argo CD and pull-based de
     mlops-platform:gitops:
       mode: gitops                 # direct | gitops; default per environment (DEFAULT_MODES)
       repoUrl: https://github.com/acme/mlops-platform.git
-      branch: main
+      branch: deploy/prod          # default deploy/<environment>: what the deploy job pushes, Argo CD pulls
       manifestsDir: deploy/manifests
       argoCd: {enabled: true, chartVersion: 10.1.1, namespace: argocd, domain: argocd.example.com}
       sso: {issuer: https://login.example.com, clientId: argocd, adminGroups: [platform-admins]}
@@ -168,7 +168,9 @@ class GitopsSettings(Spec):
     mode: DeliveryMode | None = Field(None, description="direct or gitops; default per environment.")
     # The repository holding this project, which Argo CD pulls the model stacks from; required in gitops mode.
     repo_url: str = ""
-    branch: str = "main"
+    # Not main: the deploy job commits the rendered tree here (`ops publish`), so main stays reviewed
+    # code only, and one environment's push never races another's.
+    branch: str | None = Field(None, description="Branch Argo CD syncs and CI publishes to; default deploy/<env>.")
     manifests_dir: str = Field("deploy/manifests", description="Relative to the repository root (= project dir).")
     argo_cd: ArgoCdSettings = Field(default_factory=ArgoCdSettings)
     sso: SsoSettings | None = None
@@ -181,9 +183,9 @@ class GitopsSettings(Spec):
 
     @field_validator("branch")
     @classmethod
-    def _branch(cls, value: str) -> str:
-        if not value or _BAD_BRANCH.search(value):
-            raise Invalid(f"{value!r} is not a Git branch name", "e.g. main or release/2026-q4, without spaces")
+    def _branch(cls, value: str | None) -> str | None:
+        if value is not None and (not value or value == "HEAD" or _BAD_BRANCH.search(value)):
+            raise Invalid(f"{value!r} is not a Git branch name", "a branch like deploy/prod (not HEAD, no spaces)")
         return value
 
     @field_validator("manifests_dir")
@@ -197,6 +199,9 @@ class GitopsSettings(Spec):
         for team in value:
             _dns_label(team, "team name")
         return value
+
+    def deploy_branch(self, environment: Environment) -> str:
+        return self.branch or f"deploy/{environment}"
 
     def delivery_mode(self, environment: Environment) -> DeliveryMode:
         return self.mode or DEFAULT_MODES[environment]

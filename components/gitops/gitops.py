@@ -3,8 +3,9 @@ objects go through.
 
 `direct` mode: model objects go through the cluster provider, as before. `gitops` mode: each model gets
 a second Kubernetes provider with `renderYamlToDirectory` = `<manifestsDir>/<environment>/<model>`, so
-`pulumi up` writes the objects there instead of applying them; CI commits the directory and the
-model's Application pulls it. Namespaces and Secrets stay on the cluster provider (PULUMI_OWNED_TYPES):
+`pulumi up` writes the objects there instead of applying them (only the changed ones); after `up`,
+`python -m ops publish` commits the complete tree, built from the state, to the deploy branch the
+model's Application pulls (ops/publish/). Namespaces and Secrets stay on the cluster provider (PULUMI_OWNED_TYPES):
 Secrets must never reach a file in Git, and the namespace must exist, with its Secrets, before the first
 sync. The routing is a transformation on the per-model component, so it covers every child of every
 per-model component (serving today, delivery objects when they arrive) without their knowing.

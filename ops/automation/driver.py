@@ -10,6 +10,7 @@ to protected infrastructure (ops/automation/guard.py) unless they were allowed b
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ from pulumi.automation.errors import CommandError, ConcurrentUpdateError, Invali
 from semver import VersionInfo
 
 from core.config_keys import PROJECT, config_key
+from ops.automation.argocd_drift import AppStatus, NoClusterAccess, argo_cd_drift
 from ops.automation.changes import ChangeLog
 from ops.automation.exit_codes import ExitCode
 from ops.automation.guard import refusals
+from ops.automation.kube_api import KubeError
 from ops.automation.progress import printer
 from ops.stack_config import load_stack_config
 
@@ -52,6 +55,9 @@ class RunOptions:
     allow_replace: tuple[str, ...] = ()  # protected resources (name or URN) allowed to be deleted/replaced
     inline: bool = False  # run program.main in this process instead of the CLI's `python __main__.py`
     message: str | None = None
+    kubeconfig: Path | None = None  # refresh: where Argo CD's Applications are read (default: $KUBECONFIG)
+    kube_context: str | None = None
+    skip_argocd: bool = False  # refresh: do not read Argo CD's sync status (says so in the report)
 
     def packs(self) -> list[str]:
         if self.policy_packs is not None:
@@ -66,6 +72,7 @@ class Outcome:
     log: ChangeLog
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # refresh: drift Pulumi's own diff cannot show (Argo CD)
 
 
 def required_plugins() -> dict[str, str]:
@@ -198,11 +205,25 @@ class Driver:
 
         def run() -> Outcome:
             self.stack().preview_refresh(on_event=self._events(log), color="never")
-            drifted = bool(log.drift)
+            argo, argo_notes = self._argo_cd_drift()
+            drifted = bool(log.drift) or bool(argo)
             code = ExitCode.CHANGES if expect_no_changes and drifted else ExitCode.OK
-            return Outcome(code, log, [f"drift: {len(log.drift)} resource(s)" if drifted else "no drift"])
+            messages = [f"drift: {len(log.drift)} resource(s)" if log.drift else "no drift in Pulumi's resources"]
+            messages += argo_notes[-1:]
+            return Outcome(code, log, messages, notes=[s.note() for s in argo] + argo_notes[:-1])
 
         return self._attempt("refresh", log, run)
+
+    def _argo_cd_drift(self) -> tuple[list[AppStatus], list[str]]:
+        """Pulumi's refresh cannot see objects that exist only as files for Argo CD: ask Argo CD."""
+        deployment = dict(self.stack().export_stack().deployment or {})
+        kubeconfig = self.options.kubeconfig or _env_kubeconfig()
+        try:
+            return argo_cd_drift(deployment, kubeconfig, self.options.kube_context, self.options.skip_argocd)
+        except NoClusterAccess as exc:
+            raise DriverError(ExitCode.BAD_INPUT, str(exc)) from None
+        except KubeError as exc:
+            raise DriverError(ExitCode.FAILED, f"reading Argo CD's sync status: {exc}") from None
 
     def outputs(self) -> dict[str, Any]:
         return {k: v.value for k, v in self.stack().outputs().items()}
@@ -259,6 +280,11 @@ class Driver:
                     return Outcome(ExitCode.POLICY, log, [f"error: {what} blocked by policy:", *lines])
                 details = log.errors or [_last_line(exc)]
                 return Outcome(ExitCode.FAILED, log, [f"error: {what} failed:", *details])
+
+
+def _env_kubeconfig() -> Path | None:
+    first = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
+    return Path(first) if first else None
 
 
 def _last_line(exc: CommandError) -> str:

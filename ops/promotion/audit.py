@@ -8,7 +8,6 @@ Pulumi Cloud limits names to 40 characters and values to 256.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,31 +52,6 @@ class AuditEntry:
         if self.reason:
             value += f": {self.reason}"
         return key, value[:TAG_VALUE_MAX]
-
-
-def read_pins(stack: Any) -> dict[str, int]:
-    """The stack's `modelPins` config (absent = none)."""
-    from pulumi.automation.errors import CommandError
-
-    try:
-        raw = stack.get_config(PINS_KEY).value
-    except CommandError:
-        return {}
-    pins = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
-    return {str(k): int(v) for k, v in dict(pins).items()}
-
-
-def write_pins(stack: Any, pins: dict[str, int]) -> None:
-    from pulumi.automation import ConfigValue
-    from pulumi.automation.errors import CommandError
-
-    if pins:
-        stack.set_config(PINS_KEY, ConfigValue(json.dumps(dict(sorted(pins.items())))))
-    else:
-        try:
-            stack.remove_config(PINS_KEY)
-        except CommandError:  # already absent: nothing to clear
-            pass
 
 
 def record_audit(entry: AuditEntry, client: Any, registered_model: str, driver: Any) -> list[str]:

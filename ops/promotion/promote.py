@@ -8,6 +8,11 @@
 3. `up` on the target (the prod guard and the quality gates still apply). If it fails, the alias is
    moved back, so the registry never claims a version the stack refused.
 4. Audit: MLflow tags `promoted.<env>.{from,at,by}` on the version and a stack tag on the target.
+
+Pins live in the target's stack file (ops/promotion/pins_file.py), which the operate workflow commits
+(`ops commit-pins`); a failed `up` restores the file as it was. Idempotent: when the target already
+serves the version the way this promotion would leave it (the alias on it and no pin, or the pin on
+it), nothing is done and it says so; no second audit entry.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.promotion.audit import AuditEntry, actor, now, read_pins, record_audit, write_pins
+from ops.promotion.audit import AuditEntry, actor, now, record_audit
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.pins_file import read_pins, write_pins
 from registry.client import AliasNotFound
 
 HEALTHY = ("succeeded", "healthy", "promoted")
@@ -58,8 +65,8 @@ def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactor
             "change the pin in a pull request instead"
         )
     client = target.client()
-    stack = target_driver.stack()
-    pins = read_pins(stack)
+    pins = read_pins(project_dir, request.target)
+    serving = (target_driver.outputs().get("models") or {}).get(request.model) or {}
     previous_alias = None
     try:
         if kind == "alias":
@@ -67,15 +74,26 @@ def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactor
                 previous_alias = str(client.get_version_by_alias(spec.registered_model, str(value))["version"])
             except AliasNotFound:
                 previous_alias = None
-            client.set_alias(spec.registered_model, str(value), version)
-            pins.pop(request.model, None)  # the alias now decides; a rollback pin would hide the promotion
+            done = previous_alias == version and request.model not in pins
         else:
-            pins[request.model] = int(version)
-        write_pins(stack, pins)
+            done = pins.get(request.model) == int(version)
+        if done and str(serving.get("version")) == version:
+            how = f"alias {value!r}" if kind == "alias" else f"its pin in Pulumi.{request.target}.yaml"
+            message = f"{request.target} already serves {request.model} v{version} through {how}: nothing changed"
+            return Outcome(ExitCode.OK, ChangeLog(), [message])
+        if kind == "alias":
+            client.set_alias(spec.registered_model, str(value), version)
+            # the alias now decides; a rollback pin would hide the promotion
+            new_pins = {m: v for m, v in pins.items() if m != request.model}
+        else:
+            new_pins = {**pins, request.model: int(version)}
+        write_pins(project_dir, request.target, new_pins)
         outcome = target_driver.up()
-        if outcome.code != ExitCode.OK and kind == "alias":
-            _restore(client, spec.registered_model, str(value), previous_alias)
-            outcome.messages.append(f"alias {value!r} moved back to v{previous_alias or '(none)'}")
+        if outcome.code != ExitCode.OK:
+            write_pins(project_dir, request.target, pins)  # the stack file says what the stack really serves
+            if kind == "alias":
+                _restore(client, spec.registered_model, str(value), previous_alias)
+                outcome.messages.append(f"alias {value!r} moved back to v{previous_alias or '(none)'}")
             return outcome
     finally:
         client.close()
