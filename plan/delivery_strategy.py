@@ -82,6 +82,16 @@ def rollout_strategy(
             "traffic, and this model (or stack) has none",
             "set delivery.loadTest (and install Flagger's load tester), or use canary",
         )
+    if (
+        spec.type in ("canary", "abTest")
+        and policy.analysis
+        and not (_has_load_test(serving) and platform.loadtester_url)
+    ):
+        warnings.append(
+            f"{source}: delivery.loadTest: none, so the {environment} analysis of {model.name} relies on live "
+            "traffic alone: the traffic guard needs its minimum in every check window at the first step (1% of "
+            "traffic in prod), or the rollout fails on request-count and rolls back; add a load test"
+        )
     kind: Strategy = spec.type
     if spec.type == "canary" and layer == "kubernetes":
         kind = "blueGreen"  # no weights without a router: Flagger runs blue/green iterations

@@ -17,7 +17,8 @@ import json
 import math
 import shlex
 
-from plan.delivery import DeliveryPlan
+from manifests.delivery.traffic_guard import min_requests
+from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
 
 def _load_request(plan: DeliveryPlan) -> tuple[str, str] | None:
@@ -42,10 +43,18 @@ CANARY_LOAD_RPS = 10
 LOAD_SECONDS = 3300
 
 
+def load_rps(plan: DeliveryPlan) -> int:
+    """At least CANARY_LOAD_RPS, and half again the traffic guard's minimum over the span a window's
+    samples cover (the window less one scrape, before Prometheus extrapolates)."""
+    covered = plan.window_seconds - SCRAPE_SECONDS
+    return max(CANARY_LOAD_RPS, math.ceil(1.5 * min_requests(plan) / covered))
+
+
 def load_workers(plan: DeliveryPlan) -> tuple[int, float]:
     """(workers, requests per second per worker) of the canary load."""
-    workers = max(2, math.ceil(CANARY_LOAD_RPS * 2 * plan.serving.model.slo.latency_p99_ms / 1000))
-    return workers, round(CANARY_LOAD_RPS / workers, 3)
+    rps = load_rps(plan)
+    workers = max(2, math.ceil(rps * 2 * plan.serving.model.slo.latency_p99_ms / 1000))
+    return workers, round(rps / workers, 3)
 
 
 def _hey(url: str, body: str, duration: str, host: str | None, rate: float, workers: int = 2) -> str:

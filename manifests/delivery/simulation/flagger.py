@@ -23,7 +23,7 @@ from manifests.delivery.simulation.checks import run_checks
 class Scenario:
     name: str
     candidate: S.Behaviour = S.Behaviour()
-    user_rps: float = 20.0  # the model's live traffic, all of it
+    user_rps: float = 50.0  # the model's live traffic, all of it
     load_test: bool = True  # false: the load tester's commands produce nothing (broken, or none)
     segment_share: float = 0.1  # abTest: share of live traffic in the matched segment
     approval_after: int = 0  # seconds a person takes to open the gate once asked
