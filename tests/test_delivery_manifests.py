@@ -173,7 +173,7 @@ def test_prod_canary_steps_one_five_twentyfive_never_with_step_weight():
         # 1%, 5% and 25%, each held for three checks as +1% steps (Flagger stalls on a repeated weight).
         assert spec["analysis"]["stepWeights"] == [1, 2, 3, 5, 6, 7, 25, 26, 27]
         assert "stepWeight" not in spec["analysis"] and "maxWeight" not in spec["analysis"]
-        assert spec["analysis"]["interval"] == "15s" and spec["analysis"]["threshold"] == 3
+        assert spec["analysis"]["interval"] == "10s" and spec["analysis"]["threshold"] == 3
         assert spec["provider"] == "gatewayapi:v1" and spec["service"]["gatewayRefs"]
         assert "timeout" not in spec["service"] and "backendTimeout" not in spec["service"]
         assert spec["skipAnalysis"] is False
@@ -193,8 +193,8 @@ def test_approval_gate_and_analysis_per_environment(stack, approval, analysed):
 
 def test_staging_is_faster_than_prod():
     prod, staging = stack_settings("prod").delivery.policy("prod"), stack_settings("staging").delivery.policy("staging")
-    assert staging.interval_seconds < prod.interval_seconds
-    assert len(staging.step_weights) <= len(prod.step_weights)
+    assert staging.interval_seconds <= prod.interval_seconds
+    assert len(staging.traffic_steps()) < len(prod.traffic_steps())
 
 
 def test_load_test_goes_through_the_gateway_with_the_route_host():

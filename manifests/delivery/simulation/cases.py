@@ -77,10 +77,15 @@ def spike(rendered: Rendered, at: int, seconds: int) -> Run:
             "spike",
             Behaviour(
                 failure=lambda t: 1.0 if bad(t) else 0.0,
-                latency_ms=lambda t: objective * 10 if bad(t) else objective / 4,
+                latency_ms=lambda t: objective * 10 if bad(t) else Behaviour().latency_ms(t),
             ),
         )
     )
+
+
+def analysis_start(run: Run) -> int:
+    """Where spikes and drifts begin: the first analysed tick (blue/green analyses before any user)."""
+    return run.first_check_at if run.first_check_at is not None else 0
 
 
 def spike_rolls_back(rendered: Rendered, seconds: int, around: int) -> bool:
@@ -99,7 +104,8 @@ def drift(rendered: Rendered, start: int) -> tuple[Run, int]:
         return objective * (0.5 + 1.5 * progress)
 
     crossing = start + DRIFT_SECONDS // 3  # 0.5 + 1.5 * progress reaches 1.0 at a third of the way
-    return rendered.run(Scenario("drift", Behaviour(latency_ms=latency))), crossing
+    primary = Behaviour(latency_ms=lambda t: objective * 0.5)  # where the candidate started
+    return rendered.run(Scenario("drift", Behaviour(latency_ms=latency), primary=primary)), crossing
 
 
 def zero_traffic(rendered: Rendered) -> Run:

@@ -23,6 +23,7 @@ from manifests.delivery.simulation.checks import run_checks
 class Scenario:
     name: str
     candidate: S.Behaviour = S.Behaviour()
+    primary: S.Behaviour = S.Behaviour()  # the version users have now (A/B comparisons read it)
     user_rps: float = 50.0  # the model's live traffic, all of it
     load_test: bool = True  # false: the load tester's commands produce nothing (broken, or none)
     segment_share: float = 0.1  # abTest: share of live traffic in the matched segment
@@ -35,6 +36,7 @@ class Run:
     """What happened, in seconds from the new revision's detection."""
 
     failed_checks: list[tuple[int, str]] = field(default_factory=list)
+    first_check_at: int | None = None  # the first tick that ran the checks
     exposed_at: int | None = None  # first second users got the candidate's responses
     full_traffic_at: int | None = None  # first second the new version served every user
     succeeded_at: int | None = None
@@ -141,7 +143,8 @@ class Simulation:
         served = users + self._load_rps(t, latency)
         self.canary_requests.record(served, behaviour.failure(t), latency, behaviour.confidence(t))
         to_primary = self.scenario.user_rps - (users if exposed else 0.0)
-        self.primary_requests.record(to_primary, 0.0, 50.0, 0.9)
+        primary = self.scenario.primary
+        self.primary_requests.record(to_primary, primary.failure(t), primary.latency_ms(t), primary.confidence(t))
 
     # -- one Flagger tick (advanceCanary) -----------------------------------------------------------------
     def tick(self, t: int) -> None:
@@ -171,6 +174,8 @@ class Simulation:
             self.call_hooks(t, "pre-rollout")
         else:
             self.call_hooks(t, "rollout")
+            if self.run.first_check_at is None:
+                self.run.first_check_at = t
             outcome = run_checks(self.metrics, self.canary_requests, self.primary_requests, t, self.scrape)
             if not outcome.passed:
                 self.failed += 1
