@@ -85,7 +85,7 @@ class StrategySpec(Spec):
         strategy = data.get("type", "canary")
         found = []
         for raw, value in data.items():
-            key = _SNAKE.get(raw, raw)
+            key: str = _SNAKE.get(str(raw), str(raw))
             if value is None:
                 continue
             owners = _KEY_OWNERS.get(key)

@@ -18,7 +18,7 @@ EXAMPLE_SEGMENT = (SegmentMatch(header="x-canary-segment", value="beta"),)
 
 
 def with_strategy(model: ModelSpec, environment: str, strategy: str) -> ModelSpec:
-    spec = StrategySpec(type=strategy, match=EXAMPLE_SEGMENT if strategy == "abTest" else None)  # type: ignore[arg-type]
+    spec = StrategySpec(type=strategy, match=EXAMPLE_SEGMENT if strategy == "abTest" else None)
     delivery = model.delivery.model_copy(update={"strategy": {**model.delivery.strategy, environment: spec}})
     return model.model_copy(update={"delivery": delivery})
 

@@ -217,6 +217,29 @@ def test_load_test_goes_through_the_gateway_with_the_route_host():
     assert "/v1/completions" in cmds and '"model":"support-assistant"' in cmds
 
 
+def test_canary_load_starts_before_the_first_check_lasts_the_rollout_and_feeds_the_guard():
+    import shlex
+
+    from manifests.delivery.traffic_guard import min_requests
+    from plan.delivery import SCRAPE_SECONDS
+
+    for plan in all_plans("prod").values():
+        hooks = {h["name"]: h for h in canary.canary_manifest(plan)["spec"]["analysis"]["webhooks"]}
+        if "load-canary" not in hooks:
+            continue
+        warm, load = hooks["warm-up-canary"], hooks["load-canary"]
+        # Same command: the load tester runs it once and skips the rollout hook's calls while it runs.
+        assert warm["type"] == "pre-rollout" and warm["metadata"] == load["metadata"]
+        args = shlex.split(load["metadata"]["cmd"])
+        value = {args[i]: args[i + 1] for i in range(len(args) - 1) if args[i].startswith("-")}
+        assert value["-z"] == "3300s"  # under the load tester's 1 h exec timeout
+        rps = float(value["-q"]) * int(value["-c"])
+        assert rps * (plan.window_seconds - SCRAPE_SECONDS) >= 1.49 * min_requests(plan), plan.name
+        # enough workers to hold that rate at twice the latency objective
+        assert int(value["-c"]) * 1000 / (2 * plan.serving.model.slo.latency_p99_ms) >= rps * 0.999
+        assert all(int(h["timeout"].removesuffix("s")) < 10 for h in (warm, load))
+
+
 def test_local_stack_is_blue_green_without_weights():
     for plan in all_plans("local").values():
         spec = canary.canary_manifest(plan)["spec"]

@@ -99,11 +99,12 @@ def webhooks(plan: DeliveryPlan) -> list[dict]:
         canary_url = f"http://{plan.name}-canary.{plan.namespace}:{port}{path}"
         workers, rate = load_workers(plan)
         load = {"type": "cmd", "cmd": _hey(canary_url, body, tick, None, rate, workers)}
-        # Returns at once: the load tester runs the command in the background for one tick.
+        # Returns at once (the load tester runs it in the background): a timeout well under the 10 s tick,
+        # as Flagger asks of rollout hooks (webhooks.md: their timeouts must sum below the interval).
         hooks.append(
-            {"name": "warm-up-canary", "type": "pre-rollout", "url": f"{base}/", "timeout": "15s", "metadata": load}
+            {"name": "warm-up-canary", "type": "pre-rollout", "url": f"{base}/", "timeout": "5s", "metadata": load}
         )
-        hooks.append({"name": "load-canary", "type": "rollout", "url": f"{base}/", "timeout": "15s", "metadata": load})
+        hooks.append({"name": "load-canary", "type": "rollout", "url": f"{base}/", "timeout": "5s", "metadata": load})
     if plan.strategy.approval:
         hooks.append({"name": "approval-gate", "type": "confirm-promotion", "url": f"{base}/gate/check"})
     hooks.append({"name": "manual-rollback", "type": "rollback", "url": f"{base}/rollback/check"})
