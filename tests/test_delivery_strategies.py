@@ -162,3 +162,9 @@ def test_the_example_catalogue_runs_an_ab_test_in_staging_only():
     spec = canary.canary_manifest(staging)["spec"]["analysis"]
     assert spec["match"] == [{"headers": {"x-merchant-segment": {"exact": "beta"}}}] and spec["iterations"] == 30
     assert "stepWeights" in canary.canary_manifest(plans_for("prod")["fraud-detection"])["spec"]["analysis"]
+
+
+def test_the_example_catalogue_runs_blue_green_for_its_llm_in_staging():
+    staging = canary.canary_manifest(plans_for("staging")["support-assistant"])["spec"]["analysis"]
+    assert staging["iterations"] == 10 and not {"stepWeights", "match", "mirror"} & set(staging)
+    assert "approval-gate" in {h["name"] for h in staging["webhooks"]}
