@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-resolution clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-resolution bench-canary clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench: install         ## scale benchmark (10/100/500 models, local + dev): one 
 
 bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py
+
+bench-canary: install  ## the Flagger analysis simulator per stack and strategy, written to docs/benchmarks.md
+	$(PY) -m benchmarks.bench_canary_analysis --write docs/benchmarks.md
 
 clean:
 	rm -rf rendered .demo

@@ -1,7 +1,8 @@
 """A catalogue entry's delivery options: what the platform cannot guess about a model's rollout.
 
 Per-environment canary timing (interval, threshold, steps, approval) is stack config
-(settings/delivery.py); what depends on the model itself lives here.
+(settings/delivery.py); what depends on the model itself lives here, including the rollout strategy
+per environment (catalogue/strategy.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from catalogue.strategy import ModelKind, StrategySpec
+from core.environments import Environment
 from core.problems import Invalid
 from core.spec import Spec
 
@@ -54,3 +57,16 @@ class Delivery(Spec):
     queue_depth_per_pod: int = Field(
         5, ge=1, description="GPU runtimes (Triton, vLLM): KEDA adds a pod per this many queued requests."
     )
+    strategy: dict[Environment, StrategySpec] = Field(
+        default_factory=dict,
+        description="Rollout strategy per environment (canary, blueGreen, abTest, mirror); an environment not "
+        "named here uses canary.",
+    )
+    model_kind: ModelKind | None = Field(
+        None,
+        description="classical, deepLearning, reinforcementLearning or generative: reinforcement-learning agents "
+        "should use blueGreen in prod (checkpoints must not mix), and get a warning otherwise.",
+    )
+
+    def strategy_for(self, environment: str) -> StrategySpec:
+        return self.strategy.get(environment, StrategySpec())  # type: ignore[call-overload]

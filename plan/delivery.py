@@ -2,7 +2,7 @@
 
 The cross-file checks of delivery live here, reported together before anything is registered: a
 fallback that names no served model or speaks another protocol, a switch without a fallback or
-without a Gateway to switch on, an analysis interval shorter than a GKE route update.
+without a Gateway to switch on, a strategy the traffic layer cannot run (plan/delivery_strategy.py).
 """
 
 from __future__ import annotations
@@ -12,14 +12,20 @@ from urllib.parse import urlparse
 
 from core.problems import ProblemCollector
 from facts.runtime_metrics import MetricsTable, metrics_for
+from plan.delivery_strategy import RolloutStrategy, rollout_strategy
 from plan.platform import PlatformRefs
 from plan.serving_plan import ServingPlan
 from settings.delivery import AlertChannel, CanaryPolicy
 from settings.stack import StackSettings, config_key
 
-# GKE takes a minute or more to apply an HTTPRoute change (facts-delivery.md section 3, constraint 2):
-# an analysis tick shorter than that would judge a weight the load balancer has not applied yet.
+# GKE takes a minute or more to apply an HTTPRoute change (facts-delivery.md section 3, constraint 2).
+# Flagger waits for it before the next analysis (facts/flagger_analysis.py GATEWAY_ROUTE_UPDATE), so it
+# bounds how fast weights move and adds to every rollback, but does not bound the tick.
 GATEWAY_ROUTE_UPDATE_SECONDS = 60
+# Prometheus scrapes model pods this often (the PodMonitor); a check's window spans three scrapes, so
+# one missed scrape still leaves a rate, and a one-scrape spike fails at most two checks.
+SCRAPE_SECONDS = 5
+WINDOW_SCRAPES = 3
 # Runtimes whose model name is in the URL path (V2 inference protocol), so the fallback route can
 # rewrite /v2/models/<model>/ to /v2/models/<fallback>/. vLLM names the model in the request body.
 PATH_ROUTED_RUNTIMES = ("mlserver", "triton")
@@ -43,6 +49,8 @@ class DeliveryPlan:
     serving: ServingPlan
     policy: CanaryPolicy
     platform: PlatformRefs
+    strategy: RolloutStrategy = RolloutStrategy("canary", "canary")
+    warnings: tuple[str, ...] = ()  # logged by the component (pulumi.log.warn), never fatal
     fallback: FallbackTarget | None = None
     fallback_active: bool = False  # the switch: route this model's traffic to `fallback`
     alerts: bool = False  # an alert webhook URL is configured (secret config)
@@ -70,6 +78,11 @@ class DeliveryPlan:
         return f"{self.name}.{gateway.hostname_suffix}" if gateway else None
 
     @property
+    def window_seconds(self) -> int:
+        """Each check's query window (the metric's `interval`): three scrapes, at least one tick."""
+        return max(SCRAPE_SECONDS * WINDOW_SCRAPES, self.policy.interval_seconds)
+
+    @property
     def weighted(self) -> bool:
         """Progressive traffic weights need a weighted router; the kubernetes provider is blue/green."""
         return self.platform.flagger_provider != "kubernetes" and self.platform.gateway is not None
@@ -93,12 +106,20 @@ def delivery_plans(
     problems = ProblemCollector()
     stack_file = f"Pulumi.{settings.stack}.yaml"
     policy = settings.delivery.policy(settings.environment)
-    if policy.analysis and platform.gateway is not None and policy.interval_seconds < GATEWAY_ROUTE_UPDATE_SECONDS:
+    window = SCRAPE_SECONDS * WINDOW_SCRAPES
+    spike_ticks = -(-max(window, policy.interval_seconds) // policy.interval_seconds)
+    if policy.analysis and spike_ticks > policy.threshold - 1:
+        longer = (
+            f"set intervalSeconds to at least {-(-window // (policy.threshold - 1))}, or "
+            if policy.threshold > 1
+            else ""
+        )
         problems.add(
             stack_file,
-            config_key("delivery") + ".canary.intervalSeconds",
-            f"{policy.interval_seconds}s is shorter than a Gateway route update ({GATEWAY_ROUTE_UPDATE_SECONDS}s or more on GKE)",
-            f"set it to at least {GATEWAY_ROUTE_UPDATE_SECONDS}",
+            config_key("delivery") + ".canary.threshold",
+            f"one {SCRAPE_SECONDS}s spike stays in the {window}s check window for {spike_ticks} tick(s) of "
+            f"{policy.interval_seconds}s, so it alone would reach {policy.threshold} failed check(s) and roll back",
+            f"{longer}raise delivery.canary.threshold to {spike_ticks + 1}",
         )
     if servings and not settings.addons.flagger.enabled:
         # components/delivery/model_delivery.py gives every model a Canary, whose CRD the Flagger chart
@@ -176,15 +197,19 @@ def delivery_plans(
                 )
             else:
                 fallback = FallbackTarget(wanted, target.namespace, target.name, target.runtime.http_port)
+        gke = settings.cluster.mode == "gke"
+        strategy, warnings = rollout_strategy(serving, policy, platform, gke, problems, settings.models_dir, stack_file)
         plans[name] = DeliveryPlan(
             serving=serving,
             policy=policy,
             platform=platform,
+            strategy=strategy,
+            warnings=warnings,
             fallback=fallback,
             fallback_active=name in settings.delivery.fallback_active and fallback is not None,
             alerts=alerts,
             alert_channel=settings.delivery.alert_channel,
-            gke=settings.cluster.mode == "gke",
+            gke=gke,
             quality_series=(quality_series or {}).get(name, frozenset()),
         )
     problems.raise_if_any()

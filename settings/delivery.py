@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from core.environments import Environment
-from core.problems import Invalid
 from core.spec import Located, Spec, located
+from core.traffic_weights import checked_step_weights
 
 # The alert channels Flagger's AlertProvider knows (flagger 1.44.0 CRD `type` enum).
 AlertChannel = Literal["slack", "msteams", "discord", "rocket", "gchat"]
@@ -26,17 +26,30 @@ class CanaryPolicy:
 
     analysis: bool  # false: Flagger promotes without analysis (skipAnalysis)
     interval_seconds: int  # one analysis tick: a check, and a weight step when it passes
-    threshold: int  # failed checks before rollback
-    step_weights: tuple[int, ...]  # canary traffic percentages, then promotion
+    threshold: int  # failed checks (in total, Flagger never resets them) before rollback
+    step_weights: tuple[int, ...]  # canary traffic levels, then promotion
     approval: bool  # a human opens the confirm-promotion gate before promotion
     progress_deadline_seconds: int
+    checks_per_step: int = 1  # passing checks (each its own +1% step) at every level before the next
+
+    def traffic_steps(self, levels: tuple[int, ...] | None = None) -> tuple[int, ...]:
+        """The stepWeights Flagger gets: each level held for `checks_per_step` checks as level, level+1, ...
+
+        Flagger 1.44 stalls on a repeated weight (facts/flagger_analysis.py), so a level is held by
+        +1% steps; plan/delivery.py refuses levels too close together for that."""
+        levels = levels or self.step_weights
+        return tuple(level + k for level in levels for k in range(self.checks_per_step))
 
 
-# Prod follows the source documents (1% -> 5% -> 25% -> promotion) at a pace a GKE route update
-# (a minute or two) can follow; staging is faster; dev only checks that the canary starts.
+# Detection and dwell are set apart. The tick is short, so `threshold` failed checks and the rollback
+# fit in the source documents' 2.5 minutes (prod) and 2 (staging) with the Gateway's route update: Flagger
+# (>= 1.42) waits for the Gateway to apply each weight before it analyses again (facts/flagger_analysis.py),
+# so a tick shorter than a route update never judges a weight the load balancer has not applied yet.
+# Dwell comes from checks_per_step: prod holds 1%, 5% and 25% for three passing checks each (1-2-3%,
+# 5-6-7%, 25-26-27%), each after its own route update. Dev only checks that the canary starts.
 ENVIRONMENT_DEFAULTS: dict[str, CanaryPolicy] = {
-    "prod": CanaryPolicy(True, 120, 3, (1, 5, 25), True, 1800),
-    "staging": CanaryPolicy(True, 60, 2, (10, 50), True, 1200),
+    "prod": CanaryPolicy(True, 10, 3, (1, 5, 25), True, 1800, checks_per_step=3),
+    "staging": CanaryPolicy(True, 10, 3, (10, 50), True, 1200, checks_per_step=2),
     "dev": CanaryPolicy(False, 60, 1, (50,), False, 900),
     "local": CanaryPolicy(False, 30, 1, (50,), False, 600),
 }
@@ -44,10 +57,15 @@ ENVIRONMENT_DEFAULTS: dict[str, CanaryPolicy] = {
 
 class CanaryOverrides(Spec):
     analysis: bool | None = Field(None, description="Analyse each step; false promotes directly (dev default).")
-    interval_seconds: int | None = Field(None, ge=10, le=3600, description="Seconds between analysis ticks.")
+    interval_seconds: int | None = Field(
+        None, ge=10, le=3600, description="Seconds between analysis ticks (Flagger's minimum is 10)."
+    )
     threshold: int | None = Field(None, ge=1, le=20, description="Failed checks before rollback.")
     step_weights: tuple[int, ...] | None = Field(
-        None, min_length=1, description="Canary traffic percentages in increasing order, each below 100."
+        None, min_length=1, description="Canary traffic levels in increasing order, each below 100."
+    )
+    checks_per_step: int | None = Field(
+        None, ge=1, le=10, description="Passing checks at each level (as +1% steps) before the next level."
     )
     approval: bool | None = Field(None, description="Wait for a human before promotion (staging and prod default).")
     # At most a day: until the deadline Flagger neither rolls a stuck canary back nor frees its pods (a
@@ -59,14 +77,7 @@ class CanaryOverrides(Spec):
     @field_validator("step_weights")
     @classmethod
     def _increasing(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
-        if value is None:
-            return value
-        if any(w < 1 or w > 99 for w in value) or list(value) != sorted(set(value)):
-            raise Invalid(
-                f"{list(value)} must be strictly increasing percentages between 1 and 99",
-                "e.g. [1, 5, 25]; promotion to 100% follows the last step",
-            )
-        return value
+        return None if value is None else checked_step_weights(value)
 
 
 class DeliverySettings(Spec):

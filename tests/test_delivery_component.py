@@ -36,6 +36,7 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     assert names == sorted(
         f"fraud-detection-delivery-{role}"
         for role in (
+            "request-count",
             "success-rate-percent",
             "latency-p99-ms",
             "prediction-confidence",
@@ -61,7 +62,11 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     assert canary["inputs"]["spec"]["targetRef"]["name"] == "fraud-detection"
     dependencies = {r["urn"]: r["name"] for r in engine.registered}
     after = {dependencies[u] for u in canary["dependencies"]}
-    assert {"fraud-detection-delivery-success-rate-percent", "fraud-detection-delivery-alert-provider"} <= after
+    assert {
+        "fraud-detection-delivery-request-count",
+        "fraud-detection-delivery-success-rate-percent",
+        "fraud-detection-delivery-alert-provider",
+    } <= after
 
 
 def test_switched_model_registers_its_fallback_route(engine):

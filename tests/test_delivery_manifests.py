@@ -93,14 +93,15 @@ def test_every_query_parses_and_names_only_series_the_runtime_exports(stack):
         # name only the series of facts/quality_metrics.py.
         quality = {check.name for check in analysis.quality_checks(plan)}
         for check in analysis.checks(plan):
-            table = QUALITY if check.name in quality else plan.metrics
-            assert unknown_names(check.query, [table]) == [], check.query
+            # Quality checks are gated on the runtime's request count (traffic_guard.py).
+            tables = [QUALITY, plan.metrics] if check.name in quality else [plan.metrics]
+            assert unknown_names(check.query, tables) == [], check.query
 
 
 def test_a_query_naming_another_runtimes_series_is_caught():
     plans = all_plans("prod")
     vllm, mlserver = plans["support-assistant"], plans["fraud-detection"]
-    success = analysis.checks(mlserver)[0]
+    success = analysis.checks(mlserver)[1]
     assert unknown_names(success.query, [vllm.metrics]) != []
     assert unknown_names('sum(rate(model_infer_request_success_total{model_name="x"}[1m]))', [mlserver.metrics])
 
@@ -108,14 +109,17 @@ def test_a_query_naming_another_runtimes_series_is_caught():
 def test_queries_use_the_documented_names_per_runtime():
     plans = all_plans("prod")
     by_runtime = {p.serving.runtime.name: p for p in plans.values()}
-    ok, p99, *_ = analysis.checks(by_runtime["mlserver"])
+    guard, ok, p99, *_ = analysis.checks(by_runtime["mlserver"])
     assert "model_infer_request_success_total" in ok.query and "model_infer_request_failure_total" in ok.query
     assert "rest_server_request_duration_seconds_bucket" in p99.query
-    ok, p99 = analysis.checks(by_runtime["triton"])
+    assert guard.name == "request-count" and "increase(model_infer_request_success_total{" in guard.query
+    guard, ok, p99 = analysis.checks(by_runtime["triton"])
     assert "nv_inference_request_success{" in ok.query  # no _total on Triton
     assert "nv_inference_request_summary_us{" in p99.query and 'quantile="0.99"' in p99.query
-    ok, p99 = analysis.checks(by_runtime["vllm"])
+    assert "increase(nv_inference_request_failure{" in guard.query
+    guard, ok, p99 = analysis.checks(by_runtime["vllm"])
     assert 'status!="5xx"' in ok.query and "vllm:e2e_request_latency_seconds_bucket" in p99.query
+    assert "increase(http_requests_total{" in guard.query
 
 
 def test_triton_runs_with_the_summary_latencies_its_p99_reads():
@@ -166,9 +170,10 @@ def test_thresholds_come_from_the_catalogue_slo():
 def test_prod_canary_steps_one_five_twentyfive_never_with_step_weight():
     for plan in all_plans("prod").values():
         spec = canary.canary_manifest(plan)["spec"]
-        assert spec["analysis"]["stepWeights"] == [1, 5, 25]
+        # 1%, 5% and 25%, each held for three checks as +1% steps (Flagger stalls on a repeated weight).
+        assert spec["analysis"]["stepWeights"] == [1, 2, 3, 5, 6, 7, 25, 26, 27]
         assert "stepWeight" not in spec["analysis"] and "maxWeight" not in spec["analysis"]
-        assert int(spec["analysis"]["interval"].rstrip("s")) >= 60  # a GKE route update takes a minute or more
+        assert spec["analysis"]["interval"] == "10s" and spec["analysis"]["threshold"] == 3
         assert spec["provider"] == "gatewayapi:v1" and spec["service"]["gatewayRefs"]
         assert "timeout" not in spec["service"] and "backendTimeout" not in spec["service"]
         assert spec["skipAnalysis"] is False
@@ -188,8 +193,8 @@ def test_approval_gate_and_analysis_per_environment(stack, approval, analysed):
 
 def test_staging_is_faster_than_prod():
     prod, staging = stack_settings("prod").delivery.policy("prod"), stack_settings("staging").delivery.policy("staging")
-    assert staging.interval_seconds < prod.interval_seconds
-    assert len(staging.step_weights) <= len(prod.step_weights)
+    assert staging.interval_seconds <= prod.interval_seconds
+    assert len(staging.traffic_steps()) < len(prod.traffic_steps())
 
 
 def test_load_test_goes_through_the_gateway_with_the_route_host():
@@ -210,6 +215,29 @@ def test_load_test_goes_through_the_gateway_with_the_route_host():
         h.get("metadata", {}).get("cmd", "") for h in canary.canary_manifest(vllm)["spec"]["analysis"]["webhooks"]
     )
     assert "/v1/completions" in cmds and '"model":"support-assistant"' in cmds
+
+
+def test_canary_load_starts_before_the_first_check_lasts_the_rollout_and_feeds_the_guard():
+    import shlex
+
+    from manifests.delivery.traffic_guard import min_requests
+    from plan.delivery import SCRAPE_SECONDS
+
+    for plan in all_plans("prod").values():
+        hooks = {h["name"]: h for h in canary.canary_manifest(plan)["spec"]["analysis"]["webhooks"]}
+        if "load-canary" not in hooks:
+            continue
+        warm, load = hooks["warm-up-canary"], hooks["load-canary"]
+        # Same command: the load tester runs it once and skips the rollout hook's calls while it runs.
+        assert warm["type"] == "pre-rollout" and warm["metadata"] == load["metadata"]
+        args = shlex.split(load["metadata"]["cmd"])
+        value = {args[i]: args[i + 1] for i in range(len(args) - 1) if args[i].startswith("-")}
+        assert value["-z"] == "3300s"  # under the load tester's 1 h exec timeout
+        rps = float(value["-q"]) * int(value["-c"])
+        assert rps * (plan.window_seconds - SCRAPE_SECONDS) >= 1.49 * min_requests(plan), plan.name
+        # enough workers to hold that rate at twice the latency objective
+        assert int(value["-c"]) * 1000 / (2 * plan.serving.model.slo.latency_p99_ms) >= rps * 0.999
+        assert all(int(h["timeout"].removesuffix("s")) < 10 for h in (warm, load))
 
 
 def test_local_stack_is_blue_green_without_weights():
@@ -385,7 +413,7 @@ def test_quality_checks_in_the_canary_where_the_model_exports_them():
     drift = templates["churn-prediction-input-drift"]["spec"]["query"]
     assert Q.DRIFT_SCORE.name in drift and "and on(version)" in drift
     for name in ("image-classifier", "support-assistant"):  # Triton and vLLM export no quality series
-        assert set(_analysis_metrics(plans[name])) == {"success-rate-percent", "latency-p99-ms"}
+        assert set(_analysis_metrics(plans[name])) == {"request-count", "success-rate-percent", "latency-p99-ms"}
 
 
 def test_quality_check_thresholds_follow_the_catalogue():

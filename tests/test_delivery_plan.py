@@ -10,8 +10,7 @@ import pytest
 from catalogue.delivery import Delivery
 from core.problems import ConfigError
 from manifests.delivery import fallback
-from manifests.delivery.timing import RolloutTiming, rollout_timing
-from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS, delivery_plans
+from plan.delivery import delivery_plans
 from plan.serving import serving_plans
 from settings.delivery import CanaryPolicy, DeliverySettings
 from tests.conftest import PROJECT_DIR, STACKS
@@ -41,29 +40,44 @@ def problems_of(call) -> list[str]:
 
 
 def test_environment_defaults_and_overrides():
-    assert DeliverySettings().policy("prod") == CanaryPolicy(True, 120, 3, (1, 5, 25), True, 1800)
+    assert DeliverySettings().policy("prod") == CanaryPolicy(True, 10, 3, (1, 5, 25), True, 1800, checks_per_step=3)
     assert DeliverySettings().policy("dev").analysis is False
     tuned = DeliverySettings.model_validate({"canary": {"stepWeights": [2, 10], "approval": False}}).policy("prod")
-    assert tuned.step_weights == (2, 10) and tuned.approval is False and tuned.interval_seconds == 120
+    assert tuned.step_weights == (2, 10) and tuned.approval is False and tuned.interval_seconds == 10
 
 
 def test_step_weights_must_increase_below_100():
-    for weights in ([5, 1], [1, 100], [5, 5]):
+    for weights in ([5, 1], [1, 100], [5, 5], [1, 1, 1, 5]):  # Flagger 1.44 stalls on a repeated weight
         with pytest.raises(ValueError, match="strictly increasing"):
             DeliverySettings.model_validate({"canary": {"stepWeights": weights}})
 
 
-def test_interval_shorter_than_a_route_update_is_refused_on_gateway_stacks():
-    settings = settings_with("prod", canary={"intervalSeconds": 30})
+def test_a_tick_so_short_that_one_spike_reaches_the_threshold_is_refused():
+    # 15 s windows (three 5 s scrapes): a spike stays in them for two 10 s ticks, so threshold 2 flaps.
+    settings = settings_with("prod", canary={"threshold": 2})
     servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
     (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
     assert problem == (
-        "Pulumi.prod.yaml: mlops-platform:delivery.canary.intervalSeconds: 30s is shorter than a Gateway route "
-        f"update ({GATEWAY_ROUTE_UPDATE_SECONDS}s or more on GKE) (fix: set it to at least {GATEWAY_ROUTE_UPDATE_SECONDS})"
+        "Pulumi.prod.yaml: mlops-platform:delivery.canary.threshold: one 5s spike stays in the 15s check window "
+        "for 2 tick(s) of 10s, so it alone would reach 2 failed check(s) and roll back (fix: set intervalSeconds "
+        "to at least 15, or raise delivery.canary.threshold to 3)"
     )
-    # The local stack has no Gateway (blue/green through the kubernetes provider): short ticks are fine.
-    local = settings_with("local", canary={"intervalSeconds": 30, "analysis": True})
+    # A 15 s tick keeps the spike in one window: threshold 2 is then enough. Without a Gateway too.
+    fine = settings_with("prod", canary={"threshold": 2, "intervalSeconds": 15})
+    delivery_plans(fine, serving_plans(fine, CATALOGUE.for_environment("prod")), platform_refs(fine))
+    local = settings_with("local", canary={"intervalSeconds": 30, "analysis": True, "threshold": 2})
     delivery_plans(local, serving_plans(local, CATALOGUE.for_environment("local")), platform_refs(local))
+
+
+def test_levels_too_close_for_their_checks_are_refused():
+    settings = settings_with("prod", canary={"stepWeights": [1, 2, 25]})
+    servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
+    problems = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
+    assert problems[0].startswith(
+        "Pulumi.prod.yaml: mlops-platform:delivery.canary.stepWeights: levels [1, 2, 25] are too close to hold "
+        "each for 3 checks (+1% steps give [1, 2, 3, 2, 3, 4, 25, 26, 27])"
+    )
+    assert DeliverySettings().policy("prod").traffic_steps() == (1, 2, 3, 5, 6, 7, 25, 26, 27)
 
 
 def test_fallback_switch_adds_a_route_that_outranks_flaggers_and_removing_it_switches_back():
@@ -110,24 +124,15 @@ def test_switch_needs_a_fallback_and_a_gateway():
     assert any("has no Gateway" in p for p in local)
 
 
-def test_rollout_timing():
-    prod = CanaryPolicy(True, 120, 3, (1, 5, 25), True, 1800)
-    # detect + 3 steps + promote + finalise = 6 ticks; rollback: breach seen within a tick + 3 failed checks + route update
-    assert rollout_timing(prod, 60) == RolloutTiming(6 * 120, 4 * 120 + 60)
-    assert rollout_timing(replace(prod, analysis=False), 60) == RolloutTiming(3 * 120, None)
-    faster = rollout_timing(replace(prod, interval_seconds=60), 60)
-    assert faster.healthy_rollout_seconds < rollout_timing(prod, 60).healthy_rollout_seconds
-
-
 def test_readme_table_is_computed_from_each_stacks_config():
     from manifests.delivery.timing import timing_table
+    from plan.strategy_rows import strategy_plans
 
     rows = []
     for stack in STACKS:
         settings = stack_settings(stack)
-        rows.append(
-            (stack, settings.delivery.policy(settings.environment), platform_refs(settings).gateway is not None)
-        )
+        for strategy, plan in strategy_plans(settings, CATALOGUE, platform_refs(settings), "churn-prediction"):
+            rows.append((stack, strategy, plan))
     table = timing_table(rows)
     readme = (PROJECT_DIR / "README.md").read_text()
     assert table in readme, f"README is out of date; paste:\n{table}"

@@ -25,9 +25,13 @@ def test_every_served_model_gets_its_delivery_objects(stack_runs, stack):
     assert sorted(c.name for c in components) == [f"{m}-delivery" for m in served]
     for kind in ("Canary", "PodMonitor", "PrometheusRule", "ScaledObject"):
         assert sorted(o["metadata"]["name"] for o in objects(run, kind)) == served, kind
-    # Success rate and p99 latency for every model, plus its quality checks where it exports them.
+    # The traffic guard, success rate and p99 latency for every model, its quality checks where it exports
+    # them, and an A/B test's two comparisons with the primary (fraud-detection in staging).
     quality = {m.name: len(canary_quality_checks(m)) for m in CATALOGUE.models}
-    assert len(objects(run, "MetricTemplate")) == sum(2 + quality[m] for m in served)
+    ab = {m.name: 2 * (m.delivery.strategy_for(stack).type == "abTest") for m in CATALOGUE.models}
+    assert len(objects(run, "MetricTemplate")) == sum(3 + quality[m] + ab[m] for m in served)
+    if stack in ("prod", "staging"):  # ModelDelivery logs the plan's warnings: image-classifier has no load test
+        assert any("image-classifier" in w and "relies on live traffic alone" in w for w in run.warnings)
     dashboards = [o for o in objects(run, "ConfigMap") if o["metadata"]["labels"].get("grafana_dashboard") == "1"]
     assert len(dashboards) == len(served)
     # Flagger owns the Service <name> and KEDA the scaling: Pulumi registers neither.

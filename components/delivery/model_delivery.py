@@ -28,6 +28,8 @@ class ModelDelivery(pulumi.ComponentResource):
         super().__init__("mlops:delivery:ModelDelivery", name, None, opts)
         plan = args.plan
         child = pulumi.ResourceOptions(parent=self)
+        for warning in plan.warnings:  # e.g. a reinforcement-learning agent not rolled out blue/green in prod
+            pulumi.log.warn(warning, resource=self)
 
         def role(object_name: str) -> str:
             """f"{name}-{role}": the object's name without the model prefix (it is in `name` already)."""

@@ -20,6 +20,30 @@ def autoscaler_name(plan: DeliveryPlan) -> str:
     return plan.name
 
 
+def strategy_fields(plan: DeliveryPlan) -> dict:
+    """The analysis keys that make Flagger run the plan's strategy (canary.go DeploymentStrategy):
+    stepWeights (canary), iterations (blue/green), iterations + match (A/B), iterations + mirror."""
+    strategy = plan.strategy
+    if strategy.kind == "canary":
+        # stepWeights only, never with stepWeight: the last step is followed by promotion.
+        return {"stepWeights": list(strategy.traffic_steps)}
+    fields: dict = {"iterations": strategy.iterations}
+    if strategy.kind == "abTest":
+        # One entry per condition: Flagger ORs the entries (each becomes its own HTTPRoute match).
+        fields["match"] = [_segment(m) for m in strategy.match]
+    if strategy.kind == "mirror":
+        # Gateway API writes the RequestMirror filter only with iterations (facts/flagger_analysis.py).
+        fields["mirror"] = True
+    return fields
+
+
+def _segment(match) -> dict:
+    if match.header is not None:
+        return {"headers": {match.header: {"exact": match.value}}}
+    # Flagger's documented cookie pattern: the cookie anywhere in the Cookie header.
+    return {"headers": {"cookie": {"regex": f"^(.*?;)?({match.cookie}={match.value})(;.*)?$"}}}
+
+
 def canary_manifest(plan: DeliveryPlan) -> dict:
     policy = plan.policy
     platform = plan.platform
@@ -37,12 +61,7 @@ def canary_manifest(plan: DeliveryPlan) -> dict:
         "metrics": canary_metrics(plan),
         "webhooks": webhooks(plan),
     }
-    if plan.weighted:
-        # stepWeights only, never with stepWeight: the last step is followed by promotion.
-        analysis["stepWeights"] = list(policy.step_weights)
-    else:
-        # The kubernetes provider has no weighted router: blue/green, one iteration per configured step.
-        analysis["iterations"] = len(policy.step_weights)
+    analysis.update(strategy_fields(plan))
     if plan.alerts:
         analysis["alerts"] = [
             {

@@ -13,7 +13,7 @@ from facts.runtime_metrics import CANARY_FAILED
 from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from manifests.serving import model_pods_selector
-from plan.delivery import DeliveryPlan
+from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RUNBOOK_BASE = "https://github.com/acme/mlops-platform/blob/main/README.md#progressive-delivery"
@@ -34,7 +34,7 @@ def pod_monitor_manifest(plan: DeliveryPlan) -> dict:
         "spec": {
             "selector": {"matchLabels": model_pods_selector(plan.serving)},
             "podMetricsEndpoints": [
-                {"port": runtime.metrics_port_name, "path": runtime.metrics_path, "interval": "15s"}
+                {"port": runtime.metrics_port_name, "path": runtime.metrics_path, "interval": f"{SCRAPE_SECONDS}s"}
             ],
         },
     }

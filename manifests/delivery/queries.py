@@ -35,6 +35,11 @@ class Scope:
         return cls(f'namespace="{{{{ namespace }}}}",pod=~"{{{{ target }}}}{POD_SUFFIX}"')
 
     @classmethod
+    def flagger_primary(cls) -> Scope:
+        """Inside a MetricTemplate: the primary pods of the Canary being analysed (A/B comparisons)."""
+        return cls(f'namespace="{{{{ namespace }}}}",pod=~"{{{{ target }}}}-primary{POD_SUFFIX}"')
+
+    @classmethod
     def canary(cls, namespace: str, name: str) -> Scope:
         return cls(f'namespace="{namespace}",pod=~"{name}{POD_SUFFIX}"')
 
@@ -57,6 +62,10 @@ class RuntimeQueries:
         self.model = model
 
     def request_rate(self, scope: Scope, window: str) -> str:
+        raise NotImplementedError
+
+    def request_count(self, scope: Scope, window: str) -> str:
+        """Requests the scoped pods served in `window`; 0 (never empty) when they served none."""
         raise NotImplementedError
 
     def success_rate_percent(self, scope: Scope, window: str) -> str:
@@ -95,6 +104,11 @@ class CounterQueries(RuntimeQueries):
 
     def request_rate(self, scope: Scope, window: str) -> str:
         return f"({self._ok(scope, window)} + {self._failed(scope, window)})"
+
+    def request_count(self, scope: Scope, window: str) -> str:
+        ok = f"(sum(increase({self.SUCCESS}{self._sel(scope)}[{window}])) or vector(0))"
+        failed = f"(sum(increase({self.FAILURE}{self._sel(scope)}[{window}])) or vector(0))"
+        return f"({ok} + {failed})"
 
     def success_rate_percent(self, scope: Scope, window: str) -> str:
         return f"100 * {self._ok(scope, window)} / {self.request_rate(scope, window)}"
@@ -153,6 +167,9 @@ class VllmQueries(RuntimeQueries):
 
     def request_rate(self, scope: Scope, window: str) -> str:
         return f"sum(rate({self._http(scope)}[{window}]))"
+
+    def request_count(self, scope: Scope, window: str) -> str:
+        return f"(sum(increase({self._http(scope)}[{window}])) or vector(0))"
 
     def success_rate_percent(self, scope: Scope, window: str) -> str:
         ok = f"sum(rate({self._http(scope, ',status!=' + self.SERVER_ERRORS)}[{window}]))"

@@ -1,38 +1,26 @@
-"""How long a rollout takes, computed from an environment's canary policy (the README table).
+"""How long a rollout takes, per strategy and stack: the README's timing table.
 
-Flagger acts once per analysis interval (one "tick"):
-- healthy rollout, 0 -> 100%: one tick to detect the new revision and start the canary, one tick per
-  weight step (or blue/green iteration), one tick to promote (copy the canary spec to the primary),
-  one tick to finalise (route 100% to the primary): (steps + 3) ticks. A confirm-promotion gate adds
-  however long the approver takes, which is not counted here.
-- rollback after a breach: the breach shows in the next check at the latest (one tick), then Flagger
-  needs `threshold` failed checks in a row, one per tick, and rolls back on the last one: at most
-  (threshold + 1) ticks; then the traffic layer applies the route change (on GKE a minute or more).
-- without analysis (dev, local defaults) Flagger promotes on the first tick after detection.
+Not a formula: each row runs the analysis simulator (manifests/delivery/simulation/) on the Canary the
+render emits for that plan, so the table follows the config, the analysis builders and Flagger's
+scheduler as facts/flagger_analysis.py records it. Time to full traffic is the healthy case (a
+person's wait not counted); rollback is the sustained-breach case, from the first user reaching the
+breaching candidate to the rollback's route applied (60 s counted for a GKE route update).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS
-from settings.delivery import CanaryPolicy
-
-
-@dataclass(frozen=True)
-class RolloutTiming:
-    healthy_rollout_seconds: int
-    rollback_after_breach_seconds: int | None  # None: no analysis, nothing is rolled back automatically
+from manifests.delivery.canary import canary_manifest
+from manifests.delivery.simulation import cases
+from plan.delivery import GATEWAY_ROUTE_UPDATE_SECONDS, SCRAPE_SECONDS, DeliveryPlan
 
 
-def rollout_timing(policy: CanaryPolicy, route_update_seconds: int) -> RolloutTiming:
-    tick = policy.interval_seconds
-    if not policy.analysis:
-        return RolloutTiming(healthy_rollout_seconds=3 * tick, rollback_after_breach_seconds=None)
-    steps = len(policy.step_weights)
-    return RolloutTiming(
-        healthy_rollout_seconds=(steps + 3) * tick,
-        rollback_after_breach_seconds=(policy.threshold + 1) * tick + route_update_seconds,
+def rendered(plan: DeliveryPlan) -> cases.Rendered:
+    """The inputs the simulator reads, from the same builders the render uses."""
+    return cases.Rendered(
+        canary=canary_manifest(plan),
+        scrape_seconds=SCRAPE_SECONDS,
+        route_update_seconds=GATEWAY_ROUTE_UPDATE_SECONDS,
+        latency_objective_ms=float(plan.serving.model.slo.latency_p99_ms),
     )
 
 
@@ -42,18 +30,46 @@ def minutes(seconds: int | None) -> str:
     return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
 
 
-def timing_table(rows: list[tuple[str, CanaryPolicy, bool]]) -> str:
-    """The README's markdown table from (stack, its canary policy, whether it routes through a Gateway)."""
-    lines = [
-        "| stack | analysis | interval | traffic steps | failed checks to roll back | approval | healthy rollout 0 -> 100% | rollback after a breach |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for stack, policy, gateway in rows:
-        timing = rollout_timing(policy, GATEWAY_ROUTE_UPDATE_SECONDS if gateway else 0)
-        steps = " -> ".join(f"{w}%" for w in policy.step_weights) + " -> 100%" if gateway else "blue/green"
-        lines.append(
-            f"| {stack} | {'on' if policy.analysis else 'skipped'} | {policy.interval_seconds} s | {steps} | "
-            f"{policy.threshold} | {'yes' if policy.approval else 'no'} | {minutes(timing.healthy_rollout_seconds)}"
-            f"{' + approval' if policy.approval else ''} | {minutes(timing.rollback_after_breach_seconds)} |"
+def _traffic(plan: DeliveryPlan) -> str:
+    strategy = plan.strategy
+    if not plan.policy.analysis:
+        return "all at once (analysis skipped)"
+    if strategy.kind == "canary":
+        return (
+            " -> ".join(f"{w}%" for w in plan.policy.step_weights)
+            + " -> 100%"
+            + (f" ({plan.policy.checks_per_step} checks each)" if plan.policy.checks_per_step > 1 else "")
         )
+    if strategy.kind == "abTest":
+        return f"segment for {strategy.iterations} checks, then all"
+    shadow = "mirrored " if strategy.kind == "mirror" else ""
+    return f"{shadow}candidate for {strategy.iterations} checks, then all at once"
+
+
+def timing_row(stack: str, strategy: str, plan: DeliveryPlan | str) -> str:
+    if isinstance(plan, str):
+        return f"| {stack} | {strategy} | refused: {plan} | | | | |"
+    policy = plan.policy
+    sim = rendered(plan)
+    healthy = cases.healthy(sim)
+    full = minutes(healthy.full_traffic_at) + (" + approval" if plan.strategy.approval else "")
+    if policy.analysis:
+        breach = cases.rollback_seconds(cases.sustained_breach(sim))
+        rollback = "before any user" if breach == 0 else minutes(breach)
+        analysis = f"{policy.interval_seconds} s, {policy.threshold}"
+    else:
+        rollback, analysis = "no automatic rollback", "skipped"
+    return (
+        f"| {stack} | {strategy} | {_traffic(plan)} | {analysis} | {full} | {rollback} | {plan.strategy.person_acts} |"
+    )
+
+
+def timing_table(rows: list[tuple[str, str, DeliveryPlan | str]]) -> str:
+    """The README's markdown table from (stack, strategy, its plan or why the stack refuses it)."""
+    lines = [
+        "| stack | strategy | traffic | tick, failed checks to roll back | time to full traffic "
+        "| rollback after a sustained breach | a person acts |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [timing_row(stack, strategy, plan) for stack, strategy, plan in rows]
     return "\n".join(lines)
