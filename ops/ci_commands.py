@@ -137,14 +137,22 @@ def _promote(args: argparse.Namespace) -> int:
     from ops.promotion.promote import PromoteRequest, promote
 
     request = PromoteRequest(args.model, getattr(args, "from"), args.to)
-    return _promotion(lambda: promote(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+    return _promotion(
+        lambda: promote(
+            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+        )
+    )
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from ops.promotion.rollback import RollbackRequest, rollback
 
     request = RollbackRequest(args.model, args.stack, args.reason or "", args.to_version)
-    return _promotion(lambda: rollback(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+    return _promotion(
+        lambda: rollback(
+            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+        )
+    )
 
 
 def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
@@ -159,6 +167,9 @@ def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
 def _reporting(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--report-json", help="write this stack's report (input of pr-comment)")
     cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} from the cost step')
+
+
+RECOVER_HELP = "complete or undo an earlier run of this model's promote/rollback that died half-way, then stop"
 
 
 def register(commands) -> None:
@@ -205,6 +216,7 @@ def register(commands) -> None:
     cmd.add_argument("--from", required=True, help="source stack (e.g. staging)")
     cmd.add_argument("--to", required=True, help="target stack (e.g. prod)")
     cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
     cmd.set_defaults(run=_promote)
     cmd = commands.add_parser("rollback", help="pin a model to its previous version and deploy")
     _common(cmd)
@@ -212,4 +224,5 @@ def register(commands) -> None:
     cmd.add_argument("--reason", help="why (recorded in MLflow and stack tags)")
     cmd.add_argument("--to-version", help="the version to return to (default: the previously deployed one)")
     cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
     cmd.set_defaults(run=_rollback)

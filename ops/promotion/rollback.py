@@ -1,24 +1,34 @@
-"""`python -m ops rollback --model M --stack S [--reason ...] [--to-version N]`: the answer to an incident.
+"""`python -m ops rollback --model M --stack S [--reason ...] [--to-version N] [--recover]`: the answer to an incident.
 
 The version to return to is the one deployed before the current one: the ModelVersion resource keeps
-it in its state (`previous_version`, read from `pulumi stack export`), or `--to-version` names it.
-It is pinned through the stack's `modelPins` config (a pin bypasses the quality gates: the previous
-version is known to have served), `up` runs, and the reason is recorded in MLflow tags
-`rolledback.<env>.{from,at,by,reason}` on the restored version and in a stack tag. `promote` clears
-the pin later.
+it in its state (`previous_version`, read from `pulumi stack export`), or `--to-version` names it. It
+must still be a good version: present in the registry and READY (ops/promotion/candidate.py). It is
+pinned through the stack's `modelPins` config (a pin bypasses the quality gates: the previous version
+is known to have served), `up` runs, and the reason is recorded in MLflow tags
+`rolledback.<env>.{from,at,by,reason}` on the restored version and in a stack tag. `promote` clears the
+pin later. The same lock and write order as promote (ops/promotion/recovery.py): a rollback and a
+promotion of one model never run at once, and `--recover` finishes a rollback that died half-way.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pulumi.automation.errors import CommandError
+
+from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.engine import DYNAMIC_TYPE
-from ops.promotion.audit import AuditEntry, actor, now, read_pins, record_audit, write_pins
+from ops.promotion.audit import actor, now, read_pins, write_pins
+from ops.promotion.candidate import ready_version
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.lock import Intent, PromotionLock
+from ops.promotion.recovery import complete, recover
+from registry.client import RegistryError
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,9 @@ class RollbackRequest:
     stack: str
     reason: str = ""
     to_version: str | None = None
+
+    def command(self) -> str:
+        return f"python -m ops rollback --model {self.model} --stack {self.stack}"
 
 
 def previous_version(deployment: dict[str, Any], model: str) -> str:
@@ -38,30 +51,58 @@ def previous_version(deployment: dict[str, Any], model: str) -> str:
     return ""
 
 
-def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFactory) -> Outcome:
-    driver = driver_for(request.stack)
-    current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
-    stack = driver.stack()
-    target = request.to_version or previous_version(dict(stack.export_stack().deployment or {}), request.model)
-    if not target:
-        raise PromotionRefused(
-            f"no previous version of {request.model} is recorded in stack {request.stack!r} "
-            "(fix: name one with --to-version N)"
-        )
-    if target == current:
-        raise PromotionRefused(f"{request.model} already serves v{current} in {request.stack!r}")
+def rollback(
+    project_dir: Path, request: RollbackRequest, driver_for: DriverFactory, *, recover_run: bool = False
+) -> Outcome:
     context = stack_context(project_dir, request.stack)
     spec = model_spec(project_dir, request.stack, request.model)
-    pins = read_pins(stack)
-    pins[request.model] = int(target)
-    write_pins(stack, pins)
-    outcome = driver.up()
-    if outcome.code != ExitCode.OK:
-        outcome.messages.append(f"the pin {request.model}={target} stays in the stack config: fix and re-run")
+    driver = driver_for(request.stack)
+    client = context.client()
+    lock = PromotionLock(client, spec.registered_model)
+    try:
+        if recover_run:
+            return Outcome(ExitCode.OK, ChangeLog(), recover(lock, client, driver))
+        current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
+        stack = driver.stack()
+        target = request.to_version or previous_version(dict(stack.export_stack().deployment or {}), request.model)
+        if not target:
+            raise PromotionRefused(
+                f"no earlier version of {request.model} is recorded in stack {request.stack!r} "
+                "(fix: name one with --to-version N)"
+            )
+        if target == current:
+            raise PromotionRefused(f"{request.model} already serves v{current} in {request.stack!r}")
+        ready_version(client, spec, target, f"no earlier good version of {request.model} to return to")
+        pins = read_pins(stack)
+        intent = Intent(
+            "rollback", request.model, request.stack, context.environment, target, f"v{current}", actor(), now(),
+            pins_before=json.dumps(pins), reason=request.reason,
+        )  # fmt: skip
+        lock.acquire(intent, request.command())
+        return _apply(intent, pins, client, lock, driver, request)
+    finally:
+        client.close()
+
+
+def _apply(intent: Intent, pins: dict[str, int], client, lock: PromotionLock, driver, request) -> Outcome:
+    pending = f"the pending record {lock.name!r} stays: run `{request.command()} --recover` once it answers"
+    outcome = Outcome(ExitCode.FAILED, ChangeLog())
+    try:
+        pins[intent.model] = int(intent.version)
+        write_pins(driver.stack(), pins)
+        outcome = driver.up()
+        if outcome.code != ExitCode.OK:
+            # The pin is what the operator asked for: it stays, so fixing the cause and re-running finishes it.
+            lock.release()
+            outcome.messages.append(
+                f"the pin {intent.model}={intent.version} stays in the stack config: fix and re-run"
+            )
+            return outcome
+        outcome.messages += complete(intent, client, lock, driver)
+    except (RegistryError, CommandError) as exc:
+        state = "deployed" if outcome.code == ExitCode.OK else "not deployed"
+        outcome.code = ExitCode.FAILED
+        outcome.messages += [f"error: v{intent.version} was {state}, but a step failed: {str(exc).strip()}", pending]
         return outcome
-    audit = AuditEntry(
-        "rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason
-    )
-    outcome.messages += record_audit(audit, context.client(), spec.registered_model, driver)
-    outcome.messages.append(f"rolled back {request.model} in {request.stack} from v{current} to v{target}")
+    outcome.messages.append(f"rolled back {intent.model} in {intent.stack} from {intent.source} to v{intent.version}")
     return outcome
