@@ -94,7 +94,7 @@ def _preview_offline(args: argparse.Namespace) -> int:
 
 
 def _pr_comment(args: argparse.Namespace) -> int:
-    from ops.github.comments import GitHubComments, GitHubError
+    from ops.github.comments import GitHubComments, GitHubError, full_report_url
     from ops.report.markdown import MARKER, render_comment
 
     reports = [StackReport.load(Path(p)) for p in args.reports]
@@ -102,12 +102,15 @@ def _pr_comment(args: argparse.Namespace) -> int:
     if args.print or not args.pr:
         print(body)
         return 0
+    full_report = args.full_report_url or full_report_url()
     try:
-        result = GitHubComments.from_env(args.repo).upsert(int(args.pr), body, MARKER)
+        result = GitHubComments.from_env(args.repo).upsert(int(args.pr), body, MARKER, full_report)
     except GitHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED)
     print(f"{result.action} comment {result.comment_id} {result.url}")
+    if result.truncated:
+        print(f"the report ({len(body):,} characters) was cut to fit GitHub's limit; whole: {full_report or 'the log'}")
     return 0
 
 
@@ -205,10 +208,13 @@ def register(commands) -> None:
     cmd.set_defaults(run=_preview_offline)
     cmd = commands.add_parser("pr-comment", help="post or update the one pull-request comment from stack reports")
     cmd.add_argument("reports", nargs="+", help="stack report JSON files (--report-json)")
-    cmd.add_argument("--pr", help="pull request number (default: print only)")
+    cmd.add_argument("--pr", type=int, help="pull request number (default: print only)")
     cmd.add_argument("--repo", help="owner/name (default: $GITHUB_REPOSITORY)")
     cmd.add_argument("--title", default="Pulumi preview")
     cmd.add_argument("--print", action="store_true", help="print the markdown instead of posting it")
+    cmd.add_argument(
+        "--full-report-url", help="where the whole report is, named when a comment is cut (default: this workflow run)"
+    )
     cmd.set_defaults(run=_pr_comment)
     cmd = commands.add_parser("promote", help="promote a model's live version from one stack to another")
     _common(cmd, stack=False)
