@@ -10,6 +10,7 @@ to protected infrastructure (ops/automation/guard.py) unless they were allowed b
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from pulumi.automation.errors import CommandError, ConcurrentUpdateError, Invali
 from semver import VersionInfo
 
 from core.config_keys import PROJECT, config_key
+from ops.automation import unreadable
 from ops.automation.changes import ChangeLog
+from ops.automation.cli_errors import setup_problem
 from ops.automation.exit_codes import ExitCode
 from ops.automation.guard import refusals
 from ops.automation.progress import printer
@@ -100,7 +103,13 @@ class Driver:
             except FileNotFoundError:
                 raise DriverError(
                     ExitCode.ENVIRONMENT,
-                    "the Pulumi CLI is not installed (fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh)",
+                    "the Pulumi CLI is not installed: no `pulumi` on PATH "
+                    "(fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh, and put it on PATH)",
+                ) from None
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise DriverError(
+                    ExitCode.ENVIRONMENT,
+                    f"the Pulumi CLI on PATH does not run (`pulumi version`: {exc}) (fix: reinstall it)",
                 ) from None
             except InvalidVersionError as exc:
                 raise DriverError(
@@ -137,6 +146,13 @@ class Driver:
                 f"stack {self.options.stack!r} does not exist in the logged-in backend "
                 f"(fix: `pulumi stack init {self.options.stack}`, or log in to the right backend)",
             ) from None
+        except CommandError as exc:
+            problem = setup_problem(str(exc))
+            if problem is None:
+                raise DriverError(
+                    ExitCode.FAILED, f"could not select stack {self.options.stack!r}: {_last_line(exc)}"
+                ) from None
+            raise DriverError(*problem) from None
         self._install_plugins(stack.workspace)
         self._stack = stack
         return stack
@@ -161,12 +177,15 @@ class Driver:
         return self._attempt("preview", log, lambda: self._preview(log))
 
     def _preview(self, log: ChangeLog) -> Outcome:
-        self.stack().preview(
-            on_event=self._events(log),
-            policy_packs=self.options.packs() or None,
-            refresh=self.options.refresh or None,
-            message=self.options.message,
-            color="never",
+        unreadable.read_all(
+            "preview",
+            lambda: self.stack().preview(
+                on_event=self._events(log),
+                policy_packs=self.options.packs() or None,
+                refresh=self.options.refresh or None,
+                message=self.options.message,
+                color="never",
+            ),
         )
         return Outcome(ExitCode.OK, log)
 
@@ -183,12 +202,15 @@ class Driver:
         return self._attempt("up", log, lambda: self._up(log))
 
     def _up(self, log: ChangeLog) -> Outcome:
-        result = self.stack().up(
-            on_event=self._events(log),
-            policy_packs=self.options.packs() or None,
-            refresh=self.options.refresh or None,
-            message=self.options.message,
-            color="never",
+        result = unreadable.read_all(
+            "up",
+            lambda: self.stack().up(
+                on_event=self._events(log),
+                policy_packs=self.options.packs() or None,
+                refresh=self.options.refresh or None,
+                message=self.options.message,
+                color="never",
+            ),
         )
         return Outcome(ExitCode.OK, log, outputs={k: v.value for k, v in result.outputs.items()})
 
@@ -197,7 +219,9 @@ class Driver:
         log = ChangeLog(refresh=True)
 
         def run() -> Outcome:
-            self.stack().preview_refresh(on_event=self._events(log), color="never")
+            unreadable.read_all(
+                "refresh", lambda: self.stack().preview_refresh(on_event=self._events(log), color="never")
+            )
             drifted = bool(log.drift)
             code = ExitCode.CHANGES if expect_no_changes and drifted else ExitCode.OK
             return Outcome(code, log, [f"drift: {len(log.drift)} resource(s)" if drifted else "no drift"])
@@ -236,6 +260,8 @@ class Driver:
                 return run()
             except DriverError as exc:
                 return Outcome(exc.code, log, [f"error: {exc}"])
+            except unreadable.UnreadableEvents as exc:
+                return Outcome(ExitCode.ENVIRONMENT, log, [f"error: {exc}"])
             except ConcurrentUpdateError:
                 if time.monotonic() + delay > deadline:
                     waited = f" after waiting {self.options.wait_seconds:.0f}s" if self.options.wait_seconds else ""
@@ -257,6 +283,9 @@ class Driver:
                 if blocking:
                     lines = [f"policy {v.pack}/{v.policy} ({v.enforcement}): {v.message.strip()}" for v in blocking]
                     return Outcome(ExitCode.POLICY, log, [f"error: {what} blocked by policy:", *lines])
+                problem = setup_problem(str(exc))
+                if problem is not None:
+                    return Outcome(problem[0], log, [f"error: {problem[1]}"])
                 details = log.errors or [_last_line(exc)]
                 return Outcome(ExitCode.FAILED, log, [f"error: {what} failed:", *details])
 
