@@ -29,6 +29,7 @@ from ops.automation.cli_errors import setup_problem
 from ops.automation.exit_codes import ExitCode
 from ops.automation.guard import refusals
 from ops.automation.progress import printer
+from ops.progress import Progress
 from ops.stack_config import load_stack_config
 
 # 3.181 is the first CLI that runs inline programs for refresh and destroy (`--client`), which the SDK
@@ -87,8 +88,10 @@ class Driver:
         command: auto.PulumiCommand | None = None,
         write: Callable[[str], object] = print,
         sleep: Callable[[float], None] = time.sleep,
+        progress: Progress | None = None,  # default: a live line on a terminal when printing (ops/progress.py)
     ):
         self.options = options
+        self._progress = progress if progress is not None else (Progress.detect() if write is print else None)
         self._command = command
         self._write = write
         self._sleep = sleep
@@ -243,7 +246,7 @@ class Driver:
     # -- errors ----------------------------------------------------------------------------------------
 
     def _events(self, log: ChangeLog) -> Callable[[auto.EngineEvent], None]:
-        show = printer(self._write)
+        show = printer(self._write, self._progress)
 
         def on_event(event: auto.EngineEvent) -> None:
             log(event)
