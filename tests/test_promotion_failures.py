@@ -119,9 +119,12 @@ def test_a_candidate_the_target_gates_refuse_moves_nothing(project, make_model, 
     command, driver_for = drivers(project, scenario)
     with pytest.raises(PromotionRefused) as refused:
         promote(project, PROMOTE, driver_for)
-    message = str(refused.value)
-    assert message.startswith(f"the 'prod' gates refuse {MODEL} v{v2}")
-    assert f"against the serving v{v1}" in message and "accuracy" in message and "fix:" in message
+    assert str(refused.value) == (
+        f"the 'prod' gates refuse {MODEL} v{v2} (accuracy=0.8600, f1_weighted=0.8600) against the serving "
+        f"v{v1} (accuracy=0.9000, f1_weighted=0.9000): challenger v{v2} (accuracy=0.8600, f1_weighted=0.8600) "
+        f"vs champion v{v1} (accuracy=0.9000, f1_weighted=0.9000): does not beat it by 0.01 on any of accuracy, "
+        "f1_weighted (fix: promote a version that passes them; the gates are in the model's catalogue file)"
+    )
     assert alias_at(registry_client, model.name) == v1 and lock_of(registry_client, model.name) is None
     assert ops_run(command, "prod") == [] and PINS_KEY not in scenario.config.get("prod", {})
 

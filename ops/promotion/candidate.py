@@ -52,6 +52,6 @@ def check_candidate(
             f"the {environment!r} gates refuse {spec.name} {candidate.describe()}"
             + (f" against the serving {champion.describe()}" if champion else "")
             + ": "
-            + "; ".join(verdict.reasons)
+            + "; ".join(r for gate in verdict.gates if not gate.passed for r in gate.reasons)
             + " (fix: promote a version that passes them; the gates are in the model's catalogue file)"
         )
