@@ -244,8 +244,8 @@ def run_program(
 
     `last_outputs` are the stack outputs of a previous deployment, as a StackReference to the stack itself
     would read them (none by default: a first deployment). `on_step(kind, name)` hears of each model version
-    resolved and resource registered, from the engine's threads (ops/progress.py counts them). Any error (bad settings, a refused model
-    version) is raised as ProgramError carrying the original.
+    resolved and resource registered, from the engine's threads (ops/progress.py counts them). Any error (bad
+    settings, a refused model version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
     mocks = _Mocks(config, preview, last_outputs, resolve_dynamic, on_step)

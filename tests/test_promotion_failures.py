@@ -294,3 +294,23 @@ def test_rollback_refusal_message_names_the_version_and_the_fix(project, make_mo
         f"no earlier good version of {MODEL} to return to: '{model.name}' v{v1} is FAILED_REGISTRATION, not READY "
         "(fix: wait for its registration to finish, or choose another version)"
     )
+
+
+def test_recover_on_another_stack_than_the_pending_run_refuses_and_names_the_right_command(
+    project, make_model, registry_client
+):
+    from ops.promotion.lock import Intent, PromotionLock
+
+    model = make_model([{"aliases": ["champion"]}])
+    use_registered_model(project, model.name)
+    pending = Intent("promote", MODEL, "prod", "prod", "2", "staging", "someone", "2026-12-02T16:00:00+00:00")
+    PromotionLock(registry_client, model.name).acquire(pending, "unused")
+    _, driver_for = drivers(project, Scenario(stack_outputs=serving("1")))
+    with pytest.raises(PromotionRefused) as refused:
+        rollback(project, RollbackRequest(MODEL, "staging"), driver_for, recover_run=True)
+    assert str(refused.value) == (
+        f"the pending record '{model.name}{LOCK_SUFFIX}' is the promote of {MODEL} to v2 in stack 'prod' (started "
+        "2026-12-02T16:00:00+00:00 by someone), not a run on stack 'staging' (fix: `python -m ops promote --model "
+        f"{MODEL} --from staging --to prod --recover`)"
+    )
+    assert lock_of(registry_client, model.name) is not None

@@ -86,6 +86,12 @@ def recover(lock: PromotionLock, client: MlflowRegistryClient, driver: Any) -> l
         return [f"nothing to recover: no promotion or rollback holds {lock.name!r}"]
     if intent.op not in ACTIONS:
         raise PromotionRefused(f"{lock.name!r} records an unknown operation {intent.op!r}: not written by this tool")
+    if intent.stack != driver.options.stack:  # the lock is per model: it may hold another stack's run
+        flags = f"--stack {intent.stack}" if intent.op == "rollback" else f"--from {intent.source} --to {intent.stack}"
+        raise PromotionRefused(
+            f"the pending record {lock.name!r} is the {intent.describe()}, not a run on stack "
+            f"{driver.options.stack!r} (fix: `python -m ops {intent.op} --model {intent.model} {flags} --recover`)"
+        )
     served = serving_version(driver.outputs(), intent.model)
     if served == intent.version:
         messages = complete(intent, client, lock, driver)
