@@ -9,10 +9,11 @@
 
 On a terminal (stderr is a TTY, not `CI=true`, not `--json`) each phase is a rich live line (spinner,
 count n/N, what it is doing now, time) that stays on screen when done. Anywhere else (CI logs, pipes,
-captured test output, `--json`) nothing moves: each phase prints ONE line when it ends, `title: n/N`
-(no times, so captured output is stable), and `line()` prints its text as it is. Progress always goes to
-stderr, so stdout keeps only what a command answers (the `--json` document, a summary). Phases may
-overlap (the render counts resolutions and registrations at once) and may be advanced from any thread.
+captured test output, `--json`) nothing moves: each phase that finishes prints ONE line, `title: n/N` (no
+times, so captured output is stable; a failed phase prints nothing, so its error stands alone), and `line()`
+prints its text as it is. Progress always goes to stderr, so stdout keeps only what a command answers (the
+`--json` document, a summary). Phases may overlap (the render counts resolutions and registrations at once)
+and may be advanced from any thread.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class Progress:
         finally:
             if task is not None:
                 self._stop(task, phase)
-            elif summary:
-                self.line(f"{title}: {phase.count_text()}")
+        if task is None and summary:  # only a phase that finished says so: a failure's error stands alone
+            self.line(f"{title}: {phase.count_text()}")
 
     def line(self, text: str) -> None:
         """A line that stays: above the live lines on a terminal, as it is elsewhere."""

@@ -97,3 +97,15 @@ def test_preview_on_a_terminal_counts_resources_on_one_live_line_and_keeps_the_c
     shown = out.getvalue()
     assert "resources" in shown and "churn-prediction-server" in shown and "\x1b[" in shown
     assert not [line for line in lines if "Deployment" in line]  # on a terminal the change lines go through rich
+
+
+def test_a_phase_that_fails_prints_no_plain_line_so_the_error_stands_alone():
+    out = io.StringIO()
+    progress = Progress.plain(out)
+    try:
+        with progress.phase("models resolved", total=2) as phase:
+            phase.advance()
+            raise ValueError("registry down")
+    except ValueError:
+        pass
+    assert out.getvalue() == ""
