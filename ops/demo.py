@@ -146,7 +146,7 @@ def run_demo(
         os.environ["MLFLOW_TRACKING_URI"] = server.uri
         os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
         total = sum(len(m.versions) for m in DEMO_MODELS)
-        with progress.phase("model versions registered", total=total) as registered:
+        with progress.phase("trained model versions registered", total=total) as registered:
             seeded = seed_demo_registry(server.uri, on_version=lambda name: registered.advance(detail=name))
         created = sum(1 for s in seeded if s.created)
         print(
