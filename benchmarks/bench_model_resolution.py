@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from ops.demo_registry import DEMO_MODELS, log_and_register, train
 from ops.local_mlflow import start_local_mlflow
+from ops.progress import Progress
 from registry.client import MlflowRegistryClient
 from registry.resolution import ModelVersionArgs, resolve_and_gate, resolve_many
 
@@ -38,7 +39,6 @@ EVIDENCE = {"validation.data": "passed", "scan.max_cvss": "3.0", "compliance": "
 
 def seed(uri: str, count: int) -> list[str]:
     from mlflow import MlflowClient
-    from mlflow.entities import Metric
 
     spec = DEMO_MODELS[0]
     estimator, metrics, _ = train(spec.data, spec.versions[0])
@@ -47,31 +47,34 @@ def seed(uri: str, count: int) -> list[str]:
     source = client.get_model_version("bench-000", first)
     experiment_id = client.get_experiment_by_name("bench").experiment_id
     names = []
-    for i in range(count):
-        name = f"bench-{i:03d}"
-        if i:
-            client.create_registered_model(name)
-        for version, accuracy in enumerate((0.86, 0.89), start=1):
-            if i == 0 and version == 1:
-                continue  # bench-000 v1 is the logged model itself
-            run = client.create_run(experiment_id)
-            now = int(time.time() * 1000)
-            client.log_batch(
-                run.info.run_id, metrics=[Metric(k, accuracy, now, 0) for k in ("accuracy", "f1_weighted")]
-            )
-            client.set_terminated(run.info.run_id)
-            # MLflow 3: source is models:/<model id>; the registry wants that id alongside it.
-            client.create_model_version(
-                name,
-                source.source,
-                run_id=run.info.run_id,
-                tags=EVIDENCE,
-                model_id=source.source.removeprefix("models:/"),
-            )
-        client.set_registered_model_alias(name, "champion", "1")
-        client.set_registered_model_alias(name, "challenger", "2")
-        names.append(name)
+    with Progress.detect().phase("models seeded", total=count) as seeded:
+        for i in range(count):
+            _seed_one(client, i, source.source, experiment_id)
+            names.append(f"bench-{i:03d}")
+            seeded.advance(detail=names[-1])
     return names
+
+
+def _seed_one(client, i: int, source: str, experiment_id: str) -> None:
+    """bench-<i> with v1 (accuracy 0.86, alias champion) and v2 (0.89, alias challenger)."""
+    from mlflow.entities import Metric
+
+    name = f"bench-{i:03d}"
+    if i:
+        client.create_registered_model(name)
+    for version, accuracy in enumerate((0.86, 0.89), start=1):
+        if i == 0 and version == 1:
+            continue  # bench-000 v1 is the logged model itself
+        run = client.create_run(experiment_id)
+        now = int(time.time() * 1000)
+        client.log_batch(run.info.run_id, metrics=[Metric(k, accuracy, now, 0) for k in ("accuracy", "f1_weighted")])
+        client.set_terminated(run.info.run_id)
+        # MLflow 3: source is models:/<model id>; the registry wants that id alongside it.
+        client.create_model_version(
+            name, source, run_id=run.info.run_id, tags=EVIDENCE, model_id=source.removeprefix("models:/")
+        )
+    client.set_registered_model_alias(name, "champion", "1")
+    client.set_registered_model_alias(name, "challenger", "2")
 
 
 def measure(uri: str, jobs: list, label: str, workers: int | None = None) -> float:

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))  # `python benchmarks/bench_scale.py` works too
 from benchmarks.scale_catalogue import generate_project, model_names, seed_registry  # noqa: E402
 from benchmarks.scale_floors import kustomize_floor, yaml_floor  # noqa: E402
 from ops.local_mlflow import start_local_mlflow  # noqa: E402
+from ops.progress import Progress  # noqa: E402
 
 TARGETS = (
     "ours / SDK floor <= 1.25; 100 models < 10 s and 500 < 45 s per stack (process wall time), < 1.5 GiB;",
@@ -199,11 +200,13 @@ def main(argv: list[str] | None = None) -> list[Row]:
             t0 = time.perf_counter()
             seed_registry(uri, names)
             print(f"registered {max(sizes)} models x 2 versions at {uri} in {time.perf_counter() - t0:.0f} s")
-        for size in sizes:
-            project = generate_project(work / f"project-{size}", names[:size])
-            for stack in stacks:
-                rows.append(measure(project, stack, uri, work / f"run-{size}", ns.profile_dir))
-                print(table(rows[-1:]).splitlines()[-1], flush=True)
+        with Progress.detect().phase("renders measured", total=len(sizes) * len(stacks)) as measured:
+            for size in sizes:
+                project = generate_project(work / f"project-{size}", names[:size])
+                for stack in stacks:
+                    rows.append(measure(project, stack, uri, work / f"run-{size}", ns.profile_dir))
+                    print(table(rows[-1:]).splitlines()[-1], flush=True)
+                    measured.advance(detail=f"{size} models, {stack}")
     load_after = os.getloadavg()
     notes = growth(rows) + sorted({r.kustomize_note for r in rows if r.kustomize_note})
     report = "\n".join(

@@ -19,10 +19,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 def _render(args: argparse.Namespace) -> int:
     from ops.offline.snapshot import snapshot_resolver
+    from ops.progress import Progress
     from ops.render import render, summary
 
     resolver = snapshot_resolver(args.registry_snapshot)
-    result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
+    out = Path(args.out) if args.out else None
+    result = render(Path(args.project), args.stack, out, resolve_dynamic=resolver, progress=Progress.detect())
     print(summary(result))
     for note in resolver.notes() if resolver else []:
         print(note)
@@ -31,8 +33,9 @@ def _render(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from ops.demo import run_demo
+    from ops.progress import Progress
 
-    return run_demo(Path(args.project), args.stack, Path(args.out) if args.out else None)
+    return run_demo(Path(args.project), args.stack, Path(args.out) if args.out else None, Progress.detect())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,7 +97,7 @@ def _preview_offline(args: argparse.Namespace) -> int:
 
 
 def _pr_comment(args: argparse.Namespace) -> int:
-    from ops.github.comments import GitHubComments, GitHubError
+    from ops.github.comments import GitHubComments, GitHubError, full_report_url
     from ops.report.markdown import MARKER, render_comment
 
     reports = [StackReport.load(Path(p)) for p in args.reports]
@@ -105,12 +105,15 @@ def _pr_comment(args: argparse.Namespace) -> int:
     if args.print or not args.pr:
         print(body)
         return 0
+    full_report = args.full_report_url or full_report_url()
     try:
-        result = GitHubComments.from_env(args.repo).upsert(int(args.pr), body, MARKER)
+        result = GitHubComments.from_env(args.repo).upsert(int(args.pr), body, MARKER, full_report)
     except GitHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED)
     print(f"{result.action} comment {result.comment_id} {result.url}")
+    if result.truncated:
+        print(f"the report ({len(body):,} characters) was cut to fit GitHub's limit; whole: {full_report or 'the log'}")
     return 0
 
 
@@ -163,14 +166,22 @@ def _promote(args: argparse.Namespace) -> int:
     from ops.promotion.promote import PromoteRequest, promote
 
     request = PromoteRequest(args.model, getattr(args, "from"), args.to)
-    return _promotion(lambda: promote(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+    return _promotion(
+        lambda: promote(
+            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+        )
+    )
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from ops.promotion.rollback import RollbackRequest, rollback
 
     request = RollbackRequest(args.model, args.stack, args.reason or "", args.to_version)
-    return _promotion(lambda: rollback(Path(args.project), request, lambda s: driver_factory(_options(args, s))))
+    return _promotion(
+        lambda: rollback(
+            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+        )
+    )
 
 
 def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
@@ -185,6 +196,9 @@ def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
 def _reporting(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--report-json", help="write this stack's report (input of pr-comment)")
     cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} written by `ops cost`')
+
+
+RECOVER_HELP = "complete or undo an earlier run of this model's promote/rollback that died half-way, then stop"
 
 
 def register(commands) -> None:
@@ -223,10 +237,13 @@ def register(commands) -> None:
     cmd.set_defaults(run=_preview_offline)
     cmd = commands.add_parser("pr-comment", help="post or update the one pull-request comment from stack reports")
     cmd.add_argument("reports", nargs="+", help="stack report JSON files (--report-json)")
-    cmd.add_argument("--pr", help="pull request number (default: print only)")
+    cmd.add_argument("--pr", type=int, help="pull request number (default: print only)")
     cmd.add_argument("--repo", help="owner/name (default: $GITHUB_REPOSITORY)")
     cmd.add_argument("--title", default="Pulumi preview")
     cmd.add_argument("--print", action="store_true", help="print the markdown instead of posting it")
+    cmd.add_argument(
+        "--full-report-url", help="where the whole report is, named when a comment is cut (default: this workflow run)"
+    )
     cmd.set_defaults(run=_pr_comment)
     cmd = commands.add_parser("cost", help="a stack's monthly GPU cost ceiling, offline (input of --cost)")
     cmd.add_argument("--stack", required=True)
@@ -244,6 +261,7 @@ def register(commands) -> None:
     cmd.add_argument("--from", required=True, help="source stack (e.g. staging)")
     cmd.add_argument("--to", required=True, help="target stack (e.g. prod)")
     cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
     cmd.set_defaults(run=_promote)
     cmd = commands.add_parser("rollback", help="pin a model to its previous version and deploy")
     _common(cmd)
@@ -251,4 +269,5 @@ def register(commands) -> None:
     cmd.add_argument("--reason", help="why (recorded in MLflow and stack tags)")
     cmd.add_argument("--to-version", help="the version to return to (default: the previously deployed one)")
     cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
+    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
     cmd.set_defaults(run=_rollback)

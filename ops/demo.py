@@ -16,8 +16,9 @@ from pathlib import Path
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from ops.demo_registry import seed_demo_registry
+from ops.demo_registry import DEMO_MODELS, seed_demo_registry
 from ops.local_mlflow import start_local_mlflow
+from ops.progress import Progress
 from ops.render import render, summary
 from registry.connection import Connection
 from registry.resolution import CONFIG_URI, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
@@ -134,21 +135,26 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(project_dir: Path, stack: str = "dev", out_dir: Path | None = None) -> int:
+def run_demo(
+    project_dir: Path, stack: str = "dev", out_dir: Path | None = None, progress: Progress | None = None
+) -> int:
+    progress = progress or Progress.plain()
     data = project_dir / ".demo" / "mlflow"
     print(f"starting a local MLflow registry (data in {data.relative_to(project_dir)}) ...", flush=True)
     with start_local_mlflow(data) as server:
         # The provider honours MLFLOW_TRACKING_URI over stack config, as MLflow tools do: point it here.
         os.environ["MLFLOW_TRACKING_URI"] = server.uri
         os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
-        seeded = seed_demo_registry(server.uri)
+        total = sum(len(m.versions) for m in DEMO_MODELS)
+        with progress.phase("trained model versions registered", total=total) as registered:
+            seeded = seed_demo_registry(server.uri, on_version=lambda name: registered.advance(detail=name))
         created = sum(1 for s in seeded if s.created)
         print(
             f"registry {server.uri}: {len(seeded)} model versions ({created} registered now, "
             f"{len(seeded) - created} already there)\n",
             flush=True,
         )
-        result = render(project_dir, stack, out_dir, overrides={CONFIG_URI: server.uri})
+        result = render(project_dir, stack, out_dir, overrides={CONFIG_URI: server.uri}, progress=progress)
         print(summary(result))
         catalogue = load_catalogue(project_dir / "models")
         environment = result.run.outputs["environment"]

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,9 +291,11 @@ def seed_demo_registry(
     tracking_uri: str,
     models: tuple[TrainedModel, ...] = DEMO_MODELS,
     stand_ins: tuple[StandInModel, ...] = STAND_IN_MODELS,
+    on_version: Callable[[str], object] = lambda _: None,
 ) -> list[SeededVersion]:
     """Registers every missing version of `models` and of the GPU models' `stand_ins`
-    (ops/demo_stand_ins.py), then points the champion/challenger aliases at them."""
+    (ops/demo_stand_ins.py), then points the champion/challenger aliases at them. `on_version(model)`
+    hears of each of `models`' versions once it is there (the demo's progress line)."""
     from registry.client import MlflowRegistryClient
 
     registry = MlflowRegistryClient(tracking_uri, os.environ.get("MLFLOW_TRACKING_TOKEN"))
@@ -323,6 +325,7 @@ def seed_demo_registry(
                 return version, metrics
 
             seeded.append(seed_version(registry, model.name, spec.alias, mark, register))
+            on_version(model.name)
     return seeded + seed_stand_ins(registry, tracking_uri, stand_ins)
 
 

@@ -116,6 +116,7 @@ class ProgramError(Exception):
 
 # (plain inputs, stack config values, preview) -> (id, outputs) for a dynamic resource
 DynamicResolver = Callable[[dict, dict[str, str], bool], tuple[str, dict]]
+StepObserver = Callable[[str, str], None]  # (kind, name): see run_program
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -125,8 +126,10 @@ class _Mocks(pulumi.runtime.Mocks):
         preview: bool,
         last_outputs: dict | None = None,
         resolve_dynamic: DynamicResolver | None = None,
+        on_step: StepObserver | None = None,
     ):
         self.config = config
+        self.on_step = on_step
         self.preview = preview
         self.last_outputs = last_outputs or {}
         self.resolve_dynamic = resolve_dynamic
@@ -144,7 +147,10 @@ class _Mocks(pulumi.runtime.Mocks):
 
                 plain = {k: unwrap(v) for k, v in args.inputs.items()}
                 resolve = self.resolve_dynamic or run_dynamic
-                return resolve(plain, self.config.values, self.preview)
+                resolved = resolve(plain, self.config.values, self.preview)
+                if self.on_step is not None and plain.get("registered_model"):  # a ModelVersion, not the barrier
+                    self.on_step("resolved", str(plain["model"]))
+                return resolved
             if args.typ == "pulumi:pulumi:StackReference":
                 # The stack's own last deployment: none offline, unless a test supplies one.
                 return args.inputs["name"], {**args.inputs, "outputs": self.last_outputs, "secretOutputNames": []}
@@ -172,6 +178,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: _Mocks):
         super().__init__(mocks)
         self._seen = mocks.seen
+        self._on_step = mocks.on_step
         self.recorded: list[RecordedResource] = []
         self._lock = threading.Lock()
 
@@ -211,6 +218,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         with self._lock:
             self.recorded.append(record)
+        if self._on_step is not None:
+            self._on_step("registered", request.name)
         return response
 
 
@@ -237,15 +246,17 @@ def run_program(
     preview: bool = False,
     last_outputs: dict | None = None,
     resolve_dynamic: DynamicResolver | None = None,
+    on_step: StepObserver | None = None,
 ) -> ProgramRun:
     """Runs the program on `<project_dir>` (its models/) for one stack and returns what it registered and exported.
 
     `last_outputs` are the stack outputs of a previous deployment, as a StackReference to the stack itself
-    would read them (none by default: a first deployment). Any error (bad settings, a refused model
-    version) is raised as ProgramError carrying the original.
+    would read them (none by default: a first deployment). `on_step(kind, name)` hears of each model version
+    resolved and resource registered, from the engine's threads (ops/progress.py counts them). Any error (bad
+    settings, a refused model version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
-    mocks = _Mocks(config, preview, last_outputs, resolve_dynamic)
+    mocks = _Mocks(config, preview, last_outputs, resolve_dynamic, on_step)
     monitor = _RecordingMonitor(mocks)
     logger = logging.getLogger(f"mlops.engine.{config.stack}")
     warnings = _WarningCollector()

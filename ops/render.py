@@ -12,14 +12,18 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from catalogue.loader import load_catalogue
+from core.problems import ConfigError
 from guardrails.evaluate import GuardReport
 from ops.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
 from ops.guard import enforce
+from ops.progress import Progress
 from ops.render_target import check_target, mark
 from ops.rendered_manifests import render_file, render_yaml
 from ops.stack_config import load_stack_config
@@ -47,22 +51,37 @@ def render(
     out_dir: Path | None = None,
     overrides: dict[str, str] | None = None,
     resolve_dynamic: DynamicResolver | None = None,
+    progress: Progress | None = None,
 ) -> RenderResult:
     """`overrides` replace stack config values (the demo points the stack at its local registry);
     `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot).
-    out_dir is replaced only when it is new, empty or a previous render (ops/render_target.py)."""
+    out_dir is replaced only when it is new, empty or a previous render (ops/render_target.py).
+    `progress` shows models resolved n/N, resources registered and files written (default: plain lines)."""
+    progress = progress or Progress.plain()
     out_dir = out_dir or project_dir / "rendered" / stack
     check_target(out_dir, project_dir)  # before the program runs: a refused path costs nothing
     config = load_stack_config(project_dir, stack, overrides={**(overrides or {}), **RENDER_OVERRIDES})
     # A render is a preview (see the module docstring): providers check, nothing is created. For ModelVersion
     # that is the resolution alone (2 registry requests), the same manifests and plan as a full run.
-    run = run_program(project_dir, config, preview=True, resolve_dynamic=resolve_dynamic)
+    with (  # the first phase opened closes last: its plain line comes after the models'
+        progress.phase("resources registered") as registered,
+        progress.phase("models resolved", total=_models_in(project_dir, config.values)) as models,
+    ):
+        phases = {"resolved": models, "registered": registered}
+        run = run_program(
+            project_dir,
+            config,
+            preview=True,
+            resolve_dynamic=resolve_dynamic,
+            on_step=lambda kind, name: phases[kind].advance(detail=name),
+        )
     guard = enforce(run)  # mandatory guardrail violations raise here: nothing is written
     shown, out_dir = out_dir, out_dir.expanduser().resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        files = _write(run, staging)
+        with progress.phase("files written", total=len(run.kubernetes_objects()) + 1) as written:
+            files = _write(run, staging, written.advance)
         mark(staging)
         check_target(shown, project_dir)  # again: the directory may have changed while the program ran
         if out_dir.exists():
@@ -121,7 +140,17 @@ def addon_entries(run: ProgramRun) -> list[dict]:
     return entries
 
 
-def _write(run: ProgramRun, directory: Path) -> list[Path]:
+def _models_in(project_dir: Path, values: dict[str, str]) -> int | None:
+    """How many models the stack serves (the catalogue's entries for its environment); None when the
+    catalogue does not load: the program then reports why, and the count shows no total."""
+    try:
+        catalogue = load_catalogue(project_dir / values.get(config_key("modelsDir"), "models"))
+    except ConfigError:
+        return None
+    return len(catalogue.for_environment(values.get(config_key("environment"), "")))
+
+
+def _write(run: ProgramRun, directory: Path, wrote: Callable[..., None] = lambda **_: None) -> list[Path]:
     by_urn = {r.urn: r for r in run.resources}
     files = []
     for resource in run.kubernetes_objects():
@@ -132,6 +161,7 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_yaml(manifest), encoding="utf-8")
             files.append(path)
+            wrote(detail=path.name)
             continue
         group = _group_of(resource, by_urn)
         kind = manifest["kind"]
@@ -140,6 +170,7 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.dump(manifest, Dumper=YAML_DUMPER, sort_keys=False), encoding="utf-8")
         files.append(path)
+        wrote(detail=path.name)
     plan = {
         "stack": run.stack,
         "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
@@ -150,6 +181,7 @@ def _write(run: ProgramRun, directory: Path) -> list[Path]:
     plan_path = directory / "plan.json"
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     files.append(plan_path)
+    wrote(detail=plan_path.name)
     return files
 
 

@@ -88,6 +88,26 @@ class MlflowRegistryClient(RegistrySession):
                 ) from None
             raise self._model_missing(err, name) from None
 
+    def create_registered_model(self, name: str, tags: dict[str, str], description: str = "") -> None:
+        """One request: the model and its tags are written together or not at all. An existing name is
+        refused with RESOURCE_ALREADY_EXISTS by every store (the name is the key), which ops/promotion/lock.py
+        uses as its compare-and-set."""
+        self._call(
+            "POST",
+            "/registered-models/create",
+            body={"name": name, "description": description, "tags": [{"key": k, "value": v} for k, v in tags.items()]},
+            what=f"create registered model '{name}'",
+        )
+
+    def delete_registered_model(self, name: str, *, missing_ok: bool = True) -> None:
+        try:
+            self._call(
+                "DELETE", "/registered-models/delete", body={"name": name}, what=f"delete registered model '{name}'"
+            )
+        except RegistryError as err:
+            if not (missing_ok and err.code == "RESOURCE_DOES_NOT_EXIST"):
+                raise
+
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self._call(
             "POST",

@@ -11,6 +11,7 @@ to protected infrastructure (ops/automation/guard.py) unless they were allowed b
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,12 +24,15 @@ from pulumi.automation.errors import CommandError, ConcurrentUpdateError, Invali
 from semver import VersionInfo
 
 from core.config_keys import PROJECT, config_key
+from ops.automation import unreadable
 from ops.automation.argocd_drift import AppStatus, NoClusterAccess, argo_cd_drift
 from ops.automation.changes import ChangeLog
+from ops.automation.cli_errors import setup_problem
 from ops.automation.exit_codes import ExitCode
 from ops.automation.guard import refusals
 from ops.automation.kube_api import KubeError
 from ops.automation.progress import printer
+from ops.progress import Progress
 from ops.stack_config import load_stack_config
 
 # 3.181 is the first CLI that runs inline programs for refresh and destroy (`--client`), which the SDK
@@ -91,8 +95,10 @@ class Driver:
         command: auto.PulumiCommand | None = None,
         write: Callable[[str], object] = print,
         sleep: Callable[[float], None] = time.sleep,
+        progress: Progress | None = None,  # default: a live line on a terminal when printing (ops/progress.py)
     ):
         self.options = options
+        self._progress = progress if progress is not None else (Progress.detect() if write is print else None)
         self._command = command
         self._write = write
         self._sleep = sleep
@@ -107,7 +113,13 @@ class Driver:
             except FileNotFoundError:
                 raise DriverError(
                     ExitCode.ENVIRONMENT,
-                    "the Pulumi CLI is not installed (fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh)",
+                    "the Pulumi CLI is not installed: no `pulumi` on PATH "
+                    "(fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh, and put it on PATH)",
+                ) from None
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise DriverError(
+                    ExitCode.ENVIRONMENT,
+                    f"the Pulumi CLI on PATH does not run (`pulumi version`: {exc}) (fix: reinstall it)",
                 ) from None
             except InvalidVersionError as exc:
                 raise DriverError(
@@ -144,6 +156,13 @@ class Driver:
                 f"stack {self.options.stack!r} does not exist in the logged-in backend "
                 f"(fix: `pulumi stack init {self.options.stack}`, or log in to the right backend)",
             ) from None
+        except CommandError as exc:
+            problem = setup_problem(str(exc))
+            if problem is None:
+                raise DriverError(
+                    ExitCode.FAILED, f"could not select stack {self.options.stack!r}: {_last_line(exc)}"
+                ) from None
+            raise DriverError(*problem) from None
         self._install_plugins(stack.workspace)
         self._stack = stack
         return stack
@@ -168,12 +187,15 @@ class Driver:
         return self._attempt("preview", log, lambda: self._preview(log))
 
     def _preview(self, log: ChangeLog) -> Outcome:
-        self.stack().preview(
-            on_event=self._events(log),
-            policy_packs=self.options.packs() or None,
-            refresh=self.options.refresh or None,
-            message=self.options.message,
-            color="never",
+        unreadable.read_all(
+            "preview",
+            lambda: self.stack().preview(
+                on_event=self._events(log),
+                policy_packs=self.options.packs() or None,
+                refresh=self.options.refresh or None,
+                message=self.options.message,
+                color="never",
+            ),
         )
         return Outcome(ExitCode.OK, log)
 
@@ -190,12 +212,15 @@ class Driver:
         return self._attempt("up", log, lambda: self._up(log))
 
     def _up(self, log: ChangeLog) -> Outcome:
-        result = self.stack().up(
-            on_event=self._events(log),
-            policy_packs=self.options.packs() or None,
-            refresh=self.options.refresh or None,
-            message=self.options.message,
-            color="never",
+        result = unreadable.read_all(
+            "up",
+            lambda: self.stack().up(
+                on_event=self._events(log),
+                policy_packs=self.options.packs() or None,
+                refresh=self.options.refresh or None,
+                message=self.options.message,
+                color="never",
+            ),
         )
         return Outcome(ExitCode.OK, log, outputs={k: v.value for k, v in result.outputs.items()})
 
@@ -204,7 +229,9 @@ class Driver:
         log = ChangeLog(refresh=True)
 
         def run() -> Outcome:
-            self.stack().preview_refresh(on_event=self._events(log), color="never")
+            unreadable.read_all(
+                "refresh", lambda: self.stack().preview_refresh(on_event=self._events(log), color="never")
+            )
             argo, argo_notes = self._argo_cd_drift()
             drifted = bool(log.drift) or bool(argo)
             code = ExitCode.CHANGES if expect_no_changes and drifted else ExitCode.OK
@@ -240,7 +267,7 @@ class Driver:
     # -- errors ----------------------------------------------------------------------------------------
 
     def _events(self, log: ChangeLog) -> Callable[[auto.EngineEvent], None]:
-        show = printer(self._write)
+        show = printer(self._write, self._progress)
 
         def on_event(event: auto.EngineEvent) -> None:
             log(event)
@@ -257,6 +284,8 @@ class Driver:
                 return run()
             except DriverError as exc:
                 return Outcome(exc.code, log, [f"error: {exc}"])
+            except unreadable.UnreadableEvents as exc:
+                return Outcome(ExitCode.ENVIRONMENT, log, [f"error: {exc}"])
             except ConcurrentUpdateError:
                 if time.monotonic() + delay > deadline:
                     waited = f" after waiting {self.options.wait_seconds:.0f}s" if self.options.wait_seconds else ""
@@ -278,6 +307,9 @@ class Driver:
                 if blocking:
                     lines = [f"policy {v.pack}/{v.policy} ({v.enforcement}): {v.message.strip()}" for v in blocking]
                     return Outcome(ExitCode.POLICY, log, [f"error: {what} blocked by policy:", *lines])
+                problem = setup_problem(str(exc))
+                if problem is not None:
+                    return Outcome(problem[0], log, [f"error: {problem[1]}"])
                 details = log.errors or [_last_line(exc)]
                 return Outcome(ExitCode.FAILED, log, [f"error: {what} failed:", *details])
 

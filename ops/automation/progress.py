@@ -1,10 +1,16 @@
-"""One line per resource event while an operation runs: CI logs show progress, not a silent minute."""
+"""One line per resource event while an operation runs: CI logs show progress, not a silent minute.
+
+On a terminal (ops/progress.py decides) the same lines print above one live line that counts the
+resources the engine has stepped through, with the one it is on; the live line ends with the operation's
+summary (or its cancel event, which the engine always sends last)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from pulumi.automation import EngineEvent
+
+from ops.progress import Phase, Progress
 
 _SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-", "create-replacement": "++"}
 _SYMBOLS |= {"delete-replaced": "--", "same": " ", "read": ">", "refresh": ">"}
@@ -30,10 +36,34 @@ def progress_line(event: EngineEvent) -> str | None:
     return None
 
 
-def printer(write: Callable[[str], object]) -> Callable[[EngineEvent], None]:
-    def on_event(event: EngineEvent) -> None:
+def printer(
+    write: Callable[[str], object], progress: Progress | None = None, title: str = "resources"
+) -> Callable[[EngineEvent], None]:
+    if progress is None or not progress.live:
+
+        def on_event(event: EngineEvent) -> None:
+            line = progress_line(event)
+            if line is not None:
+                write(line)
+
+        return on_event
+
+    live = progress
+    opened: list = []  # [(context manager, phase)] while the live line shows
+
+    def on_live_event(event: EngineEvent) -> None:
+        ending = event.summary_event is not None or event.cancel_event is not None
+        if not opened and not ending:
+            manager = live.phase(title)
+            opened.append((manager, manager.__enter__()))
+        phase: Phase | None = opened[0][1] if opened else None
+        if phase is not None and event.resource_pre_event is not None:
+            phase.advance(detail=event.resource_pre_event.metadata.urn.rsplit("::", 1)[-1])
         line = progress_line(event)
         if line is not None:
-            write(line)
+            live.line(line)
+        if ending and opened:
+            manager, _ = opened.pop()
+            manager.__exit__(None, None, None)
 
-    return on_event
+    return on_live_event

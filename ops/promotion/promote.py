@@ -1,32 +1,37 @@
-"""`python -m ops promote --model M --from staging --to prod`.
+"""`python -m ops promote --model M --from staging --to prod [--recover]`.
 
-1. The version must be live in the source stack (its `models` output) and, where the output reports a
-   canary, that canary must have succeeded.
+1. Read-only checks first, so a refusal changes nothing: both stacks and the model exist in the
+   project; the version is live in the source stack (its `models` output) and, where the output reports
+   a canary, that canary succeeded; the version exists in the registry, is READY and passes the target
+   environment's gates against what the target serves now (ops/promotion/candidate.py).
 2. The target's selector decides how it moves: an alias is moved in MLflow to that version; any other
    selector (stage, latest) is pinned through the target's `modelPins` config. A catalogue pin
    `{version: N}` is a reviewed decision: promote refuses and says to change it in a pull request.
-3. `up` on the target (the prod guard and the quality gates still apply). If it fails, the alias is
-   moved back, so the registry never claims a version the stack refused.
-4. Audit: MLflow tags `promoted.<env>.{from,at,by}` on the version and a stack tag on the target.
-
-Pins live in the target's stack file (ops/promotion/pins_file.py), which the operate workflow commits
-(`ops commit-pins`); a failed `up` restores the file as it was. Idempotent: when the target already
-serves the version the way this promotion would leave it (the alias on it and no pin, or the pin on
-it), nothing is done and it says so; no second audit entry.
+3. The write order and its recovery are in ops/promotion/recovery.py: the lock with the intent first
+   (one promotion of a model at a time, ops/promotion/lock.py), then the alias and the pins, then `up`
+   on the target (the prod guard and the quality gates still apply), then the audit record (MLflow tags
+   `promoted.<env>.{from,at,by}` on the version and a stack tag) or, if `up` failed, the alias moved
+   back; the lock goes last. `--recover` completes or undoes a run that died in between.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from pulumi.automation.errors import CommandError
 
 from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.promotion.audit import AuditEntry, actor, now, record_audit
+from ops.promotion.audit import actor, now
+from ops.promotion.candidate import check_candidate
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.lock import Intent, PromotionLock
 from ops.promotion.pins_file import read_pins, write_pins
-from registry.client import AliasNotFound
+from ops.promotion.recovery import complete, recover, serving_version, undo
+from registry.client import AliasNotFound, MlflowRegistryClient, RegistryError
 
 HEALTHY = ("succeeded", "healthy", "promoted")
 
@@ -36,6 +41,9 @@ class PromoteRequest:
     model: str
     source: str
     target: str
+
+    def command(self) -> str:
+        return f"python -m ops promote --model {self.model} --from {self.source} --to {self.target}"
 
 
 def _check_health(entry: dict, request: PromoteRequest) -> None:
@@ -48,63 +56,87 @@ def _check_health(entry: dict, request: PromoteRequest) -> None:
         )
 
 
-def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactory) -> Outcome:
-    source_driver, target_driver = driver_for(request.source), driver_for(request.target)
-    entry = deployed(source_driver.outputs(), request.model, request.source)
-    _check_health(entry, request)
-    version = str(entry["version"])
+def promote(
+    project_dir: Path, request: PromoteRequest, driver_for: DriverFactory, *, recover_run: bool = False
+) -> Outcome:
+    stack_context(project_dir, request.source)  # an unknown stack is refused before any CLI or registry call
     target = stack_context(project_dir, request.target)
     spec = model_spec(project_dir, request.target, request.model)
     if target.environment not in spec.environments:
         raise PromotionRefused(f"{request.model} is not served in {target.environment!r} (see its catalogue file)")
-    selector = spec.environments[target.environment].selector()
-    kind, value = next(iter(selector.items()))
+    kind, value = next(iter(spec.environments[target.environment].selector().items()))
     if kind == "version":
         raise PromotionRefused(
             f"{request.model} is pinned to version {value} for {target.environment!r} in the catalogue; "
             "change the pin in a pull request instead"
         )
+    source_driver, target_driver = driver_for(request.source), driver_for(request.target)
     client = target.client()
-    pins = read_pins(project_dir, request.target)
-    serving = (target_driver.outputs().get("models") or {}).get(request.model) or {}
-    previous_alias = None
+    lock = PromotionLock(client, spec.registered_model)
     try:
-        if kind == "alias":
-            try:
-                previous_alias = str(client.get_version_by_alias(spec.registered_model, str(value))["version"])
-            except AliasNotFound:
-                previous_alias = None
-            done = previous_alias == version and request.model not in pins
-        else:
-            done = pins.get(request.model) == int(version)
-        if done and str(serving.get("version")) == version:
-            how = f"alias {value!r}" if kind == "alias" else f"its pin in Pulumi.{request.target}.yaml"
+        if recover_run:
+            return Outcome(ExitCode.OK, ChangeLog(), recover(lock, client, target_driver))
+        entry = deployed(source_driver.outputs(), request.model, request.source)
+        _check_health(entry, request)
+        version = str(entry["version"])
+        serving = serving_version(target_driver.outputs(), request.model)
+        pins = read_pins(project_dir, request.target)
+        alias = str(value) if kind == "alias" else ""
+        previous = _alias_target(client, spec.registered_model, alias)
+        # Idempotent: the target already serves the version the way this promotion would leave it.
+        done = (previous == version and request.model not in pins) if alias else pins.get(request.model) == int(version)
+        if done and serving == version:
+            how = f"alias {alias!r}" if alias else f"its pin in Pulumi.{request.target}.yaml"
             message = f"{request.target} already serves {request.model} v{version} through {how}: nothing changed"
             return Outcome(ExitCode.OK, ChangeLog(), [message])
-        if kind == "alias":
-            client.set_alias(spec.registered_model, str(value), version)
-            # the alias now decides; a rollback pin would hide the promotion
-            new_pins = {m: v for m, v in pins.items() if m != request.model}
-        else:
-            new_pins = {**pins, request.model: int(version)}
-        write_pins(project_dir, request.target, new_pins)
-        outcome = target_driver.up()
-        if outcome.code != ExitCode.OK:
-            write_pins(project_dir, request.target, pins)  # the stack file says what the stack really serves
-            if kind == "alias":
-                _restore(client, spec.registered_model, str(value), previous_alias)
-                outcome.messages.append(f"alias {value!r} moved back to v{previous_alias or '(none)'}")
-            return outcome
+        check_candidate(client, spec, target.environment, version, serving)
+        intent = Intent(
+            "promote", request.model, request.target, target.environment, version, request.source, actor(), now(),
+            alias=alias, previous=previous, pins_before=json.dumps(pins),
+        )  # fmt: skip
+        lock.acquire(intent, request.command())
+        return _apply(intent, pins, client, lock, target_driver, request)
     finally:
         client.close()
-    entry_audit = AuditEntry("promoted", request.model, target.environment, version, request.source, actor(), now())
-    outcome.messages += record_audit(entry_audit, target.client(), spec.registered_model, target_driver)
-    outcome.messages.append(f"promoted {request.model} v{version} from {request.source} to {request.target}")
+
+
+def _alias_target(client: MlflowRegistryClient, registered_model: str, alias: str) -> str:
+    if not alias:
+        return ""
+    try:
+        return str(client.get_version_by_alias(registered_model, alias)["version"])
+    except AliasNotFound:
+        return ""
+
+
+def _apply(
+    intent: Intent, pins: dict[str, int], client: MlflowRegistryClient, lock: PromotionLock, driver, request
+) -> Outcome:
+    pending = f"the pending record {lock.name!r} stays: run `{request.command()} --recover` once it answers"
+    try:
+        if intent.alias:
+            client.set_alias(lock.registered_model, intent.alias, intent.version)
+            pins.pop(intent.model, None)  # the alias now decides; a rollback pin would hide the promotion
+        else:
+            pins[intent.model] = int(intent.version)
+        write_pins(driver.options.project_dir, driver.options.stack, pins)
+        outcome = driver.up()
+    except (RegistryError, CommandError) as exc:  # half-way: put back what can be put back now
+        failure = str(exc).strip()
+        try:
+            undone = undo(intent, client, lock, driver)
+        except (RegistryError, CommandError):
+            return Outcome(ExitCode.FAILED, ChangeLog(), [f"error: {failure}", f"the alias may have moved; {pending}"])
+        return Outcome(ExitCode.FAILED, ChangeLog(), [f"error: {failure}", *undone, "nothing else was changed"])
+    try:
+        if outcome.code != ExitCode.OK:
+            outcome.messages += undo(intent, client, lock, driver)
+            return outcome
+        outcome.messages += complete(intent, client, lock, driver)
+    except (RegistryError, CommandError) as exc:
+        state = "deployed" if outcome.code == ExitCode.OK else "not deployed"
+        outcome.code = ExitCode.FAILED
+        outcome.messages += [f"error: v{intent.version} was {state}, but the registry failed: {exc}", pending]
+        return outcome
+    outcome.messages.append(f"promoted {intent.model} v{intent.version} from {request.source} to {request.target}")
     return outcome
-
-
-def _restore(client, registered_model: str, alias: str, previous: str | None) -> None:
-    if previous:
-        client.set_alias(registered_model, alias, previous)
-    else:
-        client.delete_alias(registered_model, alias)

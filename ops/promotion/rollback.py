@@ -1,30 +1,38 @@
-"""`python -m ops rollback --model M --stack S [--reason ...] [--to-version N]`: the answer to an incident.
+"""`python -m ops rollback --model M --stack S [--reason ...] [--to-version N] [--recover]`: the answer to an incident.
 
 The version to return to is the one deployed before the current one: the ModelVersion resource keeps
-it in its state (`previous_version`, read from `pulumi stack export`), or `--to-version` names it.
-It is pinned in the stack file's `modelPins` (ops/promotion/pins_file.py; a pin bypasses the quality
-gates: the previous version is known to have served), `up` runs, and the reason is recorded in MLflow
-tags `rolledback.<env>.{from,at,by,reason}` on the restored version and in a stack tag. The operate
-workflow commits the stack file (`ops commit-pins`), so the next deploy keeps the pin; `promote` clears it.
-
-Idempotent: a stack file that already pins the model is this rollback's own earlier run. If the stack
-serves the pinned version, nothing is done (and it says so); if not (that run's `up` failed), `up` runs
-again with the same pin. Going further back needs `--to-version`.
+it in its state (`previous_version`, read from `pulumi stack export`), or `--to-version` names it. It
+must still be a good version: present in the registry and READY (ops/promotion/candidate.py). It is
+pinned in the stack file's `modelPins` (ops/promotion/pins_file.py; the operate workflow commits it with
+`ops commit-pins`, so the next deploy keeps it; a pin bypasses the quality gates: the previous version
+is known to have served), `up` runs, and the reason is recorded in MLflow tags
+`rolledback.<env>.{from,at,by,reason}` on the restored version and in a stack tag. `promote` clears the
+pin later. The same lock and write order as promote (ops/promotion/recovery.py): a rollback and a
+promotion of one model never run at once, and `--recover` finishes a rollback that died half-way.
+Idempotent: a stack file that already pins the model is this rollback's earlier run: serving the pin,
+nothing is done (it says so); not serving it (that `up` failed), `up` runs again with the same pin.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pulumi.automation.errors import CommandError
 
 from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.engine import DYNAMIC_TYPE
-from ops.promotion.audit import AuditEntry, actor, now, record_audit
+from ops.promotion.audit import actor, now
+from ops.promotion.candidate import ready_version
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.lock import Intent, PromotionLock
 from ops.promotion.pins_file import read_pins, write_pins
+from ops.promotion.recovery import complete, recover
+from registry.client import RegistryError
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,9 @@ class RollbackRequest:
     stack: str
     reason: str = ""
     to_version: str | None = None
+
+    def command(self) -> str:
+        return f"python -m ops rollback --model {self.model} --stack {self.stack}"
 
 
 def previous_version(deployment: dict[str, Any], model: str) -> str:
@@ -44,21 +55,31 @@ def previous_version(deployment: dict[str, Any], model: str) -> str:
     return ""
 
 
-def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFactory) -> Outcome:
+def rollback(
+    project_dir: Path, request: RollbackRequest, driver_for: DriverFactory, *, recover_run: bool = False
+) -> Outcome:
+    context = stack_context(project_dir, request.stack)
+    spec = model_spec(project_dir, request.stack, request.model)
     driver = driver_for(request.stack)
-    current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
-    pins = read_pins(project_dir, request.stack)
-    pinned = str(pins[request.model]) if request.model in pins else None
-    target = request.to_version or pinned
-    if not target:
-        target = previous_version(dict(driver.stack().export_stack().deployment or {}), request.model)
-    if not target:
-        raise PromotionRefused(
-            f"no previous version of {request.model} is recorded in stack {request.stack!r} "
-            "(fix: name one with --to-version N)"
-        )
-    if target == current:
-        if pinned == target:
+    client = context.client()
+    lock = PromotionLock(client, spec.registered_model)
+    try:
+        if recover_run:
+            return Outcome(ExitCode.OK, ChangeLog(), recover(lock, client, driver))
+        current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
+        pins = read_pins(project_dir, request.stack)
+        pinned = str(pins[request.model]) if request.model in pins else None
+        # A stack file that already pins the model is this rollback's own earlier run (idempotent re-run).
+        target = request.to_version or pinned
+        if not target:
+            deployment = dict(driver.stack().export_stack().deployment or {})
+            target = previous_version(deployment, request.model)
+        if not target:
+            raise PromotionRefused(
+                f"no earlier version of {request.model} is recorded in stack {request.stack!r} "
+                "(fix: name one with --to-version N)"
+            )
+        if target == current and pinned == target:
             return Outcome(
                 ExitCode.OK,
                 ChangeLog(),
@@ -67,20 +88,38 @@ def rollback(project_dir: Path, request: RollbackRequest, driver_for: DriverFact
                     f"Pulumi.{request.stack}.yaml: nothing changed (to go further back, name --to-version N)"
                 ],
             )
-        raise PromotionRefused(f"{request.model} already serves v{current} in {request.stack!r}")
-    context = stack_context(project_dir, request.stack)
-    spec = model_spec(project_dir, request.stack, request.model)
-    write_pins(project_dir, request.stack, {**pins, request.model: int(target)})
-    outcome = driver.up()
-    if outcome.code != ExitCode.OK:
-        outcome.messages.append(
-            f"the pin {request.model}={target} stays in Pulumi.{request.stack}.yaml: fix and re-run (the same "
-            "rollback finishes it)"
-        )
+        if target == current:
+            raise PromotionRefused(f"{request.model} already serves v{current} in {request.stack!r}")
+        ready_version(client, spec, target, f"no earlier good version of {request.model} to return to")
+        intent = Intent(
+            "rollback", request.model, request.stack, context.environment, target, f"v{current}", actor(), now(),
+            pins_before=json.dumps(pins), reason=request.reason,
+        )  # fmt: skip
+        lock.acquire(intent, request.command())
+        return _apply(intent, pins, client, lock, driver, request)
+    finally:
+        client.close()
+
+
+def _apply(intent: Intent, pins: dict[str, int], client, lock: PromotionLock, driver, request) -> Outcome:
+    pending = f"the pending record {lock.name!r} stays: run `{request.command()} --recover` once it answers"
+    outcome = Outcome(ExitCode.FAILED, ChangeLog())
+    try:
+        pins[intent.model] = int(intent.version)
+        write_pins(driver.options.project_dir, driver.options.stack, pins)
+        outcome = driver.up()
+        if outcome.code != ExitCode.OK:
+            # The pin is what the operator asked for: it stays, so fixing the cause and re-running finishes it.
+            lock.release()
+            outcome.messages.append(
+                f"the pin {intent.model}={intent.version} stays in Pulumi.{intent.stack}.yaml: fix and re-run (the same rollback finishes it)"
+            )
+            return outcome
+        outcome.messages += complete(intent, client, lock, driver)
+    except (RegistryError, CommandError) as exc:
+        state = "deployed" if outcome.code == ExitCode.OK else "not deployed"
+        outcome.code = ExitCode.FAILED
+        outcome.messages += [f"error: v{intent.version} was {state}, but a step failed: {str(exc).strip()}", pending]
         return outcome
-    audit = AuditEntry(
-        "rolledback", request.model, context.environment, target, f"v{current}", actor(), now(), request.reason
-    )
-    outcome.messages += record_audit(audit, context.client(), spec.registered_model, driver)
-    outcome.messages.append(f"rolled back {request.model} in {request.stack} from v{current} to v{target}")
+    outcome.messages.append(f"rolled back {intent.model} in {intent.stack} from {intent.source} to v{intent.version}")
     return outcome
