@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-resolution clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-preview bench-resolution clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,11 @@ golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of e
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
 
-bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+bench: install bench-preview  ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
+
+bench-preview: install  ## the PR path (offline preview + pr-comment) of a 100-model catalogue vs the SDK floor
+	$(PY) -m benchmarks.bench_preview --models 100 --stacks local,dev --write docs/benchmarks.md
 
 bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py
