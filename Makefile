@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-resolution bench-canary clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-preview bench-resolution bench-canary clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +65,11 @@ VENDOR_SOURCES := crds-catalog=$(CRDS_CATALOG_SRC) flagger=$(FLAGGER_SRC) keda-c
 vendor: install        ## regenerate tests/data/ from local clones of the pinned upstreams (FLAGGER_SRC=... etc.)
 	$(PY) -m tools.vendor_test_data $(foreach s,$(VENDOR_SOURCES),$(if $(word 2,$(subst =, ,$(s))),--source $(s)))
 
-bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+bench: install bench-preview  ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
+
+bench-preview: install  ## the PR path (offline preview + pr-comment) of a 100-model catalogue vs the SDK floor
+	$(PY) -m benchmarks.bench_preview --models 100 --stacks local,dev --write docs/benchmarks.md
 
 bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py

@@ -150,12 +150,14 @@ def _pool_line(pool: Subject) -> GpuLine | None:
     )
 
 
-def _canary_line(canary: Subject, subjects: Sequence[Subject], pools: Sequence[GpuLine]) -> GpuLine | None:
+def _canary_line(
+    canary: Subject,
+    subjects: Sequence[Subject],
+    pools: Sequence[GpuLine],
+    deployments: dict[tuple[str, str], Subject],
+) -> GpuLine | None:
     target = str(dig(canary.plain, "spec", "targetRef", "name") or "")
-    deployment = next(
-        (s for s in subjects if s.kind == "Deployment" and s.namespace == canary.namespace and s.k8s_name == target),
-        None,
-    )
+    deployment = deployments.get((canary.namespace, target))
     if deployment is None:
         return None
     per_pod = sum(gpus(c) for c in deployment.containers(include_init=False))
@@ -186,7 +188,18 @@ def _canary_line(canary: Subject, subjects: Sequence[Subject], pools: Sequence[G
 
 def gpu_ceiling(subjects: Sequence[Subject]) -> GpuCeiling:
     pools = [line for s in subjects if s.type == NODE_POOL if (line := _pool_line(s)) is not None]
-    canaries = [line for s in subjects if s.kind == "Canary" if (line := _canary_line(s, subjects, pools)) is not None]
+    # Deployments by namespace and name, the first of each as a scan would find it: one scan per Canary was
+    # quadratic in the catalogue.
+    deployments: dict[tuple[str, str], Subject] = {}
+    for s in subjects:
+        if s.kind == "Deployment":
+            deployments.setdefault((s.namespace, s.k8s_name), s)
+    canaries = [
+        line
+        for s in subjects
+        if s.kind == "Canary"
+        if (line := _canary_line(s, subjects, pools, deployments)) is not None
+    ]
     return GpuCeiling(tuple(pools + canaries))
 
 

@@ -19,8 +19,17 @@ def serving_deployments(subjects: Sequence[Subject]) -> list[Subject]:
     return [s for s in subjects if s.kind == "Deployment" and MODEL in s.labels]
 
 
-def _of_kind(subjects: Sequence[Subject], kind: str, namespace: str) -> list[Subject]:
-    return [s for s in subjects if s.kind == kind and s.namespace == namespace]
+def _by_kind_and_namespace(subjects: Sequence[Subject]) -> dict[tuple[str, str], list[Subject]]:
+    """One pass, in the subjects' order: filtering every subject per Deployment was quadratic in the catalogue."""
+    index: dict[tuple[str, str], list[Subject]] = {}
+    for s in subjects:
+        if s.kind:
+            index.setdefault((s.kind, s.namespace), []).append(s)
+    return index
+
+
+def _of_kind(index: dict[tuple[str, str], list[Subject]], kind: str, namespace: str) -> list[Subject]:
+    return index.get((kind, namespace), [])
 
 
 def _targets(subject: Subject, deployment: Subject, ref_field: str) -> bool:
@@ -30,9 +39,10 @@ def _targets(subject: Subject, deployment: Subject, ref_field: str) -> bool:
 
 def _autoscaler_and_pdb(subjects: Sequence[Subject], context: GuardContext) -> list[Finding]:
     findings = []
+    index = _by_kind_and_namespace(subjects)
     for deployment in serving_deployments(subjects):
         ns = deployment.namespace
-        scalers = _of_kind(subjects, "HorizontalPodAutoscaler", ns) + _of_kind(subjects, "ScaledObject", ns)
+        scalers = _of_kind(index, "HorizontalPodAutoscaler", ns) + _of_kind(index, "ScaledObject", ns)
         if not any(_targets(s, deployment, "scaleTargetRef") for s in scalers):
             findings.append(
                 Finding(
@@ -44,7 +54,7 @@ def _autoscaler_and_pdb(subjects: Sequence[Subject], context: GuardContext) -> l
         pod_labels = deployment.pod_labels
         covering = [
             pdb
-            for pdb in _of_kind(subjects, "PodDisruptionBudget", ns)
+            for pdb in _of_kind(index, "PodDisruptionBudget", ns)
             if (selector := dig(pdb.plain, "spec", "selector", "matchLabels") or {})
             and all(pod_labels.get(k) == v for k, v in selector.items())
         ]
@@ -70,9 +80,10 @@ def _is_default_deny(policy: Subject) -> bool:
 
 def _default_deny(subjects: Sequence[Subject], context: GuardContext) -> list[Finding]:
     findings = []
+    index = _by_kind_and_namespace(subjects)
     for namespace in (s for s in subjects if s.kind == "Namespace" and MODEL in s.labels):
         name = namespace.k8s_name
-        if not any(_is_default_deny(p) for p in _of_kind(subjects, "NetworkPolicy", name)):
+        if not any(_is_default_deny(p) for p in _of_kind(index, "NetworkPolicy", name)):
             findings.append(
                 Finding(
                     namespace.label,
@@ -86,6 +97,7 @@ def _default_deny(subjects: Sequence[Subject], context: GuardContext) -> list[Fi
 def _canary(subjects: Sequence[Subject], context: GuardContext) -> list[Finding]:
     if not context.production:
         return []
+    index = _by_kind_and_namespace(subjects)
     return [
         Finding(
             deployment.label,
@@ -93,7 +105,7 @@ def _canary(subjects: Sequence[Subject], context: GuardContext) -> list[Finding]
             "deliver the model through a Flagger Canary whose targetRef names this Deployment",
         )
         for deployment in serving_deployments(subjects)
-        if not any(_targets(c, deployment, "targetRef") for c in _of_kind(subjects, "Canary", deployment.namespace))
+        if not any(_targets(c, deployment, "targetRef") for c in _of_kind(index, "Canary", deployment.namespace))
     ]
 
 

@@ -53,13 +53,20 @@ class ProgramRun:
     def kubernetes_objects(self) -> list[RecordedResource]:
         return [r for r in self.resources if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs]
 
-    def render_directory(self, resource: RecordedResource) -> str | None:
-        """The renderYamlToDirectory of the provider `resource` goes through, if it is a rendering one."""
+    def render_directories(self) -> dict[str, str | None]:
+        """Each Kubernetes provider's URN -> its renderYamlToDirectory (None when it applies to a cluster)."""
+        return {
+            p.urn: p.inputs.get("renderYamlToDirectory") or None for p in self.by_type("pulumi:providers:kubernetes")
+        }
+
+    def render_directory(
+        self, resource: RecordedResource, directories: dict[str, str | None] | None = None
+    ) -> str | None:
+        """The renderYamlToDirectory of the provider `resource` goes through, if it is a rendering one.
+        Pass `render_directories()` when asking for many resources: looking the providers up per resource
+        was quadratic (1.3 s of a 20-model dev render under cProfile)."""
         urn = resource.options.get("provider", "").rsplit("::", 1)[0]  # "<urn>::<id>" -> "<urn>"
-        for candidate in self.by_type("pulumi:providers:kubernetes"):
-            if candidate.urn == urn:
-                return candidate.inputs.get("renderYamlToDirectory") or None
-        return None
+        return (self.render_directories() if directories is None else directories).get(urn)
 
 
 def is_secret(value: Any) -> bool:

@@ -153,9 +153,10 @@ def _models_in(project_dir: Path, values: dict[str, str]) -> int | None:
 def _write(run: ProgramRun, directory: Path, wrote: Callable[..., None] = lambda **_: None) -> list[Path]:
     by_urn = {r.urn: r for r in run.resources}
     files = []
+    directories = run.render_directories()
     for resource in run.kubernetes_objects():
         manifest = mask(resource.inputs)
-        render_dir = run.render_directory(resource)
+        render_dir = run.render_directory(resource, directories)
         if render_dir is not None:  # gitops mode: where `pulumi up` writes it, for Argo CD to pull
             path = directory / render_dir / render_file(manifest)
             path.parent.mkdir(parents=True, exist_ok=True)
