@@ -30,7 +30,14 @@ from mlserver_mlflow.codecs import TensorDictCodec
 from facts.quality_samples import SAMPLE_RATE_ENV
 from mlops_serving_runtime.pending import Pending, PendingQueue
 from mlops_serving_runtime.recorder import QualityRecorder, parse_sample_rate
-from mlops_serving_runtime.validation import MAX_VALUES_ENV, check_request, expected_width, parse_max_values, refused
+from mlops_serving_runtime.validation import (
+    MAX_VALUES_ENV,
+    check_finite,
+    check_request,
+    expected_width,
+    parse_max_values,
+    refused,
+)
 
 MAX_PENDING_ROWS = 10_000  # rows waiting for the recorder at most (pending.py); about 2 MB at 20 features
 # The recorder wakes this often and records everything pending. Not on every request: each wake-up
@@ -126,6 +133,7 @@ class QualityMLflowRuntime(MLflowRuntime):
             params = payload.parameters.model_extra
         try:
             decoded = self.decode_request(payload)
+            check_finite(decoded, self.name)
             output = self._model.predict(decoded, params=params)
         except MlflowException as error:
             if error.error_code not in _BAD_INPUT_CODES:

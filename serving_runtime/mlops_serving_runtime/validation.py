@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from mlserver.errors import InferenceError, MLServerError
 from mlserver.types import InferenceRequest
 
@@ -84,3 +85,19 @@ def refused(model: str, error: Exception) -> InferenceError:
     if len(reason) > 500:
         reason = reason[:500] + "..."
     return InferenceError(f"{model}: the request's values do not fit the model: {reason}")
+
+
+def check_finite(decoded: Any, model: str) -> None:
+    """Refuses NaN and infinity in float inputs. They arrive as strings ("NaN", "inf") in a float tensor,
+    which MLServer decodes into floats; some estimators (sklearn's forests since 1.4) would then serve a
+    prediction for them and the quality signals would record it as if it were data."""
+    array = decoded
+    if hasattr(decoded, "select_dtypes"):  # a pandas DataFrame: its float columns
+        array = decoded.select_dtypes(include="floating").to_numpy()
+    if not isinstance(array, np.ndarray) or array.dtype.kind != "f" or array.size == 0:
+        return
+    bad = ~np.isfinite(array)
+    if bad.any():
+        rows = np.unique(np.nonzero(bad.reshape(len(bad), -1) if bad.ndim > 1 else bad)[0])
+        shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise InferenceError(f"{model}: the request holds NaN or infinity (rows {shown}): send finite numbers only")
