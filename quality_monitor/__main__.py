@@ -16,16 +16,17 @@ from collections.abc import Mapping
 from quality_monitor.config import MonitorConfig
 from quality_monitor.errors import MonitorError
 from quality_monitor.export import exposition, push
-from quality_monitor.monitor import run, source_of
+from quality_monitor.monitor import ReferenceLoader, run, source_of
 
 log = logging.getLogger("quality_monitor")
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(environ: Mapping[str, str] = os.environ, reference_of: ReferenceLoader | None = None) -> int:
+    """One run; `reference_of` replaces the MLflow download (tests)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = MonitorConfig.from_env(environ)
     try:
-        result = run(config)
+        result = run(config, reference_of)
         if not result.versions:
             what = "no samples" if not result.samples else f"{result.samples} samples, no version above the floors"
             log.warning(
