@@ -89,7 +89,7 @@ def flood(server: Server, script: Path, seconds: float) -> dict:
     result = serving_load.run(_infer_url(server), script, 64, seconds)
     done.set()
     sampler.join()
-    time.sleep(2)  # the recorder's last batch
+    time.sleep(2)  # the recorder's last batch (every 0.5 s)
     written = sum(
         1 for line in server.log.open(encoding="utf-8", errors="replace") if "mlops_prediction_sample" in line
     )

@@ -146,7 +146,7 @@ def served(mlflow_server, tmp_path_factory):
             )
             assert response.status_code == 200, response.text
             assert response.json()["id"] == f"req-{i}"  # the id labels are joined on later
-        # The runtime records in the background (mlops_serving_runtime/pending.py): every 50 ms it records
+        # The runtime records in the background (mlops_serving_runtime/pending.py): every 0.5 s it records
         # what is pending, so wait until the 200 rows are in, then read metrics and log as they are.
         deadline = time.monotonic() + 30
         while True:

@@ -103,8 +103,10 @@ class QualityRecorder:
         features: Sequence[Sequence[Any]] | None,
         predictions: Sequence[Any],
         probabilities: Sequence[Sequence[float]] | None = None,
+        lines: list[str] | None = None,
     ) -> int:
-        """Observes every row's confidence and class and writes the sampled rows; returns how many."""
+        """Observes every row's confidence and class and writes the sampled rows; returns how many.
+        With `lines`, the sampled rows' log lines are appended there for the caller to write in one go."""
         confidences: list[float | None] = [None] * len(predictions)
         if probabilities is not None:
             top = [float(max(row)) for row in probabilities]
@@ -119,7 +121,8 @@ class QualityRecorder:
                 ).inc(count)
         if features is None or self.sample_rate <= 0:
             return 0
-        lines = []
+        batch = lines if lines is not None else []
+        written = len(batch)
         now = time.time()
         for row, (values, prediction, confidence) in enumerate(zip(features, predictions, confidences, strict=True)):
             if self._rng.random() >= self.sample_rate:
@@ -135,12 +138,17 @@ class QualityRecorder:
                 confidence=confidence,
                 feature_names=self.feature_names,
             )
-            lines.append(sample.to_line() + "\n")
-        if lines:  # one write and one flush for the whole batch
+            batch.append(sample.to_line() + "\n")
+        if lines is None:
+            self.write(batch)
+        return len(batch) - written
+
+    def write(self, lines: list[str]) -> None:
+        """One write and one flush for a whole batch of sample lines."""
+        if lines:
             out = self._out or sys.stdout
             out.write("".join(lines))
             out.flush()
-        return len(lines)
 
     def dropped(self, rows: int) -> None:
         """Counts rows served without their signals (the pending queue was full)."""

@@ -48,9 +48,11 @@ def expected_width(signature: Any) -> int | None:
 def _count(data: Any) -> int:
     """Leaf values of a V2 tensor's data (flat in practice; nested lists are allowed by the protocol)."""
     values = getattr(data, "root", data)
-    if isinstance(values, list):
-        return sum(_count(v) if isinstance(v, list) else 1 for v in values)
-    return 1
+    if not isinstance(values, list):
+        return 1
+    if not values or not isinstance(values[0], list):  # flat, as MLServer's codecs send it: no per-value loop
+        return len(values)
+    return sum(_count(v) if isinstance(v, list) else 1 for v in values)
 
 
 def check_request(payload: InferenceRequest, model: str, max_values: int, width: int | None) -> None:
