@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-resolution clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema bench bench-resolution bench-serving bench-monitor clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,14 @@ golden: install        ## rewrite tests/golden/<stack>/ from a fresh render of e
 schema: install        ## regenerate models/schema.json from catalogue/schema.py
 	$(PY) -m catalogue.export_schema
 
-bench: install         ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+bench: install bench-serving bench-monitor  ## every benchmark, each printing its table into docs/benchmarks.md; then the scale one (10/100/500 models, local + dev)
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
+
+bench-serving: install serving-venv  ## our serving runtime vs stock mlserver-mlflow under wrk at 1/8/32 clients, and a flood (needs `apt-get install -y wrk`)
+	$(PY) -m benchmarks.bench_serving --write docs/benchmarks.md
+
+bench-monitor: install  ## one quality-monitor run at 10k/100k/1M samples x 20 features, against the previous implementation
+	$(PY) -m benchmarks.bench_monitor --write docs/benchmarks.md
 
 bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py
