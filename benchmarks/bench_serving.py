@@ -63,7 +63,10 @@ def measure(servers: dict[str, Server], script: Path, clients: list[int], second
         for count in clients:
             order = names[round_ % len(names) :] + names[: round_ % len(names)]
             for name in order:
+                cpu = servers[name].cpu_seconds()
                 result = serving_load.run(_infer_url(servers[name]), script, count, seconds)
+                # CPU per request: what load on a shared machine does not inflate the way it does latency
+                result.cpu_ms = (servers[name].cpu_seconds() - cpu) * 1000 / max(result.requests, 1)
                 results.setdefault((name, count), []).append(result)
                 print(f"round {round_ + 1} {name} c={count}: {result}", flush=True)
     return results
@@ -109,7 +112,8 @@ def flood(server: Server, script: Path, seconds: float) -> dict:
 
 
 def render(results: dict, clients: list[int], flooded: dict, load_before) -> str:
-    columns = ["runtime", "clients", "req/s", "p50 ms", "p99 ms", "req/s vs stock", "p99 - stock ms", "met", "errors"]
+    columns = ["runtime", "clients", "req/s", "p50 ms", "p99 ms", "req/s vs stock", "p99 - stock ms", "met"]
+    columns += ["CPU ms/req", "CPU vs stock", "errors"]
     rows = []
     met_all = True
     for name, *_ in RUNTIMES:
@@ -130,6 +134,10 @@ def render(results: dict, clients: list[int], flooded: dict, load_before) -> str
                     "" if name == "stock" else f"{ratio:.2f}",
                     "" if name == "stock" else f"{delta:+.1f}",
                     met,
+                    f"{statistics.median(m.cpu_ms for m in mine):.2f}",
+                    ""
+                    if name == "stock"
+                    else f"{statistics.median(m.cpu_ms / s.cpu_ms for m, s in zip(mine, stock, strict=True)):.2f}",
                     str(sum(m.errors for m in mine)),
                 ]
             )
@@ -138,7 +146,8 @@ def render(results: dict, clients: list[int], flooded: dict, load_before) -> str
         header(load_before),
         "",
         f"One-row V2 requests (20 FP64 features), wrk -t1, {rounds} rounds per cell; medians over rounds, ratios "
-        "and differences taken within each round.",
+        "and differences taken within each round. CPU ms/req: user + system CPU of the server's processes (main "
+        "and inference worker) during the run, per request answered.",
         "",
         markdown_table(columns, rows),
         "",

@@ -16,7 +16,7 @@ from pathlib import Path
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadResult:
     connections: int
     requests_per_s: float
@@ -24,6 +24,7 @@ class LoadResult:
     p99_ms: float
     requests: int
     errors: int  # non-2xx answers plus socket errors
+    cpu_ms: float = 0.0  # the server's CPU per request, when the caller measured it
 
 
 def wrk_binary() -> str:

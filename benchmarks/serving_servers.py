@@ -76,6 +76,17 @@ class Server:
         out = subprocess.run(["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True).stdout
         return [int(p) for p in out.split()]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by the server's processes (/proc/<pid>/stat)."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def memory_mib(self, field: str = "VmRSS") -> float:
         """Sum over the server's processes of /proc/<pid>/status `field` (VmRSS now, VmHWM the peak)."""
         total = 0

@@ -106,7 +106,7 @@ class PodLogs:
         """Every pod's log lines, streamed: one response at a time, never a whole log in memory."""
         for pod in self.pods(namespace, selector):
             path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
-            params = {"container": container, "sinceSeconds": since_seconds}
+            params: dict[str, str | int] = {"container": container, "sinceSeconds": since_seconds}
             with self.session.get(f"{self.api_url}{path}", params=params, timeout=60, stream=True) as response:
                 if response.status_code >= 400:
                     raise RuntimeError(f"Kubernetes API GET {path}: HTTP {response.status_code} {response.text[:300]}")
