@@ -1,5 +1,6 @@
 """Bad requests against the real MLServer with our runtime: a 4xx with the reason, never a 500, and the
-metrics stay consistent (issue 20). One server, a real sklearn model saved with MLflow, 127.0.0.1 only.
+metrics stay consistent (issue 20). One server on 127.0.0.1, serving a real sklearn model version from the
+test MLflow registry (tests/mlflow_server.py).
 
 Every refused request must leave the quality signals untouched (no confidence observation, no class
 count, no sample line) and be counted by MLServer as a failure when it reached the model; a good request
@@ -11,13 +12,16 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
-from benchmarks.serving_servers import MODEL_NAME, OUR_RUNTIME, SERVING_VENV, save_model, start
+from benchmarks.serving_servers import MODEL_NAME, OUR_RUNTIME, SERVING_VENV, start
 from facts.quality_metrics import PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED
 from facts.quality_samples import SAMPLE_MARKER
+from ops.demo_registry import DEMO_MODELS, log_and_register, make_data
 
 pytestmark = pytest.mark.skipif(
     not (SERVING_VENV / "bin" / "mlserver").exists(),
@@ -26,10 +30,19 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(mlflow_server, trained_estimator, tmp_path_factory):
+    """Our runtime serving a real model version of the test registry, downloaded as the init container does."""
+    from mlflow import MlflowClient
+    from mlflow.artifacts import download_artifacts
+
     root = tmp_path_factory.mktemp("hardening")
-    rows = save_model(root / "model")
-    process = start("ours", OUR_RUNTIME, root / "model", root, sample_rate=1.0)
+    estimator, example = trained_estimator
+    name = f"hardening-{uuid.uuid4().hex[:8]}"
+    version = log_and_register(mlflow_server.uri, name, estimator, {"accuracy": 0.87}, tags={}, example=example)
+    source = MlflowClient(mlflow_server.uri).get_model_version_download_uri(name, version)
+    model_dir = download_artifacts(artifact_uri=source, dst_path=str(root / "model"), tracking_uri=mlflow_server.uri)
+    rows = make_data(DEMO_MODELS[0].data)[1]
+    process = start("ours", OUR_RUNTIME, Path(model_dir), root, sample_rate=1.0)
     try:
         yield process, rows
     finally:
