@@ -7,7 +7,7 @@ POLICY_VENV ?= .venv-policy
 SERVING_VENV ?= .venv-serving
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-preview bench-resolution bench-canary clean
+.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-preview bench-resolution bench-canary bench-serving bench-monitor clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,11 +65,17 @@ VENDOR_SOURCES := crds-catalog=$(CRDS_CATALOG_SRC) flagger=$(FLAGGER_SRC) keda-c
 vendor: install        ## regenerate tests/data/ from local clones of the pinned upstreams (FLAGGER_SRC=... etc.)
 	$(PY) -m tools.vendor_test_data $(foreach s,$(VENDOR_SOURCES),$(if $(word 2,$(subst =, ,$(s))),--source $(s)))
 
-bench: install bench-preview  ## scale benchmark (10/100/500 models, local + dev): one table, written to docs/benchmarks.md
+bench: install bench-preview bench-canary bench-serving bench-monitor  ## every benchmark, each printing its table into docs/benchmarks.md; then the scale one (10/100/500 models, local + dev)
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
 
 bench-preview: install  ## the PR path (offline preview + pr-comment) of a 100-model catalogue vs the SDK floor
 	$(PY) -m benchmarks.bench_preview --models 100 --stacks local,dev --write docs/benchmarks.md
+
+bench-serving: install serving-venv  ## our serving runtime vs stock mlserver-mlflow under wrk at 1/8/32 clients, and a flood (needs `apt-get install -y wrk`)
+	$(PY) -m benchmarks.bench_serving --write docs/benchmarks.md
+
+bench-monitor: install  ## one quality-monitor run at 10k/100k/1M samples x 20 features, against the previous implementation
+	$(PY) -m benchmarks.bench_monitor --write docs/benchmarks.md
 
 bench-resolution: install  ## registry requests and time of resolving N models, sequential vs concurrent
 	$(PY) benchmarks/bench_model_resolution.py

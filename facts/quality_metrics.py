@@ -40,6 +40,14 @@ PREDICTIONS = Series(
     (MODEL_LABEL, VERSION_LABEL, "predicted_class"),
     "Predictions served, by predicted class: the prediction distribution.",
 )
+# The serving runtime's own health, not a quality signal (no canary check reads it, so not in QUALITY_SERIES):
+# rows served while the recorder's bounded queue was full, whose confidence, class and sample were skipped.
+RECORDS_DROPPED = Series(
+    "model_quality_records_dropped_total",
+    "counter",
+    (MODEL_LABEL, VERSION_LABEL),
+    "Prediction rows served without their quality signals: the recorder's bounded queue was full.",
+)
 FEATURE_DRIFT = Series(
     "model_feature_drift",
     "gauge",

@@ -13,6 +13,7 @@ CONTAINER = "MONITOR_CONTAINER"  # the serving container whose log carries the s
 SAMPLES_FILE = "MONITOR_SAMPLES_FILE"  # instead of pod logs: a JSON-lines file (local runs and tests)
 WINDOW_SECONDS = "MONITOR_WINDOW_SECONDS"  # how far back samples are read
 MIN_SAMPLES = "MONITOR_MIN_SAMPLES"  # fewer samples of a version than this: no drift score for it
+MAX_SAMPLES = "MONITOR_MAX_SAMPLES"  # rows kept per version; past it, a uniform sample of the window's rows
 REFERENCE_ARTIFACT = "MONITOR_REFERENCE_ARTIFACT"  # path of the reference CSV in the version's run
 LABELS_URI = "MONITOR_LABELS_URI"  # optional: JSON lines {"request_id", "row", "label"}
 MIN_LABELLED = "MONITOR_MIN_LABELLED"  # fewer labelled samples of a version than this: no accuracy

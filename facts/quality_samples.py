@@ -17,7 +17,7 @@ label column), and the monitor downloads it from the run that produced the deplo
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 SAMPLE_MARKER = "mlops_prediction_sample"  # key present (value = SAMPLE_FORMAT) on every sample line
@@ -38,7 +38,10 @@ class PredictionSample:
     feature_names: list[str] | None = None  # from the model signature, when it names its inputs
 
     def to_line(self) -> str:
-        return json.dumps({SAMPLE_MARKER: SAMPLE_FORMAT, **asdict(self)}, separators=(",", ":"), default=str)
+        # A shallow dict, not dataclasses.asdict: asdict deep-copies every feature list, which made this
+        # the serving runtime's most expensive call per sampled row (docs/benchmarks.md).
+        record = {SAMPLE_MARKER: SAMPLE_FORMAT, **{f.name: getattr(self, f.name) for f in _FIELDS}}
+        return json.dumps(record, separators=(",", ":"), default=str)
 
     @classmethod
     def from_line(cls, line: str) -> PredictionSample | None:
@@ -56,6 +59,9 @@ class PredictionSample:
             return cls(**record)
         except TypeError:
             return None
+
+
+_FIELDS = fields(PredictionSample)
 
 
 def class_label(value: Any) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from facts import quality_monitor_env as env
 from facts.quality_samples import DEFAULT_REFERENCE_ARTIFACT
+from quality_monitor.window import DEFAULT_MAX_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class MonitorConfig:
     tracking_uri: str
     window_seconds: int = 3600
     min_samples: int = 100
+    max_samples: int = DEFAULT_MAX_SAMPLES
     reference_artifact: str = DEFAULT_REFERENCE_ARTIFACT
     namespace: str = ""
     pod_selector: str = ""
@@ -39,6 +41,7 @@ class MonitorConfig:
             tracking_uri=environ[env.TRACKING_URI],
             window_seconds=int(environ.get(env.WINDOW_SECONDS, "3600")),
             min_samples=int(environ.get(env.MIN_SAMPLES, "100")),
+            max_samples=_positive(environ, env.MAX_SAMPLES, DEFAULT_MAX_SAMPLES),
             reference_artifact=environ.get(env.REFERENCE_ARTIFACT) or DEFAULT_REFERENCE_ARTIFACT,
             namespace=environ.get(env.NAMESPACE, ""),
             pod_selector=environ.get(env.POD_SELECTOR, ""),
@@ -48,3 +51,10 @@ class MonitorConfig:
             min_labelled=int(environ.get(env.MIN_LABELLED, "50")),
             pushgateway_url=environ.get(env.PUSHGATEWAY_URL, ""),
         )
+
+
+def _positive(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name) or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"quality monitor: {name}={text!r} is not a positive whole number (default {default})")
+    return int(text)

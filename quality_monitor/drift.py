@@ -49,7 +49,7 @@ class DriftResult:
         return sum(f.drifted for f in self.features) / len(self.features)
 
 
-def _numeric(values: list) -> np.ndarray | None:
+def _numeric(values: list | np.ndarray) -> np.ndarray | None:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -57,7 +57,7 @@ def _numeric(values: list) -> np.ndarray | None:
     return array if np.isfinite(array).all() else None
 
 
-def feature_drift(name: str, reference: list, current: list) -> FeatureDrift:
+def feature_drift(name: str, reference: list | np.ndarray, current: list | np.ndarray) -> FeatureDrift:
     ref, cur = _numeric(reference), _numeric(current)
     if ref is not None and cur is not None:
         result = stats.ks_2samp(ref, cur)
@@ -91,3 +91,27 @@ def dataset_drift(feature_names: list[str], reference_rows: list[list], current_
         ),
         samples=len(current_rows),
     )
+
+
+def matrix_drift(feature_names: list[str], reference_rows: list[list], current: np.ndarray) -> DriftResult:
+    """Drift of each column of the `current` matrix (rows x features, the monitor's streamed window)
+    against `reference_rows`; the same statistics as `dataset_drift`, without a list per sample."""
+    width = len(feature_names)
+    if current.ndim != 2 or current.shape[1] != width:
+        raise ValueError(f"the samples have {current.shape[-1]} values per row, the reference has {width} features")
+    bad = next((row for row in reference_rows if len(row) != width), None)
+    if bad is not None:
+        raise ValueError(f"a reference row has {len(bad)} values, the reference has {width} features")
+    reference = np.array(reference_rows, dtype=object)
+    return DriftResult(
+        tuple(
+            feature_drift(name, _column(reference[:, i]), _column(current[:, i]))
+            for i, name in enumerate(feature_names)
+        ),
+        samples=len(current),
+    )
+
+
+def _column(values: np.ndarray) -> np.ndarray | list:
+    """A float column as it is; an object column as the list of its values (categorical or mixed)."""
+    return values if values.dtype != object else values.tolist()

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, MODEL_LABEL, VERSION_LABEL, Series
 from facts.quality_monitor_env import PUSH_JOB
 from quality_monitor.drift import DriftResult
+from quality_monitor.errors import PushFailed
 
 
 @dataclass
@@ -29,6 +30,7 @@ class VersionQuality:
 class ModelQuality:
     model: str
     versions: list[VersionQuality] = field(default_factory=list)
+    samples: int = 0  # samples of the model read in the window, every version
 
 
 def _gauge(series: Series, registry: CollectorRegistry) -> Gauge:
@@ -54,7 +56,23 @@ def exposition(result: ModelQuality) -> str:
     return generate_latest(quality_registry(result)).decode()
 
 
-def push(result: ModelQuality, gateway_url: str) -> None:
-    push_to_gateway(
-        gateway_url, job=PUSH_JOB, grouping_key={MODEL_LABEL: result.model}, registry=quality_registry(result)
-    )
+PUSH_TIMEOUT_SECONDS = 10.0  # a Pushgateway that accepts the connection and never answers must not hang the job
+
+
+def push(result: ModelQuality, gateway_url: str, timeout: float = PUSH_TIMEOUT_SECONDS) -> None:
+    """PUTs the model's group; a gateway that is down, slow or refusing is one PushFailed, nothing half-pushed
+    (a PUT replaces the group in one request, so a failed one leaves the previous values)."""
+    try:
+        push_to_gateway(
+            gateway_url,
+            job=PUSH_JOB,
+            grouping_key={MODEL_LABEL: result.model},
+            registry=quality_registry(result),
+            timeout=timeout,
+        )
+    except OSError as error:  # refused, unreachable, timed out, or an HTTP error status (prometheus_client's IOError)
+        reason = getattr(error, "reason", None) or error
+        raise PushFailed(
+            f"{result.model}: could not push to the Pushgateway at {gateway_url} ({reason}); nothing was pushed, "
+            "it keeps the values of the last successful run"
+        ) from None

@@ -213,7 +213,9 @@ def test_a_failed_rollback_keeps_its_pin_and_the_same_rollback_finishes_it(proje
 
 
 def test_a_second_promotion_with_the_same_inputs_changes_nothing_and_says_so(project, make_model, registry_client):
-    model = make_model([{"aliases": ["champion"]}, {}])
+    model = make_model(
+        [{"aliases": ["champion"]}, {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}]
+    )  # beats v1: prod gates judge it
     use_registered_model(project, model.name)
     v1, v2 = model.versions
     scenario = Scenario(
@@ -236,7 +238,9 @@ def test_a_second_promotion_with_the_same_inputs_changes_nothing_and_says_so(pro
 
 
 def test_promotion_clears_a_rollback_pin_in_the_stack_file_and_a_failed_one_restores_it(project, make_model):
-    model = make_model([{"aliases": ["champion"]}, {}])
+    model = make_model(
+        [{"aliases": ["champion"]}, {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}]
+    )  # beats v1: prod gates judge it
     use_registered_model(project, model.name)
     v1, v2 = model.versions
     write_pins(project, "prod", {MODEL: int(v1)})  # an earlier rollback in prod

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from facts.quality_metrics import PREDICTION_CONFIDENCE, PREDICTIONS
+from facts.quality_metrics import PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED
 from facts.quality_samples import PredictionSample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "serving_runtime"))  # as the image's PYTHONPATH
@@ -57,3 +57,24 @@ def test_sample_rate_from_the_environment(text, rate):
 def test_invalid_sample_rate_stops_the_model_loading(text):
     with pytest.raises(ValueError):
         parse_sample_rate(text)
+
+
+def test_a_flood_keeps_the_pending_queue_at_its_cap_and_counts_the_rest():
+    from mlops_serving_runtime.pending import Pending, PendingQueue
+
+    queue = PendingQueue(max_rows=100)
+    accepted = [queue.offer(Pending(f"r{i}", None, None, rows=1)) for i in range(10_000)]  # nobody drains
+    assert queue.rows == queue.peak_rows == 100 and sum(accepted) == 100
+    assert queue.dropped_rows == 9_900
+    assert not queue.offer(Pending("big", None, None, rows=101)) and queue.dropped_rows == 10_001
+    taken = queue.take_all()
+    assert [p.request_id for p in taken] == [f"r{i}" for i in range(100)]  # the first ones, in order
+    assert queue.rows == 0 and queue.offer(Pending("after", None, None, rows=1))
+
+
+def test_dropped_rows_are_exported_per_model_and_version():
+    recorder = QualityRecorder("flooded", "1", sample_rate=0, classifier=True)
+    labels = {"model": "flooded", "version": "1"}
+    assert REGISTRY.get_sample_value(RECORDS_DROPPED.name, labels) == 0
+    recorder.dropped(7)
+    assert REGISTRY.get_sample_value(RECORDS_DROPPED.name, labels) == 7

@@ -146,7 +146,15 @@ def served(mlflow_server, tmp_path_factory):
             )
             assert response.status_code == 200, response.text
             assert response.json()["id"] == f"req-{i}"  # the id labels are joined on later
-        metrics = requests.get(f"http://127.0.0.1:{ports['MLSERVER_METRICS_PORT']}/metrics", timeout=10).text
+        # The runtime records in the background (mlops_serving_runtime/pending.py): every 0.5 s it records
+        # what is pending, so wait until the 200 rows are in, then read metrics and log as they are.
+        deadline = time.monotonic() + 30
+        while True:
+            metrics = requests.get(f"http://127.0.0.1:{ports['MLSERVER_METRICS_PORT']}/metrics", timeout=10).text
+            counts = _samples_of(metrics, f"{PREDICTION_CONFIDENCE.name}_count")
+            if sum(s.value for s in counts) >= 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         yield {
             "model": model,
             "version": version,

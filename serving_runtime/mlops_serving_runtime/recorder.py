@@ -18,12 +18,13 @@ import math
 import random
 import sys
 import time
+from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from prometheus_client import Counter, Histogram
 
-from facts.quality_metrics import MODEL_LABEL, PREDICTION_CONFIDENCE, PREDICTIONS, VERSION_LABEL
+from facts.quality_metrics import MODEL_LABEL, PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED, VERSION_LABEL
 from facts.quality_samples import PredictionSample, class_label
 
 # Dense around the source documents' threshold (confidence >= 0.7); a binary classifier never goes below 0.5.
@@ -34,8 +35,8 @@ OTHER_CLASS = "other"
 
 
 @functools.cache
-def quality_series() -> tuple[Histogram, Counter]:
-    """The two serving-side series, registered once per process (a second registration would raise)."""
+def quality_series() -> tuple[Histogram, Counter, Counter]:
+    """The serving-side series, registered once per process (a second registration would raise)."""
     confidence = Histogram(
         PREDICTION_CONFIDENCE.name,
         PREDICTION_CONFIDENCE.help,
@@ -44,7 +45,8 @@ def quality_series() -> tuple[Histogram, Counter]:
     )
     # prometheus_client adds the _total suffix of counters itself.
     predictions = Counter(PREDICTIONS.name.removesuffix("_total"), PREDICTIONS.help, list(PREDICTIONS.labels))
-    return confidence, predictions
+    dropped = Counter(RECORDS_DROPPED.name.removesuffix("_total"), RECORDS_DROPPED.help, list(RECORDS_DROPPED.labels))
+    return confidence, predictions, dropped
 
 
 def parse_sample_rate(text: str | None) -> float:
@@ -80,9 +82,11 @@ class QualityRecorder:
         self._rng = rng or random.Random()
         self._out = out
         self._seen_classes: set[str] = set()
-        confidence, predictions = quality_series()
+        confidence, predictions, dropped = quality_series()
         self._confidence = confidence.labels(**{MODEL_LABEL: model, VERSION_LABEL: version})
         self._predictions = predictions
+        self._dropped = dropped.labels(**{MODEL_LABEL: model, VERSION_LABEL: version})
+        self._dropped.inc(0)  # exported from the start, so a rate() over it has a first point
 
     def _class(self, value: Any) -> str:
         label = class_label(value)
@@ -99,8 +103,10 @@ class QualityRecorder:
         features: Sequence[Sequence[Any]] | None,
         predictions: Sequence[Any],
         probabilities: Sequence[Sequence[float]] | None = None,
+        lines: list[str] | None = None,
     ) -> int:
-        """Observes every row's confidence and class and writes the sampled rows; returns how many."""
+        """Observes every row's confidence and class and writes the sampled rows; returns how many.
+        With `lines`, the sampled rows' log lines are appended there for the caller to write in one go."""
         confidences: list[float | None] = [None] * len(predictions)
         if probabilities is not None:
             top = [float(max(row)) for row in probabilities]
@@ -108,14 +114,15 @@ class QualityRecorder:
                 self._confidence.observe(value)
             confidences = list(top)
         discrete = self.classifier or all(class_label(p).lstrip("-").isdigit() for p in predictions)
-        if discrete:
-            for prediction in predictions:
+        if discrete:  # one update per class, not per row
+            for label, count in Tally(self._class(p) for p in predictions).items():
                 self._predictions.labels(
-                    **{MODEL_LABEL: self.model, VERSION_LABEL: self.version, "predicted_class": self._class(prediction)}
-                ).inc()
+                    **{MODEL_LABEL: self.model, VERSION_LABEL: self.version, "predicted_class": label}
+                ).inc(count)
         if features is None or self.sample_rate <= 0:
             return 0
-        written = 0
+        batch = lines if lines is not None else []
+        written = len(batch)
         now = time.time()
         for row, (values, prediction, confidence) in enumerate(zip(features, predictions, confidences, strict=True)):
             if self._rng.random() >= self.sample_rate:
@@ -131,9 +138,18 @@ class QualityRecorder:
                 confidence=confidence,
                 feature_names=self.feature_names,
             )
+            batch.append(sample.to_line() + "\n")
+        if lines is None:
+            self.write(batch)
+        return len(batch) - written
+
+    def write(self, lines: list[str]) -> None:
+        """One write and one flush for a whole batch of sample lines."""
+        if lines:
             out = self._out or sys.stdout
-            out.write(sample.to_line() + "\n")
-            written += 1
-        if written:
-            (self._out or sys.stdout).flush()
-        return written
+            out.write("".join(lines))
+            out.flush()
+
+    def dropped(self, rows: int) -> None:
+        """Counts rows served without their signals (the pending queue was full)."""
+        self._dropped.inc(rows)

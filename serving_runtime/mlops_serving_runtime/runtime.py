@@ -2,27 +2,51 @@
 
 Loaded by MLServer as MLSERVER_MODEL_IMPLEMENTATION=mlops_serving_runtime.runtime.QualityMLflowRuntime.
 It serves exactly what mlserver_mlflow.MLflowRuntime serves (same decoding, same model call, same
-encoding); after each prediction it records, for the model name and version MLServer was started with:
+encoding); for the model name and version MLServer was started with it records:
   - model_prediction_confidence: the top-class probability of each row, when the underlying model has
     predict_proba (sklearn classifiers, XGBoost's sklearn API);
   - model_predictions_total{predicted_class}: the prediction distribution, for classifiers;
   - a sample of rows (inputs, output, confidence) as JSON lines on stdout, at the configured rate.
+Recording is off the request path: the request offers its input and output to a bounded queue
+(pending.py) and a background thread records batches of them, with one predict_proba call per batch.
 Recording never fails a prediction: an error there is logged once and the response goes out unchanged.
+Requests the model cannot serve are refused with a 4xx and the reason (validation.py), never a 500.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import Any
 
 import numpy as np
+from mlflow.exceptions import MlflowException
 from mlserver.logging import logger
 from mlserver.types import InferenceRequest, InferenceResponse
 from mlserver_mlflow import MLflowRuntime
 from mlserver_mlflow.codecs import TensorDictCodec
 
 from facts.quality_samples import SAMPLE_RATE_ENV
+from mlops_serving_runtime.pending import Pending, PendingQueue
 from mlops_serving_runtime.recorder import QualityRecorder, parse_sample_rate
+from mlops_serving_runtime.validation import (
+    MAX_VALUES_ENV,
+    check_finite,
+    check_request,
+    expected_width,
+    parse_max_values,
+    refused,
+)
+
+MAX_PENDING_ROWS = 10_000  # rows waiting for the recorder at most (pending.py); about 2 MB at 20 features
+# The recorder wakes this often and records everything pending. Not on every request: each wake-up
+# takes the GIL from the request path, and a batch shares one predict_proba call.
+# At 0.05 s a batch held one or two requests at low rates (docs/benchmarks.md); metrics are scraped every
+# 15-30 s, so half a second of delay costs nothing and shares each predict_proba among more requests.
+DRAIN_INTERVAL_SECONDS = 0.5
+# MLflow's codes for a request that does not match the model's schema (anything else stays a 500)
+_BAD_INPUT_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
 
 
 def _rows(data: Any) -> tuple[list[list[Any]] | None, list[str] | None]:
@@ -35,6 +59,13 @@ def _rows(data: Any) -> tuple[list[list[Any]] | None, list[str] | None]:
     return None, None  # several named tensors, strings, ...: no per-row features to sample
 
 
+def _row_count(data: Any) -> int:
+    try:
+        return max(len(data), 1)
+    except TypeError:
+        return 1
+
+
 def _predictions(output: Any) -> list[Any]:
     """The served output as one value per row (first column of a 2-D output)."""
     if hasattr(output, "to_numpy"):  # pandas Series or DataFrame
@@ -45,6 +76,13 @@ def _predictions(output: Any) -> list[Any]:
     if array.ndim > 1:
         array = array[:, 0]
     return array.tolist()
+
+
+def _stackable(items: list[Pending]) -> bool:
+    first = items[0].decoded
+    if isinstance(first, np.ndarray) and first.ndim == 2:
+        return all(isinstance(i.decoded, np.ndarray) and i.decoded.shape[1:] == first.shape[1:] for i in items)
+    return False
 
 
 class QualityMLflowRuntime(MLflowRuntime):
@@ -60,6 +98,8 @@ class QualityMLflowRuntime(MLflowRuntime):
             names = self._signature.inputs.input_names()
             if names and all(isinstance(n, str) for n in names):
                 signature_names = names
+        self._width = expected_width(self._signature)
+        self._max_values = parse_max_values(os.environ.get(MAX_VALUES_ENV))
         self._recorder = QualityRecorder(
             self.name,
             str(self.version or ""),
@@ -68,6 +108,11 @@ class QualityMLflowRuntime(MLflowRuntime):
             feature_names=signature_names,
         )
         self._recording_failed = False
+        self._dropping = False
+        self._pending = PendingQueue(MAX_PENDING_ROWS)
+        self._stop = threading.Event()
+        self._drainer = threading.Thread(target=self._drain_forever, name="quality-recorder", daemon=True)
+        self._drainer.start()
         logger.info(
             "quality signals for %s %s: confidence %s, sample rate %s",
             self.name,
@@ -77,25 +122,71 @@ class QualityMLflowRuntime(MLflowRuntime):
         )
         return loaded
 
+    async def unload(self) -> bool:
+        self._stop.set()
+        self._drainer.join(timeout=10)
+        self._drain_once()  # what arrived while stopping
+        return await super().unload()
+
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
-        decoded = self.decode_request(payload)
+        check_request(payload, self.name, self._max_values, self._width)
         params = None
         if payload.parameters and payload.parameters.model_extra:
             params = payload.parameters.model_extra
-        output = self._model.predict(decoded, params=params)
         try:
-            self._record(payload.id or "", decoded, output)
+            decoded = self.decode_request(payload)
+            check_finite(decoded, self.name)
+            output = self._model.predict(decoded, params=params)
+        except MlflowException as error:
+            if error.error_code not in _BAD_INPUT_CODES:
+                raise
+            raise refused(self.name, error) from None
+        except (ValueError, TypeError) as error:  # decoding or the estimator refusing the values (NaN, strings)
+            raise refused(self.name, error) from None
+        item = Pending(payload.id or "", decoded, output, _row_count(decoded))
+        if not self._pending.offer(item):
+            self._recorder.dropped(item.rows)
+            if not self._dropping:  # once per overload, not per request
+                logger.warning(
+                    "quality recorder behind by %d rows: signals of further rows are dropped", MAX_PENDING_ROWS
+                )
+                self._dropping = True
+        return self.encode_response(output, default_codec=TensorDictCodec)
+
+    def _drain_forever(self) -> None:
+        while not self._stop.wait(DRAIN_INTERVAL_SECONDS):
+            self._drain_once()
+
+    def _drain_once(self) -> None:
+        items = self._pending.take_all()
+        if not items:
+            return
+        self._dropping = False
+        try:
+            self._record(items)
         except Exception:
             if not self._recording_failed:  # once: a broken recorder must not flood the log
                 logger.exception("recording quality signals failed; predictions are served unchanged")
                 self._recording_failed = True
-        return self.encode_response(output, default_codec=TensorDictCodec)
 
-    def _record(self, request_id: str, decoded: Any, output: Any) -> None:
-        rows, names = _rows(decoded)
-        probabilities = None
-        if self._predict_proba is not None:
-            probabilities = np.asarray(self._predict_proba(decoded)).tolist()
-        if names and not self._recorder.feature_names:
-            self._recorder.feature_names = names
-        self._recorder.record(request_id, rows, _predictions(output), probabilities)
+    def _probabilities(self, items: list[Pending]) -> list[list[list[float]] | None]:
+        """Each item's class probabilities, from one predict_proba call when the inputs stack."""
+        if self._predict_proba is None:
+            return [None] * len(items)
+        if len(items) > 1 and _stackable(items):
+            stacked = np.asarray(self._predict_proba(np.concatenate([i.decoded for i in items])))
+            bounds = np.cumsum([0] + [len(i.decoded) for i in items])
+            return [stacked[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [np.asarray(self._predict_proba(i.decoded)).tolist() for i in items]
+
+    def _record(self, items: list[Pending]) -> None:
+        lines: list[str] = []
+        for item, probabilities in zip(items, self._probabilities(items), strict=True):
+            # Hands the GIL to a waiting request between items: without it the request path could wait
+            # up to the interpreter's switch interval (5 ms) behind a batch.
+            time.sleep(0)
+            rows, names = _rows(item.decoded)
+            if names and not self._recorder.feature_names:
+                self._recorder.feature_names = names
+            self._recorder.record(item.request_id, rows, _predictions(item.output), probabilities, lines)
+        self._recorder.write(lines)
