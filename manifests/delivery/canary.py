@@ -29,7 +29,8 @@ def canary_manifest(plan: DeliveryPlan) -> dict:
     if plan.weighted and platform.gateway is not None:
         gateway = platform.gateway
         service["gatewayRefs"] = [{"name": gateway.name, "namespace": gateway.namespace}]
-        service["hosts"] = [plan.host]
+        if plan.host:  # settings require a hostname suffix on a Gateway stack; never render `<model>.`
+            service["hosts"] = [plan.host]
         # No service.timeout/backendTimeout: GKE rejects HTTPRoute timeouts and the canary would stall.
     analysis: dict = {
         "interval": f"{policy.interval_seconds}s",
