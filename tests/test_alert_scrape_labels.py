@@ -48,7 +48,7 @@ class Scraped:
 
     def labels(self) -> set[str]:
         target = TARGET_LABELS[self.kind]
-        own = {f"exported_{l}" if l in target and not self.honor_labels else l for l in self.series_labels}
+        own = {f"exported_{x}" if x in target and not self.honor_labels else x for x in self.series_labels}
         return own | target
 
     def namespace_is_the_target(self) -> bool:
@@ -134,12 +134,16 @@ def matcher_problems(run, model: str, expr: str) -> list[str]:
         for matcher in selector.matchers.matchers:
             if matcher.name not in produced:
                 problems.append(f"{selector.name}: label {matcher.name!r} does not exist after its scrape")
-            elif matcher.name == "namespace" and scraped.namespace_is_the_target():
-                if str(matcher.op) == "MatchOp.Equal" and matcher.value != scraped.namespace:
-                    problems.append(
-                        f"{selector.name}: namespace={matcher.value!r}, but the scrape target is in "
-                        f"{scraped.namespace!r} (the series' own namespace is exported_namespace)"
-                    )
+            elif (
+                matcher.name == "namespace"
+                and scraped.namespace_is_the_target()
+                and str(matcher.op) == "MatchOp.Equal"
+                and matcher.value != scraped.namespace
+            ):
+                problems.append(
+                    f"{selector.name}: namespace={matcher.value!r}, but the scrape target is in "
+                    f"{scraped.namespace!r} (the series' own namespace is exported_namespace)"
+                )
     return problems
 
 
