@@ -20,6 +20,11 @@ def autoscaler_name(plan: DeliveryPlan) -> str:
     return plan.name
 
 
+def primary_deployment_name(plan: DeliveryPlan) -> str:
+    """The Deployment Flagger creates and promotes into: what serves the model's traffic after a rollout."""
+    return f"{plan.name}-primary"
+
+
 def canary_manifest(plan: DeliveryPlan) -> dict:
     policy = plan.policy
     platform = plan.platform

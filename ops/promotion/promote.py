@@ -1,7 +1,7 @@
 """`python -m ops promote --model M --from staging --to prod`.
 
-1. The version must be live in the source stack (its `models` output) and, where the output reports a
-   canary, that canary must have succeeded.
+1. The version must be live in the source stack (its `models` output), and the Canary that output
+   names must have promoted it: its live status is read from the source cluster (canary_health.py).
 2. The target's selector decides how it moves: an alias is moved in MLflow to that version; any other
    selector (stage, latest) is pinned through the target's `modelPins` config. A catalogue pin
    `{version: N}` is a reviewed decision: promote refuses and says to change it in a pull request.
@@ -18,10 +18,9 @@ from pathlib import Path
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.promotion.audit import AuditEntry, actor, now, read_pins, record_audit, write_pins
+from ops.promotion.canary_health import CanaryReader, check_canary
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
 from registry.client import AliasNotFound
-
-HEALTHY = ("succeeded", "healthy", "promoted")
 
 
 @dataclass(frozen=True)
@@ -31,20 +30,12 @@ class PromoteRequest:
     target: str
 
 
-def _check_health(entry: dict, request: PromoteRequest) -> None:
-    canary = entry.get("canary") or entry.get("health")
-    status = canary.get("status") if isinstance(canary, dict) else canary
-    if status is not None and str(status).lower() not in HEALTHY:
-        raise PromotionRefused(
-            f"{request.model} v{entry['version']} in {request.source!r} reports canary status {status!r}; "
-            "promote only a version whose canary succeeded"
-        )
-
-
-def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactory) -> Outcome:
+def promote(
+    project_dir: Path, request: PromoteRequest, driver_for: DriverFactory, canary_reader: CanaryReader
+) -> Outcome:
     source_driver, target_driver = driver_for(request.source), driver_for(request.target)
     entry = deployed(source_driver.outputs(), request.model, request.source)
-    _check_health(entry, request)
+    checked = check_canary(entry, request.model, request.source, canary_reader)
     version = str(entry["version"])
     target = stack_context(project_dir, request.target)
     spec = model_spec(project_dir, request.target, request.model)
@@ -81,6 +72,7 @@ def promote(project_dir: Path, request: PromoteRequest, driver_for: DriverFactor
         client.close()
     entry_audit = AuditEntry("promoted", request.model, target.environment, version, request.source, actor(), now())
     outcome.messages += record_audit(entry_audit, target.client(), spec.registered_model, target_driver)
+    outcome.messages.append(checked)
     outcome.messages.append(f"promoted {request.model} v{version} from {request.source} to {request.target}")
     return outcome
 
