@@ -25,6 +25,7 @@ from facts import quality_metrics as Q
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, RUNTIME_METRICS, MetricsTable
 from ops.engine import unwrap
 from tests.conftest import PROJECT_DIR, STACKS
+from tests.delivery_fixtures import CATALOGUE
 from tests.promql import parse
 from tests.runs import charts_by_name
 
@@ -214,3 +215,24 @@ def test_every_runbook_link_points_at_a_readme_heading(stack_runs, stack):
         page, _, anchor = url.partition("#")
         assert page.endswith("/README.md"), url
         assert anchor in anchors, f"{model} {alert['alert']}: {url} names no heading of README.md"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_latency_rollback_trigger_is_the_documents_p95_over_the_sla(stack_runs, stack):
+    """brief.md "Rollback triggers" and seed 001 (`high_latency: p95 > SLA`, `p95_latency > 1000`): the p95 of
+    the runtime's own latency series against slo.latencyP95Ms (1000 ms by default)."""
+    run = stack_runs[stack]
+    series = {"mlserver": "rest_server_request_duration_seconds_bucket", "triton": "nv_inference_request_summary_us"}
+    series["vllm"] = "vllm:e2e_request_latency_seconds_bucket"
+    deployments = {d["metadata"]["name"]: d for d in _objects(run, "Deployment")}
+    for model, alert in _alerts(run):
+        if alert["alert"] != "ModelLatencyP95OverSla":
+            continue
+        image = deployments[model]["spec"]["template"]["spec"]["containers"][0]["image"]
+        runtime = next(name for name in RUNTIME_METRICS if name in image)
+        expr = alert["expr"]
+        assert series[runtime] in expr, (model, expr)
+        assert "histogram_quantile(0.95," in expr or 'quantile="0.95"' in expr, (model, expr)
+        threshold = float(expr.rsplit(">", 1)[1])
+        spec = next(m for m in CATALOGUE.models if m.name == model)
+        assert threshold == spec.slo.latency_p95_ms, (model, expr)  # the catalogue's SLA
