@@ -190,7 +190,7 @@ def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs,
         if r.inputs["kind"] == "ServiceAccount"
         and r.inputs["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
     ]
-    assert len(service_accounts) == 4
+    assert len(service_accounts) == len(run.outputs["models"])  # one per served model
     for ksa in service_accounts:
         namespace, name = ksa.inputs["metadata"]["namespace"], ksa.inputs["metadata"]["name"]
         email = ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"]
