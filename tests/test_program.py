@@ -16,7 +16,7 @@ from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.schemas import CRD_SCHEMAS, SchemaMissing, validate
 
 MODEL_VERSION = "pulumi-python:dynamic:Resource"
-CPU_MODELS = ["churn-prediction", "fraud-detection"]
+CPU_MODELS = ["churn-prediction", "churn-prediction-baseline", "fraud-detection"]  # the baseline: churn's fallback
 GPU_MODELS = ["image-classifier", "support-assistant"]  # they do not declare `local`: it has no GPU nodes
 SERVED = {
     "local": CPU_MODELS,
