@@ -9,6 +9,7 @@ import shutil
 import pytest
 import requests
 
+from catalogue.loader import load_catalogue
 from core.problems import ConfigError
 from ops.engine import ProgramError, run_program, unwrap
 from ops.stack_config import load_stack_config
@@ -18,6 +19,10 @@ from tests.schemas import CRD_SCHEMAS, SchemaMissing, validate
 MODEL_VERSION = "pulumi-python:dynamic:Resource"
 CPU_MODELS = ["churn-prediction", "churn-prediction-baseline", "fraud-detection"]  # the baseline: churn's fallback
 GPU_MODELS = ["image-classifier", "support-assistant"]  # they do not declare `local`: it has no GPU nodes
+CATALOGUE_SELECTORS = {
+    m.name: {env: sel.selector() for env, sel in m.environments.items()}
+    for m in load_catalogue(PROJECT_DIR / "models").models
+}
 SERVED = {
     "local": CPU_MODELS,
     "dev": CPU_MODELS + GPU_MODELS,
@@ -60,7 +65,6 @@ def _alias_version(uri: str, model: str, alias: str) -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlflow_server, stack):
     run = stack_runs[stack]
-    expected_alias = {"dev": "challenger"}.get(stack, "champion")
     deployments = {
         d.inputs["metadata"]["name"]: d
         for d in run.kubernetes_objects()
@@ -69,6 +73,8 @@ def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlfl
     }
     assert sorted(deployments) == SERVED[stack]
     for name, deployment in deployments.items():
+        # the catalogue's alias for this environment (dev tries challengers; the baseline has only a champion)
+        (expected_alias,) = [v for k, v in CATALOGUE_SELECTORS[name][stack].items() if k == "alias"]
         registry_version = _alias_version(mlflow_server.uri, name, expected_alias)
         labels = deployment.inputs["spec"]["template"]["metadata"]["labels"]
         assert labels["mlops.platform/model-version"] == registry_version
