@@ -15,7 +15,8 @@ Sources (as recorded in ../shared/design/facts-delivery.md, sections 2 and 3):
               (finished_reason), prometheus-fastapi-instrumentator 8.1.0 metrics.py (http_* names, labels,
               status grouped as 2xx/4xx/5xx). /metrics on the API port 8000.
   [SCRAPE]    facts-delivery.md section 2 "Conventions": a prometheus-operator PodMonitor adds the target labels
-              `namespace` and `pod` (and `container`, `endpoint`, `job`, `instance`) to every scraped series.
+              `namespace` and `pod` (and `container`, `endpoint`, `job`, `instance`) to every scraped series;
+              facts/scrapes.py says which exporter labels arrive as exported_* instead.
   [FLAGGER]   fluxcd/flagger docs/gitbook/usage/monitoring.md "Metrics": flagger_canary_status{name,namespace}
               (0 running, 1 successful, 2 failed), flagger_canary_weight{workload,namespace}.
   [KSM]       kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md:
@@ -28,10 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SeriesType = Literal["counter", "gauge", "histogram", "summary"]
+from facts import scrapes
 
-# Added by the scrape itself (prometheus-operator target labels) [SCRAPE].
-SCRAPE_LABELS: tuple[str, ...] = ("namespace", "pod", "container", "endpoint", "job", "instance")
+SeriesType = Literal["counter", "gauge", "histogram", "summary"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class MetricsTable:
     path: str
     metrics: tuple[Metric, ...]
     source: str
+    # How Prometheus scrapes it (facts/scrapes.py): which of its labels arrive renamed to exported_*.
+    scrape: scrapes.Scrape = scrapes.MODEL_POD_MONITOR
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
@@ -69,12 +71,14 @@ class MetricsTable:
         raise KeyError(f"{self.exporter} exports no series {name!r} ({self.source})")
 
     def allows(self, series: str, labels: set[str]) -> bool:
-        """Whether `series` is exported here with every label in `labels` (scrape labels included)."""
+        """Whether `series` arrives in Prometheus with every label in `labels`: the exporter's own labels as
+        the scrape names them (exported_* where honorLabels is off and a target label has the same name),
+        plus the scrape's target labels."""
         try:
             metric = self.metric(series)
         except KeyError:
             return False
-        return labels <= set(metric.label_names()) | set(SCRAPE_LABELS)
+        return labels <= self.scrape.labels(metric.label_names())
 
 
 _MODEL_VERSION = ("model", "version")
@@ -146,7 +150,9 @@ FLAGGER = MetricsTable(
     exporter="flagger",
     port=None,
     path="/metrics",
-    source="[FLAGGER] fluxcd/flagger docs/gitbook/usage/monitoring.md",
+    source="[FLAGGER] fluxcd/flagger docs/gitbook/usage/monitoring.md; v1.44.0 pkg/metrics/recorder.go",
+    # Its own `namespace` (the canary's) collides with the target label: it arrives as exported_namespace.
+    scrape=scrapes.FLAGGER_POD_MONITOR,
     metrics=(
         Metric("flagger_canary_status", "gauge", ("name", "namespace")),
         Metric("flagger_canary_weight", "gauge", ("workload", "namespace")),
@@ -158,6 +164,7 @@ KUBE_STATE_METRICS = MetricsTable(
     port=None,
     path="/metrics",
     source="[KSM] kube-state-metrics docs/metrics/workload/deployment-metrics.md",
+    scrape=scrapes.KUBE_STATE_METRICS_SERVICE_MONITOR,
     metrics=(
         Metric("kube_deployment_spec_replicas", "gauge", ("namespace", "deployment")),
         Metric("kube_deployment_status_replicas_available", "gauge", ("namespace", "deployment")),

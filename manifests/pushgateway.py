@@ -8,6 +8,7 @@ push every few minutes, so a restarted Pushgateway is refilled within one schedu
 from __future__ import annotations
 
 from facts import pushgateway as pgw
+from facts.scrapes import PUSHGATEWAY_SERVICE_MONITOR
 
 _SELECTOR = {"app.kubernetes.io/name": pgw.NAME, "app.kubernetes.io/instance": f"{pgw.NAME}-quality"}
 LABELS = {
@@ -100,7 +101,14 @@ def service_monitor_manifest(namespace: str, monitor_selector_labels: dict[str, 
         "spec": {
             "selector": {"matchLabels": _SELECTOR},
             "namespaceSelector": {"matchNames": [namespace]},
-            "endpoints": [{"port": pgw.PORT_NAME, "path": "/metrics", "interval": "30s", "honorLabels": True}],
+            "endpoints": [
+                {
+                    "port": pgw.PORT_NAME,
+                    "path": "/metrics",
+                    "interval": "30s",
+                    "honorLabels": PUSHGATEWAY_SERVICE_MONITOR.honor_labels,
+                }
+            ],
         },
     }
 

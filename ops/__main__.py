@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.problems import ConfigError
 from ops.ci_commands import register as register_ci_commands
+from ops.delivery_commands import register as register_delivery_commands
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from ops.guard import GuardrailViolations
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     demo_cmd.set_defaults(run=_demo)
     register_ci_commands(commands)
+    register_delivery_commands(commands)
     register_publish_commands(commands)
     args = parser.parse_args(argv)
     try:

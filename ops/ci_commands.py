@@ -163,12 +163,25 @@ def _promotion(run: Callable[[], Outcome]) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from ops.kube_api import client_from_kubeconfig
+    from ops.promotion.canary_health import read_canary
     from ops.promotion.promote import PromoteRequest, promote
+
+    def canary_reader(ref):  # the source stack's cluster: its kubeconfig context
+        client = client_from_kubeconfig(args.kubeconfig, args.kube_context)
+        try:
+            return read_canary(client, ref)
+        finally:
+            client.close()
 
     request = PromoteRequest(args.model, getattr(args, "from"), args.to)
     return _promotion(
         lambda: promote(
-            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+            Path(args.project),
+            request,
+            lambda s: driver_factory(_options(args, s)),
+            canary_reader,
+            recover_run=args.recover,
         )
     )
 
@@ -260,6 +273,8 @@ def register(commands) -> None:
     cmd.add_argument("--model", required=True)
     cmd.add_argument("--from", required=True, help="source stack (e.g. staging)")
     cmd.add_argument("--to", required=True, help="target stack (e.g. prod)")
+    cmd.add_argument("--kubeconfig", help="kubeconfig of the source cluster (default: $KUBECONFIG, ~/.kube/config)")
+    cmd.add_argument("--kube-context", help="the source cluster's context (default: the current context)")
     cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
     cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
     cmd.set_defaults(run=_promote)

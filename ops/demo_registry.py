@@ -5,6 +5,7 @@
 
 - churn-prediction: champion v1 (accuracy ~0.87), challenger v2 (~0.90): beats it by > 1 point, passes.
 - fraud-detection: champion v1 (~0.93), challenger v2 (~0.91): worse, refused by the champion gate.
+- churn-prediction-baseline: one champion, a shallow tree on churn's data: churn-prediction's fallback.
 - image-classifier and support-assistant (GPU): placeholder artifacts without weights, see ops/demo_stand_ins.py.
 Each version is a real sklearn model logged with mlflow, its run carries accuracy, f1_weighted, precision,
 recall and roc_auc on a held-out split, and the version carries the evidence tags the gates read
@@ -72,6 +73,12 @@ DEMO_MODELS: tuple[TrainedModel, ...] = (
             VersionSpec("champion", "tree", (("max_depth", 6),), scan_max_cvss=5.0),
             VersionSpec("challenger", "tree", (("max_depth", 4),), scan_max_cvss=2.0),
         ),
+    ),
+    # churn-prediction's fallback: the same data, a shallow tree (smaller, faster, a few points less accurate).
+    TrainedModel(
+        "churn-prediction-baseline",
+        DataSpec(seed=11, class_sep=1.0, flip_y=0.05),
+        (VersionSpec("champion", "tree", (("max_depth", 4),), scan_max_cvss=2.0),),
     ),
 )
 

@@ -73,9 +73,10 @@ class DeliveryPlan:
 
     @property
     def host(self) -> str | None:
-        """The hostname the model's HTTPRoute serves (None without a Gateway)."""
+        """The hostname the model's HTTPRoute serves (None without a Gateway, or without a suffix, which
+        settings refuse on a Gateway stack: never `<model>.`, which the Gateway API rejects)."""
         gateway = self.platform.gateway
-        return f"{self.name}.{gateway.hostname_suffix}" if gateway else None
+        return f"{self.name}.{gateway.hostname_suffix}" if gateway and gateway.hostname_suffix else None
 
     @property
     def window_seconds(self) -> int:

@@ -24,6 +24,19 @@ class GatewayRef:
     namespace: str
     # Each model is served at f"{model}.{hostname_suffix}"; the load tester sends that Host header.
     hostname_suffix: str
+    # The listener routes attach to (TrafficSettings.listener): what a URL through the Gateway must use.
+    protocol: Literal["HTTP", "HTTPS"] = "HTTP"
+    port: int = 80
+
+    @property
+    def scheme(self) -> str:
+        return self.protocol.lower()
+
+    def url(self, host: str, path: str) -> str:
+        """A URL through the Gateway's listener; the port only where it is not the scheme's default."""
+        default = {"http": 80, "https": 443}[self.scheme]
+        authority = host if self.port == default else f"{host}:{self.port}"
+        return f"{self.scheme}://{authority}{path}"
 
 
 @dataclass(frozen=True)
@@ -62,11 +75,16 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
     addons = settings.addons
     monitoring = addons.monitoring.enabled
     traffic = addons.traffic
-    gateway = (
-        GatewayRef(name=traffic.gateway_name, namespace=traffic.namespace, hostname_suffix=traffic.hostname_suffix)
-        if traffic.layer == "gke-gateway"
-        else None
-    )
+    gateway = None
+    if traffic.layer == "gke-gateway":
+        _, protocol, port = traffic.listener()
+        gateway = GatewayRef(
+            name=traffic.gateway_name,
+            namespace=traffic.namespace,
+            hostname_suffix=traffic.hostname_suffix,
+            protocol="HTTPS" if protocol == "HTTPS" else "HTTP",
+            port=port,
+        )
     return PlatformRefs(
         monitoring_namespace=settings.monitoring_namespace,
         prometheus_url=prometheus_url(settings.monitoring_namespace) if monitoring else "",

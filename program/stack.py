@@ -252,6 +252,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 "version": versions[model.name].version,
                 "namespace": servings[model.name].namespace,
                 "gate": versions[model.name].gate,
+                # Where promote reads this model's rollout health from (ops/promotion/canary_health.py).
+                "canary": deliveries[model.name].canary_ref,
             }
             for model in models
         },

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from core.durations import PROMETHEUS_DURATION, duration_seconds
+from core.hostnames import hostname_problem
 from core.names import DNS_SUBDOMAIN, GCP_RESOURCE_NAME
 from core.problems import Invalid
 from core.quantities import Quantity
@@ -26,7 +27,8 @@ from facts import charts
 from settings.cluster import ClusterSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+# A model name is at most 40 characters (catalogue), plus the dot before the suffix.
+MAX_SUFFIX_LENGTH = 253 - 41
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$")
 # Prometheus treats a series with no sample in the last 5 minutes as gone (its lookback delta, "Staleness"
 # in the querying basics docs): a longer scrape interval makes every series vanish between two scrapes.
@@ -160,7 +162,8 @@ class TrafficSettings(Spec):
     # load balancer take an ephemeral address.
     static_ip_name: str | None = None
     tls: TlsSettings | None = None
-    # Each model is served at <model>.<hostnameSuffix>; empty: any host (no hostname on the listeners).
+    # Each model is served at <model>.<hostnameSuffix>; required with a Gateway (addons_problems): without
+    # it every model's route would match every host and only the oldest route would get traffic.
     hostname_suffix: str = ""
 
     _names = field_validator("namespace", "gateway_name")(_dns_label)
@@ -175,15 +178,21 @@ class TrafficSettings(Spec):
     @field_validator("hostname_suffix")
     @classmethod
     def _suffix(cls, value: str) -> str:
-        if value and not _HOSTNAME.match(value):
-            raise Invalid(f"{value!r} is not a DNS name", "e.g. models.dev.example.com")
-        # <model>.<suffix> is a hostname (RFC 1123: labels of at most 63, 253 in all) for a model name of up to 63.
-        if len(value) > 189 or any(len(label) > 63 for label in value.split(".")):
-            raise Invalid(
-                f"{value[:40]!r}... is too long for a hostname suffix ({len(value)} characters)",
-                "at most 189 characters (a 63-character model name goes in front), each part at most 63",
-            )
+        if not value:
+            return value
+        problem = hostname_problem(value)
+        if problem is None and "." not in value:
+            problem = f"{value!r} is a single label; the listener's wildcard *.{value} would be a top-level domain"
+        if problem is None and len(value) > MAX_SUFFIX_LENGTH:
+            problem = f"{value!r} leaves no room for the model name (<model>.<suffix> is at most 253 characters)"
+        if problem is not None:
+            raise Invalid(f"{problem}: not an RFC 1123 host name suffix", "e.g. models.dev.example.com")
         return value
+
+    def listener(self) -> tuple[str, str, int]:
+        """(name, protocol, port) of the Gateway's one listener: HTTPS only with TLS, else HTTP.
+        The Gateway and every URL that goes through it (the load tester's) read it from here."""
+        return ("https", "HTTPS", 443) if self.tls else ("http", "HTTP", 80)
 
 
 class AddonsSettings(Spec):
@@ -232,12 +241,15 @@ def addons_problems(
                 "use gke-l7-global-external-managed, or remove staticIpName",
             )
         )
-    if traffic.tls and not traffic.hostname_suffix:
+    if traffic.layer == "gke-gateway" and not traffic.hostname_suffix:
         problems.append(
             located(
                 ("addons", "traffic", "hostnameSuffix"),
-                "an HTTPS listener needs the hostnames its certificates cover",
-                "set hostnameSuffix",
+                "the Gateway serves each model at <model>.<hostnameSuffix>; without a suffix every model's route "
+                "would match every host on the listener (only the oldest would get traffic), the pre-rollout load "
+                "test would have no host to call, and an HTTPS listener no hostname for its certificates",
+                "set addons.traffic.hostnameSuffix, e.g. models.dev.example.com (a DNS zone that resolves to the "
+                "Gateway's address)",
             )
         )
     if traffic.tls and traffic.gateway_class == "gke-l7-rilb":

@@ -10,6 +10,7 @@ A failure is raised through the SDK's own `create_command_error`, so error class
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,8 @@ class FakePulumiCommand(PulumiCommand):
 
     def _config(self, args: list[str], stack: str) -> CommandResult:
         values = self.scenario.config.setdefault(stack, {})
+        if "--path" in args:  # `config set|rm --path KEY.field[i]`: applied inside KEY's structured value
+            return self._config_path([a for a in args if a != "--path"], values)
         if args[1] == "set":
             values[args[2]] = args[-1]  # config set KEY --plaintext --stack S -- VALUE
             return CommandResult("", "", 0)
@@ -176,6 +179,30 @@ class FakePulumiCommand(PulumiCommand):
                 return self._fail(f"error: configuration key '{args[2]}' not found for stack '{stack}'")
             return CommandResult(json.dumps({"value": values[args[2]], "secret": False}), "", 0)
         return self._fail(f"fake pulumi: unsupported config command {args}")
+
+    def _config_path(self, args: list[str], values: dict[str, str]) -> CommandResult:
+        key, _, path = args[2].partition(".")
+        steps = [(m.group(1), m.group(3)) for m in re.finditer(r"(\w+)(\[(\d+)\])?", path)]
+        document = json.loads(values.get(key) or "{}")
+        node = document
+        for field_name, _index in steps[:-1]:
+            node = node.setdefault(field_name, {})
+        last, index = steps[-1]
+        if args[1] == "rm":
+            if last not in node:
+                return self._fail(f"error: configuration key '{args[2]}' not found")
+            del node[last]
+        elif args[1] == "set" and index is not None:
+            items = node.setdefault(last, [])
+            if int(index) > len(items):
+                return self._fail(f"error: index {index} out of range in {args[2]}")
+            items[int(index) : int(index) + 1] = [args[-1]]
+        elif args[1] == "set":
+            node[last] = args[-1]
+        else:
+            return self._fail(f"fake pulumi: unsupported config command {args}")
+        values[key] = json.dumps(document)
+        return CommandResult("", "", 0)
 
     def _operation(self, op: str, args: list[str]) -> CommandResult:
         name = "refresh" if op == "refresh" else op

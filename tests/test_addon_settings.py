@@ -64,7 +64,9 @@ def test_bad_values_name_the_key_and_the_fix():
 
 
 def test_a_gateway_on_a_kubeconfig_cluster_is_refused():
-    (problem,) = _problems("local", addons={"traffic": {"layer": "gke-gateway"}})
+    (problem,) = _problems(
+        "local", addons={"traffic": {"layer": "gke-gateway", "hostnameSuffix": "models.example.com"}}
+    )
     assert problem.startswith("Pulumi.local.yaml: addons.traffic.layer: the GKE Gateway needs a GKE cluster")
 
 
@@ -76,6 +78,7 @@ def test_every_cross_key_problem_is_reported_at_once():
             "monitoring": {"enabled": False},
             "traffic": {
                 "tls": {"preSharedCertificates": ["models-cert"]},
+                "hostnameSuffix": "",
                 "staticIpName": "models-ip",
                 "gatewayClass": "gke-l7-rilb",
             },
@@ -105,7 +108,13 @@ def test_platform_refs_on_gke():
     assert refs.prometheus_url == "http://kube-prometheus-stack-prometheus.monitoring:9090"
     assert refs.monitor_selector_labels == {"release": "kube-prometheus-stack"}
     assert refs.flagger_provider == "gatewayapi:v1"
-    assert refs.gateway == GatewayRef(name="models", namespace="gateway", hostname_suffix="")
+    assert refs.gateway == GatewayRef(name="models", namespace="gateway", hostname_suffix="models.dev.ml.example.com")
+    assert refs.gateway.url("churn-prediction.models.dev.ml.example.com", "/v2") == (
+        "http://churn-prediction.models.dev.ml.example.com/v2"
+    )
+    prod = platform_refs(stack_settings("prod")).gateway
+    assert prod is not None and (prod.protocol, prod.port) == ("HTTPS", 443)
+    assert prod.url("m.models.ml.example.com", "/v2") == "https://m.models.ml.example.com/v2"
     assert refs.loadtester_url == "http://flagger-loadtester.gateway/"
     assert refs.keda is True
 
@@ -132,3 +141,32 @@ def test_platform_summary_says_how_to_reach_grafana_and_prometheus():
         "loadtester": charts.LOADTESTER.version,
         "keda": charts.KEDA.version,
     }
+
+
+@pytest.mark.parametrize(
+    ("suffix", "why"),
+    [
+        ("models.", "empty label"),
+        (".models.example.com", "empty label"),
+        ("models..example.com", "empty label"),
+        ("Models.example.com", "not lowercase"),
+        ("models_dev.example.com", "not lowercase"),
+        ("-models.example.com", "not lowercase"),
+        ("models", "single label"),
+        ("10.0.0.1", "IP address"),
+        (f"{'a' * 64}.example.com", "longer than 63"),
+        (".".join(["abcdefghi"] * 22) + ".com", "leaves no room"),
+    ],
+)
+def test_a_hostname_suffix_that_is_not_rfc_1123_is_refused_on_its_key(suffix, why):
+    (problem,) = _problems("dev", addons={"traffic": {"hostnameSuffix": suffix}})
+    assert problem.startswith("Pulumi.dev.yaml: addons.traffic.hostnameSuffix: ")
+    assert why in problem and "fix: e.g. models.dev.example.com" in problem
+
+
+def test_a_gateway_stack_without_a_hostname_suffix_is_refused():
+    (problem,) = _problems("staging", addons={"traffic": {"hostnameSuffix": ""}})
+    assert problem.startswith("Pulumi.staging.yaml: addons.traffic.hostnameSuffix: the Gateway serves each model")
+    assert "fix: set addons.traffic.hostnameSuffix" in problem
+    # without a Gateway there are no hostnames, and a stack needs none
+    assert stack_settings("local").addons.traffic.hostname_suffix == ""

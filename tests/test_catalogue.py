@@ -36,7 +36,13 @@ def problems_of(models_dir: Path) -> list[str]:
 
 def test_shipped_catalogue_loads_with_every_model():
     catalogue = load_catalogue(MODELS)
-    assert catalogue.names() == ["churn-prediction", "fraud-detection", "image-classifier", "support-assistant"]
+    assert catalogue.names() == [
+        "churn-prediction",
+        "churn-prediction-baseline",
+        "fraud-detection",
+        "image-classifier",
+        "support-assistant",
+    ]
     churn = catalogue.models[0]
     assert churn.registered_model == "churn-prediction"
     assert churn.environments["prod"].selector() == {"alias": "champion"}

@@ -60,6 +60,8 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     # admission policies, the platform add-ons' objects and the quality monitors' Pushgateway.
     assert groups == [
         "churn-prediction",
+        "churn-prediction-baseline",
+        "churn-prediction-baseline-delivery",
         "churn-prediction-delivery",
         "fraud-detection",
         "fraud-detection-delivery",

@@ -203,7 +203,9 @@ def test_load_test_goes_through_the_gateway_with_the_route_host():
     pre = hooks["load-test-through-gateway"]
     assert pre["type"] == "pre-rollout"
     assert f"Host: {plan.host}" in pre["metadata"]["cmd"] and f"-host {plan.host}" in pre["metadata"]["cmd"]
-    assert f"http://{plan.host}/v2/models/fraud-detection/infer" in pre["metadata"]["cmd"]
+    # prod's Gateway listens on HTTPS 443 only: the load test uses its listener's scheme
+    assert f"https://{plan.host}/v2/models/fraud-detection/infer" in pre["metadata"]["cmd"]
+    assert "http://" not in pre["metadata"]["cmd"]
     assert canary.canary_manifest(plan)["spec"]["service"]["hosts"] == [plan.host]
     rollout = hooks["load-canary"]
     assert (
@@ -320,10 +322,15 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     triton = {r["alert"]: r for r in monitoring.alert_rules(plans["image-classifier"])}
     # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource.
     assert set(triton) == base
-    assert set(churn) == base | {"ModelDriftHigh"}
+    # churn-prediction (sklearn on MLServer) exports confidence: it gets the confidence alert.
+    assert set(churn) == base | {"ModelDriftHigh", "ModelConfidenceLow"}
+    assert churn["ModelConfidenceLow"]["expr"].endswith(
+        f"< {plans['churn-prediction'].serving.model.quality.min_confidence}"
+    )
     labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
     with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
     assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh"}
+    assert "ModelConfidenceLow" not in with_accuracy  # its quality_series here lists no confidence
     quality = plans["churn-prediction"].serving.model.quality
     assert churn["ModelDriftHigh"]["expr"].endswith(f"> {quality.rollback_drift}")
     assert with_accuracy["ModelAccuracyLow"]["expr"].endswith(f"< {quality.min_accuracy}")

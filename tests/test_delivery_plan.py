@@ -116,10 +116,10 @@ def test_fallback_problems_are_reported_together():
 
 
 def test_switch_needs_a_fallback_and_a_gateway():
-    settings = settings_with("prod", fallbackActive=["churn-prediction"])
+    settings = settings_with("prod", fallbackActive=["fraud-detection"])
     servings = serving_plans(settings, CATALOGUE.for_environment("prod"))
     (problem,) = problems_of(lambda: delivery_plans(settings, servings, platform_refs(settings)))
-    assert "model 'churn-prediction' names no fallback" in problem
+    assert "model 'fraud-detection' names no fallback" in problem
     local = problems_of(lambda: plans_with_fallback("local", "churn-prediction", fallbackActive=["fraud-detection"]))
     assert any("has no Gateway" in p for p in local)
 

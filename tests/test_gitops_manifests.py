@@ -98,7 +98,9 @@ def test_every_application_and_project_is_strictly_valid():
     objects = [team_project(p, "argocd") for p in plan.projects]
     objects += [model_application(a, plan.repo_url, plan.branch, "argocd") for a in plan.apps]
     objects += [team_repo_application(p.team, r, "argocd") for p in plan.projects for r in p.repos]
-    assert len(objects) == 4 + 4 + 2
+    # a project per team, an application per served model, one per team repository
+    assert len(objects) == len(plan.projects) + len(plan.apps) + sum(len(p.repos) for p in plan.projects)
+    assert len(plan.apps) == len(CATALOGUE.for_environment("prod")) and sum(len(p.repos) for p in plan.projects) == 2
     for manifest in objects:
         validate(manifest, "1.33")
 

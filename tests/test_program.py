@@ -9,6 +9,7 @@ import shutil
 import pytest
 import requests
 
+from catalogue.loader import load_catalogue
 from core.problems import ConfigError
 from ops.engine import ProgramError, run_program, unwrap
 from ops.stack_config import load_stack_config
@@ -16,8 +17,12 @@ from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.schemas import validate
 
 MODEL_VERSION = "pulumi-python:dynamic:Resource"
-CPU_MODELS = ["churn-prediction", "fraud-detection"]
+CPU_MODELS = ["churn-prediction", "churn-prediction-baseline", "fraud-detection"]  # the baseline: churn's fallback
 GPU_MODELS = ["image-classifier", "support-assistant"]  # they do not declare `local`: it has no GPU nodes
+CATALOGUE_SELECTORS = {
+    m.name: {env: sel.selector() for env, sel in m.environments.items()}
+    for m in load_catalogue(PROJECT_DIR / "models").models
+}
 SERVED = {
     "local": CPU_MODELS,
     "dev": CPU_MODELS + GPU_MODELS,
@@ -51,7 +56,6 @@ def _alias_version(uri: str, model: str, alias: str) -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlflow_server, stack):
     run = stack_runs[stack]
-    expected_alias = {"dev": "challenger"}.get(stack, "champion")
     deployments = {
         d.inputs["metadata"]["name"]: d
         for d in run.kubernetes_objects()
@@ -60,6 +64,8 @@ def test_each_model_serves_the_version_its_selector_resolves_to(stack_runs, mlfl
     }
     assert sorted(deployments) == SERVED[stack]
     for name, deployment in deployments.items():
+        # the catalogue's alias for this environment (dev tries challengers; the baseline has only a champion)
+        (expected_alias,) = [v for k, v in CATALOGUE_SELECTORS[name][stack].items() if k == "alias"]
         registry_version = _alias_version(mlflow_server.uri, name, expected_alias)
         labels = deployment.inputs["spec"]["template"]["metadata"]["labels"]
         assert labels["mlops.platform/model-version"] == registry_version
@@ -181,7 +187,7 @@ def test_each_model_service_account_is_bound_to_its_own_gcp_identity(stack_runs,
         if r.inputs["kind"] == "ServiceAccount"
         and r.inputs["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
     ]
-    assert len(service_accounts) == 4
+    assert len(service_accounts) == len(run.outputs["models"])  # one per served model
     for ksa in service_accounts:
         namespace, name = ksa.inputs["metadata"]["namespace"], ksa.inputs["metadata"]["name"]
         email = ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"]

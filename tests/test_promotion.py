@@ -14,6 +14,7 @@ from ops.automation.driver import Driver, RunOptions
 from ops.automation.exit_codes import ExitCode
 from ops.engine import DYNAMIC_TYPE
 from ops.promotion.audit import PINS_KEY
+from ops.promotion.canary_health import CanaryHealth
 from ops.promotion.context import PromotionRefused
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.promote import PromoteRequest, promote
@@ -23,6 +24,19 @@ from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL = "churn-prediction"
+# What program/stack.py exports for the model's Canary (tests/test_promotion_canary.py checks it against a real run).
+CANARY = {
+    "apiVersion": "flagger.app/v1beta1",
+    "kind": "Canary",
+    "namespace": f"ml-{MODEL}",
+    "name": MODEL,
+    "primaryDeployment": f"{MODEL}-primary",
+}
+
+
+def live(version: str, phase: str = "Succeeded"):
+    """The source cluster's answer, standing in for it (tests/test_promotion_canary.py reads a fake API server)."""
+    return lambda ref: CanaryHealth(phase, version)
 
 
 @pytest.fixture
@@ -59,12 +73,12 @@ def test_promote_moves_the_alias_deploys_and_leaves_an_audit_trail(project, make
     use_registered_model(project, model.name)
     v1, v2 = model.versions
     scenario = Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}},
+        stack_outputs={"staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}}},
         events={"preview": [summary({"same": 3})], "up": [summary({"update": 2})]},
     )
     command, driver_for = drivers(project, scenario)
 
-    outcome = promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for)
+    outcome = promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for, live(v2))
 
     assert outcome.code == ExitCode.OK
     assert registry_client.get_version_by_alias(model.name, "champion")["version"] == v2
@@ -80,13 +94,13 @@ def test_a_failed_up_moves_the_alias_back_and_records_nothing(project, make_mode
     use_registered_model(project, model.name)
     v1, v2 = model.versions
     scenario = Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}},
+        stack_outputs={"staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}}},
         events={"preview": [summary({"same": 3})]},
         fail={"up": f"{MODEL} (prod): gates refused candidate v{v2}"},
     )
     _, driver_for = drivers(project, scenario)
 
-    outcome = promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for)
+    outcome = promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for, live(v2))
 
     assert outcome.code == ExitCode.FAILED
     assert f"alias 'champion' moved back to v{v1}" in outcome.messages
@@ -99,10 +113,10 @@ def test_a_failed_up_moves_the_alias_back_and_records_nothing(project, make_mode
 def test_promote_refuses_a_version_whose_canary_failed(project, make_model, registry_client):
     model = make_model([{"aliases": ["champion"]}, {}])
     use_registered_model(project, model.name)
-    entry = {"version": model.versions[1], "canary": {"status": "Failed"}}
+    entry = {"version": model.versions[1], "canary": CANARY}
     command, driver_for = drivers(project, Scenario(stack_outputs={"staging": {"models": {MODEL: entry}}}))
-    with pytest.raises(PromotionRefused, match="canary status 'Failed'"):
-        promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for)
+    with pytest.raises(PromotionRefused, match="is 'Failed'; promote only a version whose canary succeeded"):
+        promote(project, PromoteRequest(MODEL, "staging", "prod"), driver_for, live(model.versions[1], "Failed"))
     assert registry_client.get_version_by_alias(model.name, "champion")["version"] == model.versions[0]
     assert ops_run(command, "prod") == []
 
@@ -115,7 +129,7 @@ def test_rollback_pins_the_previous_version_deploys_and_records_the_reason(proje
         "resources": [{"type": DYNAMIC_TYPE, "outputs": {"model": MODEL, "version": v2, "previous_version": v1}}]
     }
     scenario = Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}},
+        stack_outputs={"staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}}},
         deployment=deployment,
         events={"up": [summary({"update": 2})]},
     )
@@ -157,7 +171,7 @@ def rolled_back_scenario(model) -> Scenario:
         "resources": [{"type": DYNAMIC_TYPE, "outputs": {"model": MODEL, "version": v2, "previous_version": v1}}]
     }
     return Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}},
+        stack_outputs={"staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}}},
         deployment=deployment,
         events={"up": [summary({"update": 2})]},
     )
@@ -219,16 +233,19 @@ def test_a_second_promotion_with_the_same_inputs_changes_nothing_and_says_so(pro
     use_registered_model(project, model.name)
     v1, v2 = model.versions
     scenario = Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}, "prod": {"models": {MODEL: {"version": v1}}}},
+        stack_outputs={
+            "staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}},
+            "prod": {"models": {MODEL: {"version": v1}}},
+        },
         events={"preview": [summary({"same": 3})], "up": [summary({"update": 2})]},
     )
     command, driver_for = drivers(project, scenario)
     request = PromoteRequest(MODEL, "staging", "prod")
-    assert promote(project, request, driver_for).code == ExitCode.OK
+    assert promote(project, request, driver_for, live(v2)).code == ExitCode.OK
     scenario.stack_outputs["prod"]["models"][MODEL]["version"] = v2  # what the real `up` deployed
     calls_before, tags_before = len(ops_run(command, "prod")), len(tag_sets(command))
 
-    again = promote(project, request, driver_for)
+    again = promote(project, request, driver_for, live(v2))
 
     assert again.code == ExitCode.OK
     assert again.messages == [f"prod already serves {MODEL} v{v2} through alias 'champion': nothing changed"]
@@ -246,18 +263,21 @@ def test_promotion_clears_a_rollback_pin_in_the_stack_file_and_a_failed_one_rest
     write_pins(project, "prod", {MODEL: int(v1)})  # an earlier rollback in prod
     pinned = (project / "Pulumi.prod.yaml").read_bytes()
     scenario = Scenario(
-        stack_outputs={"staging": {"models": {MODEL: {"version": v2}}}, "prod": {"models": {MODEL: {"version": v1}}}},
+        stack_outputs={
+            "staging": {"models": {MODEL: {"version": v2, "canary": CANARY}}},
+            "prod": {"models": {MODEL: {"version": v1}}},
+        },
         events={"preview": [summary({"same": 3})]},
         fail={"up": "prod: gates refused"},
     )
     _, driver_for = drivers(project, scenario)
     request = PromoteRequest(MODEL, "staging", "prod")
 
-    assert promote(project, request, driver_for).code == ExitCode.FAILED
+    assert promote(project, request, driver_for, live(v2)).code == ExitCode.FAILED
     assert (project / "Pulumi.prod.yaml").read_bytes() == pinned
 
     scenario.fail = {}
-    assert promote(project, request, driver_for).code == ExitCode.OK
+    assert promote(project, request, driver_for, live(v2)).code == ExitCode.OK
     assert read_pins(project, "prod") == {}
     assert (project / "Pulumi.prod.yaml").read_bytes() == (PROJECT_DIR / "Pulumi.prod.yaml").read_bytes()
 

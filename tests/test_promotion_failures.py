@@ -25,7 +25,7 @@ from registry.client import MlflowRegistryClient, ModelNotFound, tags_of
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 from tests.fault_proxy import fault_proxy
 from tests.mlflow_server import force_version_status
-from tests.test_promotion import MODEL, PROJECT_DIR, drivers, ops_run, use_registered_model
+from tests.test_promotion import CANARY, MODEL, PROJECT_DIR, drivers, live, ops_run, use_registered_model
 
 BETTER = {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}
 PROMOTE = PromoteRequest(MODEL, "staging", "prod")
@@ -67,7 +67,7 @@ def audit_tags(client: MlflowRegistryClient, name: str, version: str) -> dict[st
 
 
 def serving(version: str, also: dict | None = None) -> dict:
-    return {"staging": {"models": {MODEL: {"version": version}}}, **(also or {})}
+    return {"staging": {"models": {MODEL: {"version": version, "canary": CANARY}}}, **(also or {})}
 
 
 # -- bad input: refused before anything is touched ------------------------------------------------------
@@ -96,7 +96,7 @@ def test_a_version_missing_from_the_registry_is_refused_and_nothing_moves(projec
     use_registered_model(project, model.name)
     command, driver_for = drivers(project, Scenario(stack_outputs=serving("99")))
     with pytest.raises(PromotionRefused, match=f"'{model.name}' has no version 99 .* name a version that exists"):
-        promote(project, PROMOTE, driver_for)
+        promote(project, PROMOTE, driver_for, live("99"))
     assert alias_at(registry_client, model.name) == model.versions[0]
     assert lock_of(registry_client, model.name) is None and ops_run(command, "prod") == []
 
@@ -107,7 +107,7 @@ def test_a_version_that_is_not_ready_is_refused(project, make_model, registry_cl
     force_version_status(mlflow_server, model.name, model.versions[1], "PENDING_REGISTRATION")
     command, driver_for = drivers(project, Scenario(stack_outputs=serving(model.versions[1])))
     with pytest.raises(PromotionRefused, match="is PENDING_REGISTRATION, not READY .*wait for its registration"):
-        promote(project, PROMOTE, driver_for)
+        promote(project, PROMOTE, driver_for, live(model.versions[1]))
     assert alias_at(registry_client, model.name) == model.versions[0] and ops_run(command, "prod") == []
 
 
@@ -118,7 +118,7 @@ def test_a_candidate_the_target_gates_refuse_moves_nothing(project, make_model, 
     scenario = Scenario(stack_outputs=serving(v2, {"prod": {"models": {MODEL: {"version": v1}}}}))
     command, driver_for = drivers(project, scenario)
     with pytest.raises(PromotionRefused) as refused:
-        promote(project, PROMOTE, driver_for)
+        promote(project, PROMOTE, driver_for, live(v2))
     assert str(refused.value) == (
         f"the 'prod' gates refuse {MODEL} v{v2} (accuracy=0.8600, f1_weighted=0.8600) against the serving "
         f"v{v1} (accuracy=0.9000, f1_weighted=0.9000): challenger v{v2} (accuracy=0.8600, f1_weighted=0.8600) "
@@ -144,7 +144,7 @@ def test_registry_lost_at_the_alias_move_leaves_a_pending_record_that_recover_un
         monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.uri)
         proxy.break_at("POST", "/registered-models/alias")  # the alias moves, the answer and the registry are lost
 
-        outcome = promote(project, PROMOTE, driver_for)
+        outcome = promote(project, PROMOTE, driver_for, live(v2))
 
         assert outcome.code == ExitCode.FAILED
         assert "the alias may have moved" in outcome.messages[1]
@@ -155,7 +155,7 @@ def test_registry_lost_at_the_alias_move_leaves_a_pending_record_that_recover_un
         assert audit_tags(registry_client, model.name, v2) == {} and ops_run(command, "prod") == []
 
         proxy.heal()
-        recovered = promote(project, PROMOTE, driver_for, recover_run=True)
+        recovered = promote(project, PROMOTE, driver_for, live(v2), recover_run=True)
 
     assert recovered.code == ExitCode.OK
     assert recovered.messages[0] == f"alias 'champion' moved back to v{v1}"
@@ -179,7 +179,7 @@ def test_registry_lost_at_the_audit_step_after_up_is_completed_by_recover(
         monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.uri)
         proxy.break_at("POST", "/model-versions/set-tag", forward=False)
 
-        outcome = promote(project, PROMOTE, driver_for)
+        outcome = promote(project, PROMOTE, driver_for, live(v2))
 
         assert outcome.code == ExitCode.FAILED
         assert outcome.messages[-2].startswith(f"error: v{v2} was deployed, but the registry failed:")
@@ -189,7 +189,7 @@ def test_registry_lost_at_the_audit_step_after_up_is_completed_by_recover(
 
         proxy.heal()
         scenario.stack_outputs["prod"] = {"models": {MODEL: {"version": v2}}}  # what the finished up left
-        recovered = promote(project, PROMOTE, driver_for, recover_run=True)
+        recovered = promote(project, PROMOTE, driver_for, live(v2), recover_run=True)
 
     assert recovered.code == ExitCode.OK and "it had deployed; its audit record is written" in recovered.messages[-1]
     tags = audit_tags(registry_client, model.name, v2)
@@ -202,7 +202,7 @@ def test_recover_with_nothing_pending_says_so(project, make_model):
     model = make_model([{"aliases": ["champion"]}])
     use_registered_model(project, model.name)
     _, driver_for = drivers(project, Scenario())
-    outcome = promote(project, PROMOTE, driver_for, recover_run=True)
+    outcome = promote(project, PROMOTE, driver_for, live(""), recover_run=True)
     assert outcome.messages == [f"nothing to recover: no promotion or rollback holds '{model.name}{LOCK_SUFFIX}'"]
 
 
@@ -237,7 +237,7 @@ def test_two_promotions_of_one_model_at_once_one_wins_the_other_is_told_why(proj
     def run() -> None:
         try:
             driver_for = lambda s: Driver(RunOptions(s, project), command, write=lambda _: None)  # noqa: E731
-            results.put(promote(project, PROMOTE, driver_for))
+            results.put(promote(project, PROMOTE, driver_for, live(v2)))
         except PromotionRefused as refused:
             results.put(refused)
 

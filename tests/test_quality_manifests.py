@@ -194,6 +194,8 @@ def test_images_come_from_the_stacks_registry():
         base = yaml.safe_load((MODELS.parent / "Pulumi.yaml").read_text())["config"]
         raw = {key: spec["default"] for key, spec in base.items()} | {"stack": "qa", "cluster": cluster}
         raw["mlflowTrackingUri"] = "https://mlflow.example.com"
+        if cluster["mode"] != "kubeconfig":  # a Gateway stack serves models under a hostname suffix
+            raw["addons"] = {"traffic": {"hostnameSuffix": "models.example.com"}}
         return StackSettings.model_validate(raw | ({"quality": quality} if quality else {}))
 
     gke = settings({"mode": "gke", "project": "acme-ml", "location": "europe-west4", "name": "c"})

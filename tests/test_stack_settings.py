@@ -152,4 +152,4 @@ def test_stack_listing_a_model_missing_from_the_catalogue(tmp_path):
     assert problem.startswith(
         "Pulumi.local.yaml: mlops-platform:models: model 'churn-predicton' is not in the catalogue"
     )
-    assert "known models: churn-prediction, fraud-detection" in problem
+    assert "known models: churn-prediction, churn-prediction-baseline, fraud-detection" in problem

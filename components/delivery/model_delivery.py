@@ -22,6 +22,8 @@ class ModelDelivery(pulumi.ComponentResource):
     """Canary, MetricTemplates, autoscaler, PodMonitor, PrometheusRule, dashboard, alerts and fallback switch."""
 
     canary_name: pulumi.Output[str]
+    # apiVersion, kind, namespace, name of the Canary and its primaryDeployment: where its health is read.
+    canary_ref: pulumi.Output[dict]
     fallback_active: pulumi.Output[bool]
 
     def __init__(self, name: str, args: ModelDeliveryArgs, opts: pulumi.ResourceOptions | None = None):
@@ -80,5 +82,16 @@ class ModelDelivery(pulumi.ComponentResource):
             )
 
         self.canary_name = canary_resource.urn.apply(lambda _: plan.name)
+        self.canary_ref = self.canary_name.apply(
+            lambda canary_name: {
+                "apiVersion": canary_manifest["apiVersion"],
+                "kind": canary_manifest["kind"],
+                "namespace": plan.namespace,
+                "name": canary_name,
+                "primaryDeployment": canary.primary_deployment_name(plan),
+            }
+        )
         self.fallback_active = pulumi.Output.from_input(route is not None)
-        self.register_outputs({"canary_name": self.canary_name, "fallback_active": self.fallback_active})
+        self.register_outputs(
+            {"canary_name": self.canary_name, "canary_ref": self.canary_ref, "fallback_active": self.fallback_active}
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from facts.scrapes import FLAGGER_POD_MONITOR
 from plan.platform import PlatformRefs
 from settings.addons import FlaggerSettings
 
@@ -26,7 +27,12 @@ def flagger_values(flagger: FlaggerSettings, refs: PlatformRefs) -> dict[str, An
         # With more than one replica only the leader reconciles.
         "leaderElection": {"enabled": flagger.replicas > 1, "replicaCount": flagger.replicas},
         "resources": flagger.resources.as_values(),
-        "podMonitor": {"enabled": True, "additionalLabels": dict(refs.monitor_selector_labels)},
+        # honorLabels as the alerts expect it: the canary's namespace arrives as exported_namespace.
+        "podMonitor": {
+            "enabled": True,
+            "additionalLabels": dict(refs.monitor_selector_labels),
+            "honorLabels": FLAGGER_POD_MONITOR.honor_labels,
+        },
         "podDisruptionBudget": {"enabled": flagger.replicas > 1, "minAvailable": 1},
     }
 

@@ -40,14 +40,12 @@ def gateway_manifest(traffic: TrafficSettings) -> dict[str, Any]:
     """With TLS, HTTPS only: a plain listener beside it would serve the same routes unencrypted."""
     if traffic.layer != "gke-gateway":
         raise ValueError(f"no Gateway for traffic layer {traffic.layer!r}")
+    listener = _listener(*traffic.listener(), traffic.hostname_suffix)
     if traffic.tls:
-        listener = _listener("https", "HTTPS", 443, traffic.hostname_suffix)
         listener["tls"] = {
             "mode": "Terminate",
             "options": {PRE_SHARED_CERTS_OPTION: ",".join(traffic.tls.pre_shared_certificates)},
         }
-    else:
-        listener = _listener("http", "HTTP", 80, traffic.hostname_suffix)
     spec: dict[str, Any] = {"gatewayClassName": traffic.gateway_class, "listeners": [listener]}
     if traffic.static_ip_name:
         spec["addresses"] = [{"type": "NamedAddress", "value": traffic.static_ip_name}]

@@ -44,6 +44,11 @@ def _segment(match) -> dict:
     return {"headers": {"cookie": {"regex": f"^(.*?;)?({match.cookie}={match.value})(;.*)?$"}}}
 
 
+def primary_deployment_name(plan: DeliveryPlan) -> str:
+    """The Deployment Flagger creates and promotes into: what serves the model's traffic after a rollout."""
+    return f"{plan.name}-primary"
+
+
 def canary_manifest(plan: DeliveryPlan) -> dict:
     policy = plan.policy
     platform = plan.platform
@@ -53,7 +58,8 @@ def canary_manifest(plan: DeliveryPlan) -> dict:
     if plan.weighted and platform.gateway is not None:
         gateway = platform.gateway
         service["gatewayRefs"] = [{"name": gateway.name, "namespace": gateway.namespace}]
-        service["hosts"] = [plan.host]
+        if plan.host:  # settings require a hostname suffix on a Gateway stack; never render `<model>.`
+            service["hosts"] = [plan.host]
         # No service.timeout/backendTimeout: GKE rejects HTTPRoute timeouts and the canary would stall.
     analysis: dict = {
         "interval": f"{policy.interval_seconds}s",

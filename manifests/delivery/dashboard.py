@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from facts import quality_metrics as Q
+from facts.runtime_metrics import FLAGGER
 from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from plan.delivery import DeliveryPlan
@@ -42,7 +43,15 @@ def panels(plan: DeliveryPlan) -> list[tuple[str, list[tuple[str, str]]]]:
             "Replicas available",
             [("{{deployment}}", f"sum by (deployment) (kube_deployment_status_replicas_available{{{deployment}}})")],
         ),
-        ("Canary weight (%)", [("canary", f'max(flagger_canary_weight{{namespace="{namespace}",workload="{name}"}})')]),
+        (
+            "Canary weight (%)",
+            [
+                (
+                    "canary",
+                    f'max(flagger_canary_weight{{{FLAGGER.scrape.label("namespace")}="{namespace}",workload="{name}"}})',
+                )
+            ],
+        ),
     ]
     result += [(title, [(title, query)]) for title, query in queries.extra_panels(both)]
     return result + quality_panels(plan, primary, canary)

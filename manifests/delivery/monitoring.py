@@ -9,14 +9,21 @@ primary pods, and a ServiceMonitor on Flagger's Services would miss the metrics 
 from __future__ import annotations
 
 from facts import quality_metrics as Q
-from facts.runtime_metrics import CANARY_FAILED
+from facts.runtime_metrics import CANARY_FAILED, FLAGGER
+from facts.scrapes import MODEL_POD_MONITOR
 from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
 from manifests.serving import model_pods_selector
 from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
 MONITORING_API = "monitoring.coreos.com/v1"
-RUNBOOK_BASE = "https://github.com/acme/mlops-platform/blob/main/README.md#progressive-delivery"
+# Each alert's runbook is the README heading named after it ("Alerts and their runbooks"); a test keeps
+# every rendered link pointing at a heading that exists.
+RUNBOOK_README = "https://github.com/acme/mlops-platform/blob/main/README.md"
+
+
+def runbook_url(alert: str) -> str:
+    return f"{RUNBOOK_README}#{alert.lower()}"  # GitHub's anchor of a heading that is just the alert's name
 
 
 def _metadata(plan: DeliveryPlan, name: str) -> dict:
@@ -34,7 +41,13 @@ def pod_monitor_manifest(plan: DeliveryPlan) -> dict:
         "spec": {
             "selector": {"matchLabels": model_pods_selector(plan.serving)},
             "podMetricsEndpoints": [
-                {"port": runtime.metrics_port_name, "path": runtime.metrics_path, "interval": f"{SCRAPE_SECONDS}s"}
+                {
+                    "port": runtime.metrics_port_name,
+                    "path": runtime.metrics_path,
+                    "interval": f"{SCRAPE_SECONDS}s",
+                    # Stated, not defaulted: the alerts' label matchers rely on it (facts/scrapes.py).
+                    "honorLabels": MODEL_POD_MONITOR.honor_labels,
+                }
             ],
         },
     }
@@ -46,7 +59,7 @@ def _rule(plan: DeliveryPlan, alert: str, expr: str, for_: str, severity: str, s
         "expr": expr,
         "for": for_,
         "labels": {"severity": severity, "model": plan.name, "environment": plan.serving.environment},
-        "annotations": {"summary": summary, "runbook_url": f"{RUNBOOK_BASE}-{alert.lower()}"},
+        "annotations": {"summary": summary, "runbook_url": runbook_url(alert)},
     }
 
 
@@ -84,12 +97,26 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
         _rule(
             plan,
             "ModelCanaryFailed",
-            f'max(flagger_canary_status{{namespace="{namespace}",name="{name}"}}) == {CANARY_FAILED}',
+            # Flagger's pod is the scrape target: the canary's namespace is its series' exported_namespace.
+            f'max(flagger_canary_status{{{FLAGGER.scrape.label("namespace")}="{namespace}",name="{name}"}})'
+            f" == {CANARY_FAILED}",
             "1m",
             "critical",
             f"{name}: the last canary analysis failed and was rolled back",
         ),
     ]
+    if Q.PREDICTION_CONFIDENCE.name in plan.quality_series:
+        # Not a rollback trigger of the source documents (the canary analysis gates confidence): a warning.
+        rules.append(
+            _rule(
+                plan,
+                "ModelConfidenceLow",
+                f"{QQ.mean_confidence(name, scope, '15m')} < {quality.min_confidence}",
+                "15m",
+                "warning",
+                f"{name}: mean prediction confidence below {quality.min_confidence}",
+            )
+        )
     # Pushed series carry the Pushgateway's namespace, not the model's: selected by job and model.
     if Q.ACCURACY.name in plan.quality_series:
         accuracy = QQ.accuracy(name)

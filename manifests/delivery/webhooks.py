@@ -1,7 +1,8 @@
 """The Canary's webhooks, all served by Flagger's load tester.
 
 - pre-rollout: one load test through the traffic layer (the model's hostname, with the Host header the
-  HTTPRoute expects) before any traffic moves: a broken route or request stops the rollout at 0%.
+  HTTPRoute expects, on the scheme and port of the Gateway's listener) before any traffic moves: a
+  broken route or request stops the rollout at 0%.
 - rollout: load on the canary Service at every tick, so the canary pods always have data; a query that
   returns nothing fails the check (facts-delivery.md section 3). The same load also starts as a
   pre-rollout hook: the first analysis tick calls the rollout hook just before its checks, so without it
@@ -83,8 +84,9 @@ def webhooks(plan: DeliveryPlan) -> list[dict]:
     tick = f"{LOAD_SECONDS}s"
     if request is not None:
         path, body = request
-        if plan.host:
-            gateway_url = f"http://{plan.host}{path}"
+        if plan.host and plan.platform.gateway is not None:
+            # The scheme and port of the listener the route attaches to: prod's Gateway listens on HTTPS 443 only.
+            gateway_url = plan.platform.gateway.url(plan.host, path)
             # `bash` tasks block and fail on a non-zero exit: one request that must succeed, then 30s of load.
             command = f"{_curl(gateway_url, body, plan.host)} && {_hey(gateway_url, body, '30s', plan.host, 5)}"
             hooks.append(

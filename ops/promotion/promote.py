@@ -26,14 +26,13 @@ from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
 from ops.promotion.audit import actor, now
+from ops.promotion.canary_health import CanaryReader, check_canary
 from ops.promotion.candidate import check_candidate
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
 from ops.promotion.lock import Intent, PromotionLock
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.recovery import complete, recover, serving_version, undo
 from registry.client import AliasNotFound, MlflowRegistryClient, RegistryError
-
-HEALTHY = ("succeeded", "healthy", "promoted")
 
 
 @dataclass(frozen=True)
@@ -46,18 +45,13 @@ class PromoteRequest:
         return f"python -m ops promote --model {self.model} --from {self.source} --to {self.target}"
 
 
-def _check_health(entry: dict, request: PromoteRequest) -> None:
-    canary = entry.get("canary") or entry.get("health")
-    status = canary.get("status") if isinstance(canary, dict) else canary
-    if status is not None and str(status).lower() not in HEALTHY:
-        raise PromotionRefused(
-            f"{request.model} v{entry['version']} in {request.source!r} reports canary status {status!r}; "
-            "promote only a version whose canary succeeded"
-        )
-
-
 def promote(
-    project_dir: Path, request: PromoteRequest, driver_for: DriverFactory, *, recover_run: bool = False
+    project_dir: Path,
+    request: PromoteRequest,
+    driver_for: DriverFactory,
+    canary_reader: CanaryReader,
+    *,
+    recover_run: bool = False,
 ) -> Outcome:
     stack_context(project_dir, request.source)  # an unknown stack is refused before any CLI or registry call
     target = stack_context(project_dir, request.target)
@@ -77,7 +71,7 @@ def promote(
         if recover_run:
             return Outcome(ExitCode.OK, ChangeLog(), recover(lock, client, target_driver))
         entry = deployed(source_driver.outputs(), request.model, request.source)
-        _check_health(entry, request)
+        checked = check_canary(entry, request.model, request.source, canary_reader)
         version = str(entry["version"])
         serving = serving_version(target_driver.outputs(), request.model)
         pins = read_pins(project_dir, request.target)
@@ -95,7 +89,9 @@ def promote(
             alias=alias, previous=previous, pins_before=json.dumps(pins),
         )  # fmt: skip
         lock.acquire(intent, request.command())
-        return _apply(intent, pins, client, lock, target_driver, request)
+        outcome = _apply(intent, pins, client, lock, target_driver, request)
+        outcome.messages.insert(0, checked)
+        return outcome
     finally:
         client.close()
 

@@ -1,0 +1,25 @@
+"""A stack's validated StackSettings without the Pulumi engine, for operator commands that must
+check a config change the way `pulumi up` would before they make it.
+
+The one config reader (settings/pulumi_config.py) reads pulumi.Config; here it runs under the same
+mocks the offline render uses (ops/engine.py), on the stack files merged as the CLI merges them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from ops.engine import _Mocks
+from ops.stack_config import load_stack_config
+from settings.pulumi_config import read_stack_settings
+from settings.stack import PROJECT, StackSettings
+
+
+def offline_stack_settings(project_dir: Path, stack: str, overrides: dict[str, str] | None = None) -> StackSettings:
+    """Raises ConfigError (one clear problem per bad key) like the program does."""
+    config = load_stack_config(project_dir, stack, overrides=overrides)
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    return read_stack_settings().stack
