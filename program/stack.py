@@ -27,6 +27,7 @@ from components.serving.pushgateway import Pushgateway, PushgatewayArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
+from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
@@ -66,6 +67,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
+    batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
@@ -129,7 +131,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 environment=settings.environment,
                 production=settings.production,
                 workload_pool=cluster.gke.workload_pool,
-                models=tuple(ServedModel(m.name, settings.namespace_for(m.name), m.name) for m in models),
+                models=tuple(
+                    ServedModel(m.name, settings.namespace_for(m.name), m.name, storage_grants(settings, plans[m.name]))
+                    for m in models
+                ),
                 bucket_name=settings.bucket_name,
                 image_repository=settings.image_repository,
                 scan_attestor=settings.scan_attestor,
@@ -182,6 +187,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 flagger_owns_service=True,
                 keda_owns_scaling=refs.keda,
                 quality_monitor=quality_monitor_plan(settings, plans[model.name]),
+                batch_jobs=batches.get(model.name, ()),
             ),
             opts=gitops.model_options(model.name, depends_on=[all_resolved, versions[model.name], *addons.ready]),
         )
