@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 
 MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
-_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
+}
 _DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 # (name, low, high, names, whether '?' is allowed)
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int], bool], ...] = (
     ("minute", 0, 59, {}, False),
     ("hour", 0, 23, {}, False),
     ("day of month", 1, 31, {}, True),

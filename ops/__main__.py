@@ -11,6 +11,7 @@ from ops.ci_commands import register as register_ci_commands
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from ops.guard import GuardrailViolations
+from ops.metrics.command import register as register_metrics_command
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     demo_cmd.set_defaults(run=_demo)
     register_ci_commands(commands)
+    register_metrics_command(commands, PROJECT_DIR)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -22,6 +22,7 @@ from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedMode
 from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
+from components.serving.delivery_metrics import DeliveryMetrics, DeliveryMetricsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from components.serving.pushgateway import Pushgateway, PushgatewayArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
@@ -29,6 +30,7 @@ from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
 from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
+from plan.delivery_metrics import delivery_metrics_plan
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
@@ -220,11 +222,19 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
 
     # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
     # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
-    if any(quality_monitor_plan(settings, plan) for plan in plans.values()):
+    # The delivery metrics (deploy frequency, lead time, failure rate, restore, freshness) go there too.
+    metrics_plan = delivery_metrics_plan(settings, refs)
+    if metrics_plan is not None or any(quality_monitor_plan(settings, plan) for plan in plans.values()):
         Pushgateway(
             "pushgateway",
             PushgatewayArgs(namespace=refs.monitoring_namespace, monitor_selector_labels=refs.monitor_selector_labels),
             # The monitoring namespace and the ServiceMonitor CRD come with the add-ons.
+            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
+        )
+    if metrics_plan is not None:
+        DeliveryMetrics(
+            "delivery-metrics",
+            DeliveryMetricsArgs(plan=metrics_plan, registry_token=loaded.mlflow_token),
             opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
         )
 

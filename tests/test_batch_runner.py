@@ -184,3 +184,49 @@ def test_an_input_that_cannot_be_read_is_one_error_not_a_traceback(downloaded_mo
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "none.csv" in done.stderr
+
+
+def test_the_cronjobs_own_command_runs_the_runner(downloaded_model, tmp_path):
+    """The batch CronJob's container command and arguments (manifests/batch.py), with the pod's paths moved
+    to this machine and $(BATCH_JOB_NAME) expanded as the kubelet does, score a JSON-lines input."""
+    from dataclasses import replace
+
+    from catalogue.batch import BatchJob
+    from catalogue.loader import load_catalogue
+    from facts.runtimes import MODEL_DIR
+    from manifests.batch import JOB_NAME_ENV, cronjob_manifest
+    from plan.batch import batch_plans
+    from plan.serving import serving_plans
+    from tests.addon_settings import stack_settings
+
+    model_dir, uri = downloaded_model
+    churn = next(m for m in load_catalogue(PROJECT_DIR / "models").models if m.name == "churn-prediction")
+    job = BatchJob.model_validate(
+        {"name": "t", "schedule": "@daily", "input": "pvc://data/in/rows.jsonl", "output": "pvc://data/out"}
+    )
+    settings = stack_settings("local", models=["churn-prediction"])
+    servings = serving_plans(settings, (churn.model_copy(update={"batch": (job,)}),))
+    (plan,) = batch_plans(settings, servings)["churn-prediction"]
+    container = cronjob_manifest(replace(plan), "1")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    claim = tmp_path / "claim"
+    (claim / "in").mkdir(parents=True)
+    rows = [{f"input-{i}": float(i) for i in range(20)}, {"input-0": "x"}, {f"input-{i}": 0.5 for i in range(20)}]
+    (claim / "in" / "rows.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+    def local(arg: str) -> str:
+        arg = arg.replace(MODEL_DIR, str(model_dir)).replace("/mnt/batch/data", str(claim))
+        return arg.replace(f"$({JOB_NAME_ENV})", "run-1")
+
+    assert container["command"] == ["python", "-m", "mlops_batch"]
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_batch", *(local(a) for a in container["args"])],
+        cwd=PROJECT_DIR / "serving_runtime",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # One of three records rejected: above the default maxRejectedFraction 0.05, so exit 1, files written.
+    assert done.returncode == 1, done.stderr
+    summary = json.loads((claim / "out" / "run-1" / SUMMARY).read_text())
+    assert (summary["rows"], summary["scored"], summary["failures"]) == (3, 2, 1)
+    assert summary["model_uri"] == "models:/churn-prediction/1"

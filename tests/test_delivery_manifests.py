@@ -266,12 +266,18 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     fraud = {r["alert"]: r for r in monitoring.alert_rules(plans["fraud-detection"])}
     base = {"ModelLatencyP95OverSla", "ModelErrorRateHigh", "ModelReplicasUnavailable", "ModelCanaryFailed"}
     triton = {r["alert"]: r for r in monitoring.alert_rules(plans["image-classifier"])}
-    # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource.
+    # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource; its
+    # freshness.maxAge adds the freshness alert, which no other entry sets (off by default).
     assert set(triton) == base
-    assert set(churn) == base | {"ModelDriftHigh"}
+    assert set(churn) == base | {"ModelDriftHigh", "ModelVersionStale"}
     labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
     with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
-    assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh"}
+    assert set(with_accuracy) == base | {
+        "ModelAccuracyLow",
+        "ModelAccuracyDropped",
+        "ModelDriftHigh",
+        "ModelVersionStale",
+    }
     quality = plans["churn-prediction"].serving.model.quality
     assert churn["ModelDriftHigh"]["expr"].endswith(f"> {quality.rollback_drift}")
     assert with_accuracy["ModelAccuracyLow"]["expr"].endswith(f"< {quality.min_accuracy}")

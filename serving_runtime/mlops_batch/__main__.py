@@ -27,10 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.chunk_rows < 1:
         parser.error("--chunk-rows must be at least 1")
-    try:
-        import mlflow.pyfunc
+    import mlflow.pyfunc
+    from mlflow.exceptions import MlflowException
 
+    try:
         model = mlflow.pyfunc.load_model(args.model_dir)
+    except (MlflowException, OSError) as err:
+        print(json.dumps({"error": f"cannot load the model from {args.model_dir}: {err}"}), file=sys.stderr)
+        return 2
+    try:
         output = Output(args.output)
         summary = score(
             model, args.input, output, chunk_rows=args.chunk_rows, fmt=args.format, model_uri=args.model_uri
