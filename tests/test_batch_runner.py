@@ -137,7 +137,8 @@ def test_scores_every_good_record_like_predict_and_rejects_the_bad(downloaded_mo
 def test_a_run_of_only_bad_records_fails_with_exit_1_and_keeps_its_files(downloaded_model, tmp_path):
     model_dir, uri = downloaded_model
     source = tmp_path / "bad.csv"
-    source.write_text("a,b\n1,2\nx,y\n")
+    header = ",".join(f"f{i}" for i in range(20))
+    source.write_text(f"{header}\n" + ",".join(["x"] * 20) + "\n1,2\n")
     out = tmp_path / "out"
     done = subprocess.run(
         [
@@ -184,6 +185,19 @@ def test_an_input_that_cannot_be_read_is_one_error_not_a_traceback(downloaded_mo
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "none.csv" in done.stderr
+    # A header that cannot be the model's inputs is the whole input's problem: one error, exit 2.
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_batch", "--model-dir", str(model_dir), "--input", str(wrong)]
+        + ["--output", str(tmp_path / "out2")],
+        cwd=PROJECT_DIR / "serving_runtime",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "the CSV header lacks the model's inputs" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_cronjobs_own_command_runs_the_runner(downloaded_model, tmp_path):

@@ -90,7 +90,11 @@ def test_images_are_skipped_cleanly_without_a_dockerfile():
     steps = images["jobs"]["image"]["steps"]
     assert "Dockerfile" in steps[1]["run"]
     assert all(s.get("if") == "steps.present.outputs.build == 'true'" for s in steps[2:])
-    assert set(images["jobs"]["image"]["strategy"]["matrix"]["context"]) == {"serving_runtime", "quality_monitor", "delivery_metrics"}
+    assert set(images["jobs"]["image"]["strategy"]["matrix"]["context"]) == {
+        "serving_runtime",
+        "quality_monitor",
+        "delivery_metrics",
+    }
 
 
 def test_staging_and_prod_deploy_behind_their_environments():
