@@ -38,7 +38,7 @@ def batch_labels(plan: BatchPlan) -> dict[str, str]:
 def _runner(plan: BatchPlan, version: str) -> dict:
     serving, job = plan.serving, plan.job
     resources = job.resources or serving.model.resources
-    env = [{"name": k, "value": v} for k, v in serving.model.env.items()]
+    env: list[dict] = [{"name": k, "value": v} for k, v in serving.model.env.items()]
     env += [
         {"name": "HOME", "value": "/tmp"},
         # The Job controller labels each pod with its Job's name: one output directory per run.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,10 @@ class ModelServingArgs:
     quality_monitor: QualityMonitorPlan | None = None
     # Scheduled batch scoring with the served version (plan/batch.py); each a CronJob beside the Deployment.
     batch_jobs: tuple[BatchPlan, ...] = ()
+
+
+def _cronjob(job: BatchPlan, version: object) -> dict:
+    return batch_build.cronjob_manifest(job, str(version))
 
 
 class ModelServing(pulumi.ComponentResource):
@@ -83,7 +88,7 @@ class ModelServing(pulumi.ComponentResource):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
         for job in args.batch_jobs:
             # The Deployment's own version Output: a batch job never scores with another version.
-            cronjob = version.apply(lambda v, job=job: batch_build.cronjob_manifest(job, str(v)))
+            cronjob = version.apply(functools.partial(_cronjob, job))
             kube_object(
                 f"{name}-batch-{job.job.name}",
                 {

@@ -46,7 +46,10 @@ def compute(project_dir: Path, stack: str, since: timedelta, now: datetime, prom
     prefix = values.get(config_key("namespacePrefix"), DEFAULT_PREFIX)
     start = now - since
     client = context.client()
-    per_model, created, max_ages, notes = [], {}, {}, []
+    per_model: list = []
+    created: dict[str, float] = {}
+    max_ages: dict[str, int] = {}
+    notes: list[str] = []
     try:
         for model in catalogue.for_environment(context.environment):
             canaries: tuple = ()

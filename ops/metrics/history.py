@@ -14,7 +14,7 @@ Pure: no I/O; reader.py fills these from the registry and Prometheus.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,7 +79,7 @@ def release_time(tags: Mapping[str, str], environment: str) -> datetime | None:
 def model_history(
     model: str,
     environment: str,
-    versions: list[tuple[Mapping, Mapping[str, str], tuple[str, ...]]],
+    versions: Sequence[tuple[Mapping, Mapping[str, str], tuple[str, ...]]],
     canaries: tuple[CanaryOutcome, ...] = (),
 ) -> ModelHistory:
     """From (version object, its tags, its aliases) of every version of the model."""
