@@ -61,6 +61,7 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     assert groups == [
         "churn-prediction",
         "churn-prediction-delivery",
+        "delivery-metrics",
         "fraud-detection",
         "fraud-detection-delivery",
         "guardrails",

@@ -133,7 +133,9 @@ def test_render_with_a_violating_catalogue_entry_fails_with_the_rules_message(
     code = ops_main(["render", "--stack", "local", "--project", str(project), "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0 and out.is_dir()
-    assert "[advisory] secrets-as-secret-config" in printed and "guardrails: 0 mandatory, 1 advisory" in printed
+    # The second advisory: churn-prediction's local batch job is off spot (a kind cluster has none).
+    assert "[advisory] secrets-as-secret-config" in printed and "guardrails: 0 mandatory, 2 advisory" in printed
+    assert "[advisory] batch-on-spot: CronJob ml-churn-prediction/churn-prediction-batch-nightly" in printed
     shutil.rmtree(out)
 
 
