@@ -11,7 +11,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from catalogue.batch import BatchJob
 from catalogue.delivery import Delivery
+from catalogue.freshness import Freshness
 from catalogue.gates_spec import ChampionGate, EvidenceRule, Gates
 from catalogue.monitoring import Monitoring
 from catalogue.resources_spec import Autoscaling, Quality, ResourceAmounts, Resources, Slo
@@ -26,9 +28,11 @@ from core.spec import Spec, located, pattern_in_words, raise_located
 # The sub-specs live in their own files; importing them from here keeps one entry point.
 __all__ = [
     "Autoscaling",
+    "BatchJob",
     "ChampionGate",
     "EnvironmentSpec",
     "EvidenceRule",
+    "Freshness",
     "Gates",
     "GpuSpec",
     "LlmSpec",
@@ -58,6 +62,9 @@ EnvVarName = Annotated[
 # Keys the platform sets itself; letting an entry override them would break selectors and dashboards.
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "mlops.platform/")
 RESERVED_ENV_PREFIXES = ("MLSERVER_", "MLFLOW_")
+# A CronJob's name leaves 11 characters of its 63 for the Job suffix: <model>-batch-<job> within 52.
+BATCH_INFIX = "-batch-"
+CRONJOB_NAME_MAX = 52
 
 
 class ModelSpec(Spec):
@@ -76,6 +83,8 @@ class ModelSpec(Spec):
     delivery: Delivery = Field(default_factory=Delivery, description="Canary load test, autoscaling and fallback.")
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Quality signals: samples, drift, accuracy.")
     gates: Gates = Field(default_factory=Gates, description="Deployment gates; an environment may replace them.")
+    batch: tuple[BatchJob, ...] = Field((), description="Scheduled batch scoring jobs with the served version.")
+    freshness: Freshness = Field(default_factory=Freshness, description="Alert when the served version gets old.")
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Extra environment variables of the server.")
     labels: dict[str, LabelValue] = Field(default_factory=dict, description="Extra labels on every object.")
 
@@ -136,6 +145,49 @@ class ModelSpec(Spec):
                 ],
             )
         return self
+
+    @model_validator(mode="after")
+    def _batch_jobs_fit(self):
+        found = []
+        seen: set[tuple[str, str]] = set()  # (environment, job name): one CronJob name per namespace
+        for i, job in enumerate(self.batch):
+            where = ("batch", i)
+            runs_in = {(env, job.name) for env in (job.environments or self.environments)}
+            if runs_in & seen:
+                found.append(
+                    located(
+                        (*where, "name"),
+                        f"job name {job.name!r} is used twice in {sorted(e for e, _ in runs_in & seen)}",
+                        "give each job its own name, or run them in different environments",
+                    )
+                )
+            seen |= runs_in
+            if len(self.name) + len(BATCH_INFIX) + len(job.name) > CRONJOB_NAME_MAX:
+                found.append(
+                    located(
+                        (*where, "name"),
+                        f"CronJob name {self.name}{BATCH_INFIX}{job.name} is longer than {CRONJOB_NAME_MAX} characters",
+                        f"shorten the job name to {max(1, CRONJOB_NAME_MAX - len(self.name) - len(BATCH_INFIX))} characters",
+                    )
+                )
+            for env in job.environments or ():
+                if env not in self.environments:
+                    found.append(
+                        located((*where, "environments"), f"{env!r} is not an environment of this model", "remove it")
+                    )
+            if self.serving.runtime != "mlserver":
+                found.append(
+                    located(
+                        where,
+                        f"batch jobs score MLflow pyfunc models; runtime {self.serving.runtime} is not one",
+                        "remove the batch job, or serve the model with runtime mlserver",
+                    )
+                )
+        raise_located("ModelSpec", found)
+        return self
+
+    def batch_jobs_in(self, environment: str) -> tuple[BatchJob, ...]:
+        return tuple(j for j in self.batch if j.environments is None or environment in j.environments)
 
     @model_validator(mode="after")
     def _environment_bounds(self):

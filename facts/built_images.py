@@ -36,4 +36,7 @@ SERVING_RUNTIME_IMAGE = BuiltImage("mlserver-quality", "serving_runtime/Dockerfi
 # The per-model drift and accuracy monitor (quality_monitor/), run by a CronJob.
 QUALITY_MONITOR_IMAGE = BuiltImage("quality-monitor", "quality_monitor/Dockerfile")
 
-BUILT_IMAGES: tuple[BuiltImage, ...] = (SERVING_RUNTIME_IMAGE, QUALITY_MONITOR_IMAGE)
+# The delivery-metrics job (python -m ops metrics --push, ops/metrics/), run hourly by a CronJob.
+DELIVERY_METRICS_IMAGE = BuiltImage("delivery-metrics", "delivery_metrics/Dockerfile")
+
+BUILT_IMAGES: tuple[BuiltImage, ...] = (SERVING_RUNTIME_IMAGE, QUALITY_MONITOR_IMAGE, DELIVERY_METRICS_IMAGE)

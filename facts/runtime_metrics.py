@@ -19,6 +19,10 @@ Sources (as recorded in ../shared/design/facts-delivery.md, sections 2 and 3):
               facts/scrapes.py says which exporter labels arrive as exported_* instead.
   [FLAGGER]   fluxcd/flagger docs/gitbook/usage/monitoring.md "Metrics": flagger_canary_status{name,namespace}
               (0 running, 1 successful, 2 failed), flagger_canary_weight{workload,namespace}.
+  [FLAGGER-REC] fluxcd/flagger v1.44.0 pkg/metrics/recorder.go (Subsystem "flagger", controller.go
+              NewRecorder(controllerAgentName)): flagger_canary_successes_total and
+              flagger_canary_failures_total counters {name, namespace, deployment_strategy, analysis_status};
+              pkg/controller/scheduler.go increments them when a rollout succeeds or fails (name = targetRef).
   [KSM]       kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md:
               kube_deployment_status_replicas_available / _unavailable / kube_deployment_spec_replicas
               {namespace, deployment}.
@@ -146,16 +150,20 @@ VLLM = MetricsTable(
 
 RUNTIME_METRICS: dict[str, MetricsTable] = {table.exporter: table for table in (MLSERVER, TRITON, VLLM)}
 
+_FLAGGER_OUTCOME = ("name", "namespace", "deployment_strategy", "analysis_status")
 FLAGGER = MetricsTable(
     exporter="flagger",
     port=None,
     path="/metrics",
-    source="[FLAGGER] fluxcd/flagger docs/gitbook/usage/monitoring.md; v1.44.0 pkg/metrics/recorder.go",
+    source="[FLAGGER] fluxcd/flagger docs/gitbook/usage/monitoring.md; [FLAGGER-REC] v1.44.0 pkg/metrics/recorder.go",
     # Its own `namespace` (the canary's) collides with the target label: it arrives as exported_namespace.
     scrape=scrapes.FLAGGER_POD_MONITOR,
     metrics=(
         Metric("flagger_canary_status", "gauge", ("name", "namespace")),
         Metric("flagger_canary_weight", "gauge", ("workload", "namespace")),
+        # Rollout outcomes [FLAGGER-REC]: what the delivery metrics count as succeeded or failed canaries.
+        Metric("flagger_canary_successes_total", "counter", _FLAGGER_OUTCOME),
+        Metric("flagger_canary_failures_total", "counter", _FLAGGER_OUTCOME),
     ),
 )
 

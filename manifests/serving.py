@@ -337,3 +337,13 @@ def network_policy_manifests(plan: ServingPlan) -> list[dict]:
             }
         )
     return policies
+
+
+def model_download_container(plan: ServingPlan, version: str) -> dict:
+    """The init container that downloads `version` into the model-store volume: the Deployment's own,
+    reused by every other workload that loads the served model (batch jobs)."""
+    return _downloader(plan, version)
+
+
+def restricted_container_security(run_as_user: int) -> dict:
+    return _restricted_container_security(run_as_user)

@@ -13,6 +13,7 @@ from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from ops.guard import GuardrailViolations
 from ops.publish.commands import register as register_publish_commands
+from ops.metrics.command import register as register_metrics_command
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     register_ci_commands(commands)
     register_delivery_commands(commands)
     register_publish_commands(commands)
+    register_metrics_command(commands, PROJECT_DIR)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -22,12 +22,15 @@ from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedMode
 from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
+from components.serving.delivery_metrics import DeliveryMetrics, DeliveryMetricsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from components.serving.pushgateway import Pushgateway, PushgatewayArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
+from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
+from plan.delivery_metrics import delivery_metrics_plan
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
@@ -66,6 +69,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
+    batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
@@ -129,7 +133,10 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 environment=settings.environment,
                 production=settings.production,
                 workload_pool=cluster.gke.workload_pool,
-                models=tuple(ServedModel(m.name, settings.namespace_for(m.name), m.name) for m in models),
+                models=tuple(
+                    ServedModel(m.name, settings.namespace_for(m.name), m.name, storage_grants(settings, plans[m.name]))
+                    for m in models
+                ),
                 bucket_name=settings.bucket_name,
                 image_repository=settings.image_repository,
                 scan_attestor=settings.scan_attestor,
@@ -190,6 +197,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 flagger_owns_service=True,
                 keda_owns_scaling=refs.keda,
                 quality_monitor=quality_monitor_plan(settings, plans[model.name]),
+                batch_jobs=batches.get(model.name, ()),
             ),
             opts=gitops.model_options(model.name, depends_on=[all_resolved, versions[model.name], *addons.ready]),
         )
@@ -222,11 +230,19 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
 
     # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
     # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
-    if any(quality_monitor_plan(settings, plan) for plan in plans.values()):
+    # The delivery metrics (deploy frequency, lead time, failure rate, restore, freshness) go there too.
+    metrics_plan = delivery_metrics_plan(settings, refs)
+    if metrics_plan is not None or any(quality_monitor_plan(settings, plan) for plan in plans.values()):
         Pushgateway(
             "pushgateway",
             PushgatewayArgs(namespace=refs.monitoring_namespace, monitor_selector_labels=refs.monitor_selector_labels),
             # The monitoring namespace and the ServiceMonitor CRD come with the add-ons.
+            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
+        )
+    if metrics_plan is not None:
+        DeliveryMetrics(
+            "delivery-metrics",
+            DeliveryMetricsArgs(plan=metrics_plan, registry_token=loaded.mlflow_token),
             opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
         )
 

@@ -76,12 +76,28 @@ def _deployed_tag(env: str) -> str:
     return f"deployed.{env}"
 
 
-def _record(client: MlflowRegistryClient, name: str, env: str, version: str, existing_tags: Mapping) -> None:
+def _released_tag(env: str) -> str:
+    """When the version first went live in env. Never removed: the delivery metrics (ops/metrics/) count
+    deployments from it after `deployed.<env>` has moved on to a newer version."""
+    return f"released.{env}.at"
+
+
+def _record(
+    client: MlflowRegistryClient,
+    name: str,
+    env: str,
+    version: str,
+    existing_tags: Mapping,
+    known_tags: Mapping | None = None,
+) -> None:
     """Idempotent: keeps an existing deployment time (an update that does not move the version is not a
-    new deployment); setting the alias moves it from any other version in one call."""
+    new deployment) and the first release time (`known_tags`: what the registry holds, when
+    existing_tags is emptied to force a new deployment time); setting the alias moves it in one call."""
     if _deployed_tag(env) not in existing_tags:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         client.set_version_tag(name, version, _deployed_tag(env), now)
+        if _released_tag(env) not in (existing_tags if known_tags is None else known_tags):
+            client.set_version_tag(name, version, _released_tag(env), now)
     client.set_alias(name, _live_alias(env), version)
 
 
@@ -175,7 +191,8 @@ class ModelVersionProvider(ResourceProvider):
         old_version = str(olds.get("version") or "")
         client = self._client()
         if news.get("record", True):
-            _record(client, name, env, version, (news.get("tags") or {}) if old_version == version else {})
+            known = news.get("tags") or {}
+            _record(client, name, env, version, known if old_version == version else {}, known)
         if old_version and olds.get("record", True) and (old_version != version or not news.get("record", True)):
             _unrecord(client, olds.get("registered_model", name), env, old_version)
         return UpdateResult(self._outputs(client, news))

@@ -8,6 +8,7 @@ from functools import cache
 import pulumi
 
 from catalogue.loader import load_catalogue
+from facts import delivery_metrics as D
 from facts import quality_metrics as Q
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, Metric, MetricsTable
 from ops.engine import _Mocks
@@ -29,8 +30,25 @@ QUALITY = MetricsTable(
     source="facts/quality_metrics.py",
     metrics=tuple(Metric(s.name, s.type, s.labels) for s in Q.QUALITY_SERIES),
 )
-SHARED_TABLES = (FLAGGER, KUBE_STATE_METRICS)
-__all__ = ["CATALOGUE", "QUALITY", "SHARED_TABLES", "plans_for", "platform_refs", "stack_settings", "with_keda"]
+# The platform's own delivery figures (facts/delivery_metrics.py), pushed by `python -m ops metrics --push`.
+DELIVERY = MetricsTable(
+    exporter="delivery-metrics",
+    port=None,
+    path="/metrics",
+    source="facts/delivery_metrics.py",
+    metrics=tuple(Metric(s.name, s.type, s.labels) for s in D.DELIVERY_SERIES),
+)
+SHARED_TABLES = (FLAGGER, KUBE_STATE_METRICS, DELIVERY)
+__all__ = [
+    "CATALOGUE",
+    "DELIVERY",
+    "QUALITY",
+    "SHARED_TABLES",
+    "plans_for",
+    "platform_refs",
+    "stack_settings",
+    "with_keda",
+]
 
 
 @cache

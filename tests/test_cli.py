@@ -63,6 +63,7 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
         "churn-prediction-baseline",
         "churn-prediction-baseline-delivery",
         "churn-prediction-delivery",
+        "delivery-metrics",
         "fraud-detection",
         "fraud-detection-delivery",
         "guardrails",

@@ -320,16 +320,17 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     fraud = {r["alert"]: r for r in monitoring.alert_rules(plans["fraud-detection"])}
     base = {"ModelLatencyP95OverSla", "ModelErrorRateHigh", "ModelReplicasUnavailable", "ModelCanaryFailed"}
     triton = {r["alert"]: r for r in monitoring.alert_rules(plans["image-classifier"])}
-    # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource.
+    # churn-prediction exports drift (the monitor) but no accuracy: its entry names no labelsSource; its
+    # freshness.maxAge adds the freshness alert, which no other entry sets (off by default).
     assert set(triton) == base
     # churn-prediction (sklearn on MLServer) exports confidence: it gets the confidence alert.
-    assert set(churn) == base | {"ModelDriftHigh", "ModelConfidenceLow"}
+    assert set(churn) == base | {"ModelDriftHigh", "ModelConfidenceLow", "ModelVersionStale"}
     assert churn["ModelConfidenceLow"]["expr"].endswith(
         f"< {plans['churn-prediction'].serving.model.quality.min_confidence}"
     )
     labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
     with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
-    assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh"}
+    assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh", "ModelVersionStale"}
     assert "ModelConfidenceLow" not in with_accuracy  # its quality_series here lists no confidence
     quality = plans["churn-prediction"].serving.model.quality
     assert churn["ModelDriftHigh"]["expr"].endswith(f"> {quality.rollback_drift}")

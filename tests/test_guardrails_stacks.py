@@ -3,6 +3,7 @@ and the render gate as a user meets it: a violating catalogue entry stops `pytho
 
 from __future__ import annotations
 
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -133,7 +134,10 @@ def test_render_with_a_violating_catalogue_entry_fails_with_the_rules_message(
     code = ops_main(["render", "--stack", "local", "--project", str(project), "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0 and out.is_dir()
-    assert "[advisory] secrets-as-secret-config" in printed and "guardrails: 0 mandatory, 1 advisory" in printed
+    # Other advisories may be reported beside it (churn-prediction's local batch job is off spot: a kind
+    # cluster has no spot nodes); none is mandatory.
+    assert "[advisory] secrets-as-secret-config" in printed
+    assert re.search(r"guardrails: 0 mandatory, [1-9]\d* advisory", printed), printed[-2000:]
     shutil.rmtree(out)
 
 

@@ -188,6 +188,28 @@ def test_update_moves_the_record_to_the_new_version(provider, make_model, regist
     assert "deployed.dev" in tags_of(registry_client.get_version(model.name, "2"))
 
 
+def test_the_first_release_time_outlives_the_deployment_record(provider, make_model, registry_client):
+    """released.<env>.at (the delivery metrics' deployment history) stays on a version after it is
+    replaced, and a later return to it (a rollback) keeps the first time."""
+    model = make_model([{"aliases": ["champion"]}, {}])
+    first = checked(provider, news(model.name))
+    created = provider.create(first)
+    released = tags_of(registry_client.get_version(model.name, "1"))["released.dev.at"]
+    assert released == created.outs["tags"]["deployed.dev"]
+    registry_client.set_alias(model.name, "champion", "2")
+    second = checked(provider, news(model.name), olds=first)
+    moved = provider.update(created.id, created.outs, second).outs
+    v1 = tags_of(registry_client.get_version(model.name, "1"))
+    assert "deployed.dev" not in v1 and v1["released.dev.at"] == released
+    assert "released.dev.at" in tags_of(registry_client.get_version(model.name, "2"))
+    registry_client.set_version_tag(model.name, "1", "released.dev.at", "2026-01-01T00:00:00+00:00")
+    registry_client.set_alias(model.name, "champion", "1")
+    back = checked(provider, news(model.name), olds=second)
+    provider.update(created.id, moved, back)
+    v1 = tags_of(registry_client.get_version(model.name, "1"))
+    assert "deployed.dev" in v1 and v1["released.dev.at"] == "2026-01-01T00:00:00+00:00"
+
+
 def test_record_false_writes_nothing(provider, make_model, registry_client):
     model = make_model([{"aliases": ["champion"]}])
     outs = provider.create(checked(provider, news(model.name, record=False))).outs

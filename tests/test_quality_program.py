@@ -27,7 +27,11 @@ def _registry(stack: str) -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_mlserver_model_has_a_monitor_pushing_to_the_stacks_pushgateway(stack_runs, stack):
     objects = [r.inputs for r in stack_runs[stack].kubernetes_objects()]
-    cronjobs = {o["metadata"]["namespace"]: o for o in objects if o["kind"] == "CronJob"}
+    cronjobs = {
+        o["metadata"]["namespace"]: o
+        for o in objects
+        if o["kind"] == "CronJob" and o["metadata"]["labels"].get("app.kubernetes.io/component") == "quality-monitor"
+    }
     served = {
         o["metadata"]["name"]: o
         for o in objects

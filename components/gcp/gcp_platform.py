@@ -14,6 +14,7 @@ import pulumi
 from components.gcp.binary_authorization import BinaryAuthorization, BinaryAuthorizationArgs
 from components.gcp.model_storage import ModelStorage, ModelStorageArgs
 from components.gcp.workload_identity import KSA_ANNOTATION, ModelIdentity, ModelIdentityArgs
+from plan.batch import StorageGrant
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ServedModel:
     name: str
     namespace: str
     service_account: str
+    storage_grants: tuple[StorageGrant, ...] = ()  # batch jobs' input and output (plan/batch.py)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class GcpPlatform(pulumi.ComponentResource):
                     bucket=self.storage.bucket_name,
                     repository=self.storage.repository_id,
                     repository_location=args.region,
+                    storage_grants=model.storage_grants,
                 ),
                 opts=child,
             )

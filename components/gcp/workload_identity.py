@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from plan.batch import StorageGrant
+
 KSA_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 # Google service account ids: 6-30 characters, lowercase letters, digits and '-', starting with a
@@ -52,6 +54,8 @@ class ModelIdentityArgs:
     bucket: pulumi.Input[str]  # ModelStorage.bucket_name
     repository: pulumi.Input[str]  # ModelStorage.repository_id
     repository_location: str
+    # Batch jobs: read their input, create objects under their output prefix, nothing else (IAM conditions).
+    storage_grants: tuple[StorageGrant, ...] = ()
 
 
 class ModelIdentity(pulumi.ComponentResource):
@@ -95,6 +99,19 @@ class ModelIdentity(pulumi.ComponentResource):
             member=member,
             opts=child,
         )
+        for grant in args.storage_grants:
+            # Named by what it grants, so reordering the catalogue's jobs changes no resource.
+            key = hashlib.sha256(f"{grant.bucket}/{grant.prefix}|{grant.role}".encode()).hexdigest()[:8]
+            gcp.storage.BucketIAMMember(
+                f"{name}-batch-{key}",
+                bucket=grant.bucket,
+                role=grant.role,
+                member=member,
+                condition=gcp.storage.BucketIAMMemberConditionArgs(
+                    title=grant.title, expression=grant.condition(), description="batch inference (catalogue batch)"
+                ),
+                opts=child,
+            )
         self.email = account.email
         self.ksa_annotations = account.email.apply(lambda email: {KSA_ANNOTATION: email})
         self.register_outputs({"email": self.email, "ksaAnnotations": self.ksa_annotations})

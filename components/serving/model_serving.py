@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -10,7 +11,9 @@ import pulumi
 from components.kube import kube_object
 from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
 from facts.waits import deployment_timeouts
+from manifests import batch as batch_build
 from manifests import serving as build
+from plan.batch import BatchPlan
 from plan.quality_monitor import QualityMonitorPlan
 from plan.serving_plan import ServingPlan
 
@@ -28,10 +31,16 @@ class ModelServingArgs:
     keda_owns_scaling: bool = False
     # The drift/accuracy monitor of this model (plan/quality_monitor.py); None: the model has none.
     quality_monitor: QualityMonitorPlan | None = None
+    # Scheduled batch scoring with the served version (plan/batch.py); each a CronJob beside the Deployment.
+    batch_jobs: tuple[BatchPlan, ...] = ()
+
+
+def _cronjob(job: BatchPlan, version: object) -> dict:
+    return batch_build.cronjob_manifest(job, str(version))
 
 
 class ModelServing(pulumi.ComponentResource):
-    """Namespace, ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicies of one model."""
+    """Namespace, ServiceAccount, Deployment, Service, HPA, PDB, NetworkPolicies and batch CronJobs of one model."""
 
     namespace: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
@@ -85,6 +94,19 @@ class ModelServing(pulumi.ComponentResource):
         kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
         for policy in build.network_policy_manifests(plan):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
+        for job in args.batch_jobs:
+            # The Deployment's own version Output: a batch job never scores with another version.
+            cronjob = version.apply(functools.partial(_cronjob, job))
+            kube_object(
+                f"{name}-batch-{job.job.name}",
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "metadata": cronjob.apply(lambda m: m["metadata"]),
+                    "spec": cronjob.apply(lambda m: m["spec"]),
+                },
+                in_ns,
+            )
         if args.quality_monitor is not None:
             QualityMonitor(f"{name}-quality", QualityMonitorArgs(plan=args.quality_monitor), in_ns)
 

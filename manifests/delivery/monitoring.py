@@ -13,6 +13,7 @@ from facts.runtime_metrics import CANARY_FAILED, FLAGGER
 from facts.scrapes import MODEL_POD_MONITOR
 from manifests.delivery import quality_queries as QQ
 from manifests.delivery.queries import Scope, queries_for
+from manifests.delivery_metrics import stale_version
 from manifests.serving import model_pods_selector
 from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
@@ -149,6 +150,18 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
                 "15m",
                 "critical",
                 f"{name}: input drift above {quality.rollback_drift}",
+            )
+        )
+    freshness = plan.serving.model.freshness
+    if freshness.max_age_seconds is not None:  # off unless the entry sets maxAge
+        rules.append(
+            _rule(
+                plan,
+                "ModelVersionStale",
+                stale_version(name, plan.serving.environment, freshness.max_age_seconds),
+                "1h",
+                "warning",
+                f"{name}: the served version was created more than {freshness.max_age} ago (freshness.maxAge)",
             )
         )
     return rules

@@ -1,0 +1,109 @@
+"""Pure builders of the stack's delivery-metrics job: its ServiceAccount, the registry token Secret (when
+the stack has one) and the hourly CronJob, all in the monitoring namespace (plan/delivery_metrics.py).
+
+The job is the platform's own monitoring (seconds of CPU an hour), labelled so the batch-on-spot
+guardrail exempts it like the quality monitor. It needs no Kubernetes API: no token mounted.
+"""
+
+from __future__ import annotations
+
+from core import labels as L
+from manifests.serving import TOKEN_KEY
+from plan.delivery_metrics import DeliveryMetricsPlan
+
+RUN_AS_USER = 1000  # the image's user (delivery_metrics/Dockerfile)
+
+
+def _labels(plan: DeliveryMetricsPlan) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": plan.name,
+        "app.kubernetes.io/instance": f"{plan.name}-{plan.environment}",
+        "app.kubernetes.io/component": "delivery-metrics",
+        "app.kubernetes.io/part-of": L.PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        L.ENVIRONMENT: plan.environment,
+        L.WORKLOAD: L.PLATFORM_MONITOR,
+    }
+
+
+def _metadata(plan: DeliveryMetricsPlan, name: str | None = None) -> dict:
+    return {"name": name or plan.name, "namespace": plan.namespace, "labels": _labels(plan)}
+
+
+def service_account_manifest(plan: DeliveryMetricsPlan) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _metadata(plan),
+        "automountServiceAccountToken": False,
+    }
+
+
+def token_secret_manifest(plan: DeliveryMetricsPlan, token) -> dict:
+    """`token`: text or a secret Pulumi Output, never unwrapped here."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(plan, f"{plan.name}-{plan.token_secret}"),
+        "type": "Opaque",
+        "stringData": {TOKEN_KEY: token},
+    }
+
+
+def cronjob_manifest(plan: DeliveryMetricsPlan) -> dict:
+    env: list[dict] = [{"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri}, {"name": "HOME", "value": "/tmp"}]
+    if plan.token_secret:
+        secret = f"{plan.name}-{plan.token_secret}"
+        env.append({"name": TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": secret, "key": TOKEN_KEY}}})
+    labels = _labels(plan)
+    container = {
+        "name": "metrics",
+        "image": plan.image,
+        "args": ["--stack", plan.stack, "--prometheus", plan.prometheus_url, "--push", plan.pushgateway_url],
+        "env": env,
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    pod_spec = {
+        "serviceAccountName": plan.name,
+        "automountServiceAccountToken": False,
+        "restartPolicy": "Never",
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "runAsGroup": RUN_AS_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": _metadata(plan),
+        "spec": {
+            "schedule": plan.schedule,
+            "timeZone": "Etc/UTC",
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": 600,
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "backoffLimit": 1,
+                    "activeDeadlineSeconds": 900,
+                    "ttlSecondsAfterFinished": 3600,
+                    "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+                },
+            },
+        },
+    }
