@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IMAGE_TAG = "0.1.0"
+IMAGE_TAG = "0.2.0"  # 0.2.0: off-path quality recording, request validation, the batch runner, streaming monitor
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from ops.delivery_commands import register as register_delivery_commands
 from ops.dynamic_runner import DynamicProviderError
 from ops.engine import ProgramError
 from ops.guard import GuardrailViolations
-from ops.publish.commands import register as register_publish_commands
 from ops.metrics.command import register as register_metrics_command
+from ops.publish.commands import register as register_publish_commands
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -330,7 +330,12 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     )
     labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
     with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
-    assert set(with_accuracy) == base | {"ModelAccuracyLow", "ModelAccuracyDropped", "ModelDriftHigh", "ModelVersionStale"}
+    assert set(with_accuracy) == base | {
+        "ModelAccuracyLow",
+        "ModelAccuracyDropped",
+        "ModelDriftHigh",
+        "ModelVersionStale",
+    }
     assert "ModelConfidenceLow" not in with_accuracy  # its quality_series here lists no confidence
     quality = plans["churn-prediction"].serving.model.quality
     assert churn["ModelDriftHigh"]["expr"].endswith(f"> {quality.rollback_drift}")
