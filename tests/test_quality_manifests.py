@@ -15,7 +15,7 @@ from catalogue.monitoring import Monitoring
 from core.problems import ConfigError
 from core.spec import problems_from_validation_error
 from facts import pushgateway as pgw
-from facts.built_images import QUALITY_MONITOR_IMAGE, SERVING_RUNTIME_IMAGE
+from facts.built_images import IMAGE_TAG, QUALITY_MONITOR_IMAGE, SERVING_RUNTIME_IMAGE
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, PREDICTIONS
 from facts.quality_samples import SAMPLE_RATE_ENV
 from manifests.containers import QUALITY_RUNTIME_CLASS
@@ -78,7 +78,7 @@ def test_cronjob_configures_the_monitor_it_runs():
     token = next(e for e in container["env"] if e["name"] == "MLFLOW_TRACKING_TOKEN")
     assert token["valueFrom"]["secretKeyRef"]["name"] == "mlflow-registry-token"
     assert cronjob["spec"]["schedule"] == "*/5 * * * *" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
-    assert container["image"] == "europe-west4-docker.pkg.dev/acme/model-serving/quality-monitor:0.1.0"
+    assert container["image"] == f"europe-west4-docker.pkg.dev/acme/model-serving/quality-monitor:{IMAGE_TAG}"
 
 
 def test_monitor_pods_are_never_selected_as_model_pods_and_read_logs_only():

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from facts import pushgateway as pgw
+from facts.built_images import IMAGE_TAG
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS
 
@@ -45,6 +46,6 @@ def test_each_mlserver_model_has_a_monitor_pushing_to_the_stacks_pushgateway(sta
         pod = cronjobs[namespace]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         assert env["MONITOR_PUSHGATEWAY_URL"] == pgw.url(gateway["metadata"]["namespace"])
-        assert pod["containers"][0]["image"] == f"{_registry(stack)}quality-monitor:0.1.0"
+        assert pod["containers"][0]["image"] == f"{_registry(stack)}quality-monitor:{IMAGE_TAG}"
         server = served[model]["spec"]["template"]["spec"]["containers"][0]
-        assert server["image"] == f"{_registry(stack)}mlserver-quality:0.1.0"
+        assert server["image"] == f"{_registry(stack)}mlserver-quality:{IMAGE_TAG}"

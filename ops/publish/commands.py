@@ -39,23 +39,6 @@ def delivery_mode(project: Path, stack: str) -> str:
     return gitops.delivery_mode(values.get(config_key("environment"), stack))  # type: ignore[arg-type]
 
 
-def _cluster_id(args: argparse.Namespace) -> int:
-    """project=, location=, name= of a GKE stack's cluster, for a workflow's get-gke-credentials step."""
-    import json
-
-    from core.config_keys import config_key
-    from ops.stack_config import load_stack_config
-
-    raw = load_stack_config(Path(args.project), args.stack).values.get(config_key("cluster"), "") or "{}"
-    cluster = json.loads(raw)
-    if cluster.get("mode") not in ("gke", "gke-existing"):
-        print(f"error: stack {args.stack} is not a GKE stack (cluster.mode {cluster.get('mode')!r})", file=sys.stderr)
-        return int(ExitCode.BAD_INPUT)
-    for key in ("project", "location", "name"):
-        print(f"{key}={cluster.get(key, '')}")
-    return 0
-
-
 def _publish(args: argparse.Namespace) -> int:
     if args.print_mode:  # for a workflow's `if:`: mint a push token only where there is something to push
         print(f"mode={delivery_mode(Path(args.project), args.stack)}")
@@ -141,7 +124,3 @@ def register(commands) -> None:
     cmd.add_argument("--message", default="", help="the commit message's body (who, why)")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     cmd.set_defaults(run=_commit_pins)
-    cmd = commands.add_parser("cluster-id", help="print project=, location=, name= of a GKE stack's cluster")
-    cmd.add_argument("--stack", required=True)
-    cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
-    cmd.set_defaults(run=_cluster_id)
