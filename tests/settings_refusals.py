@@ -13,12 +13,20 @@ from core.problems import ConfigError
 from ops.engine import ProgramError, RecordedResource, run_program
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
+from tests.addon_settings import _merge
 from tests.conftest import PROJECT_DIR
 
 
 def refused(stack: str, **keys: Any) -> tuple[list[str], list[RecordedResource]]:
     """`keys`: camelCase stack keys replacing the stack file's (structured values as Python values)."""
-    overrides = {config_key(k): v if isinstance(v, str) else json.dumps(v) for k, v in keys.items()}
+    # Structured values merge into the stack file's own (its other keys, e.g. the hostname suffix, stay).
+    current = load_stack_config(PROJECT_DIR, stack).values
+    overrides = {}
+    for k, v in keys.items():
+        raw = current.get(config_key(k), "")
+        if isinstance(v, dict) and raw.strip().startswith("{"):
+            v = _merge(json.loads(raw), v)
+        overrides[config_key(k)] = v if isinstance(v, str) else json.dumps(v)
     with pytest.raises(ProgramError) as caught:
         run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=overrides))
     assert isinstance(caught.value.cause, ConfigError), caught.value.cause

@@ -22,6 +22,7 @@ import yaml
 
 from facts import charts
 from facts import quality_metrics as Q
+from facts.delivery_metrics import DELIVERY_SERIES
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, RUNTIME_METRICS, MetricsTable
 from ops.engine import unwrap
 from tests.conftest import PROJECT_DIR, STACKS
@@ -35,7 +36,8 @@ TARGET_LABELS = {
     "PodMonitor": {"namespace", "pod", "container", "endpoint", "job", "instance"},
     "ServiceMonitor": {"namespace", "service", "pod", "container", "endpoint", "job", "instance"},
 }
-PUSHED = {Q.FEATURE_DRIFT.name, Q.DRIFT_SCORE.name, Q.ACCURACY.name}  # through the Pushgateway
+# Through the Pushgateway: the quality monitor's series and the delivery-metrics job's.
+PUSHED = {Q.FEATURE_DRIFT.name, Q.DRIFT_SCORE.name, Q.ACCURACY.name, *(s.name for s in DELIVERY_SERIES)}
 # What the Pushgateway adds to a pushed series: the push's job, its grouping key (model), instance="".
 PUSH_LABELS = ("job", Q.MODEL_LABEL, "instance")
 
@@ -77,7 +79,7 @@ def _series_labels(table: MetricsTable, series: str) -> frozenset[str]:
 
 
 def _quality_labels(series: str) -> frozenset[str]:
-    for s in Q.QUALITY_SERIES:
+    for s in (*Q.QUALITY_SERIES, *DELIVERY_SERIES):
         if series in (s.name, f"{s.name}_bucket", f"{s.name}_sum", f"{s.name}_count"):
             return frozenset((*s.labels, *(("le",) if s.type == "histogram" else ())))
     raise KeyError(series)
@@ -188,7 +190,8 @@ def test_every_dashboard_query_matches_labels_its_scrape_really_produces(stack_r
     for config_map in _objects(run, "ConfigMap"):
         if config_map["metadata"].get("labels", {}).get("grafana_dashboard") != "1":
             continue
-        model = config_map["metadata"]["labels"]["mlops.platform/model"]
+        # The stack's delivery-metrics dashboard belongs to no model: its series all come through the Pushgateway.
+        model = config_map["metadata"]["labels"].get("mlops.platform/model", "")
         for board in config_map["data"].values():
             for panel in json.loads(board)["panels"]:
                 for target in panel["targets"]:
