@@ -69,7 +69,7 @@ def test_flagger_needs_prometheus():
 
 def test_a_stack_that_serves_models_needs_flagger():
     assert refused_with("dev", addons={"flagger": {"enabled": False}}) == [
-        f"{KEY}.flagger.enabled: every served model (churn-prediction, fraud-detection, image-classifier, "
+        f"{KEY}.flagger.enabled: every served model (churn-prediction, churn-prediction-baseline, fraud-detection, image-classifier, "
         "support-assistant) is rolled out by a Flagger Canary, which also creates its Service; with Flagger off the "
         "Canaries have no CRD and the models no Service (fix: keep addons.flagger.enabled: true on a stack that "
         "serves models)"

@@ -20,7 +20,7 @@ def test_wrong_types_are_all_reported_at_once():
 def test_unknown_keys_get_a_did_you_mean():
     assert refused_with("dev", delivery={"canary": {"stepWeight": [1, 5]}, "fallbackActiv": []}) == [
         f"{KEY}.canary.stepWeight: unknown key (fix: did you mean 'stepWeights'? remove it or use one of: analysis, "
-        "approval, intervalSeconds, progressDeadlineSeconds, stepWeights, threshold)",
+        "approval, checksPerStep, intervalSeconds, progressDeadlineSeconds, stepWeights, threshold)",
         f"{KEY}.fallbackActiv: unknown key (fix: did you mean 'fallbackActive'? remove it or use one of: "
         "alertChannel, canary, fallbackActive)",
     ]
@@ -42,7 +42,7 @@ def test_steps_must_be_given_and_increasing():
     ]
     assert refused_with("dev", delivery={"canary": {"stepWeights": [25, 5, 100]}}) == [
         f"{KEY}.canary.stepWeights: [25, 5, 100] must be strictly increasing percentages between 1 and 99 (fix: "
-        "e.g. [1, 5, 25]; promotion to 100% follows the last step)"
+        "e.g. [1, 5, 25]; promotion to 100% follows the last step (a repeated weight would stall Flagger))"
     ]
 
 
