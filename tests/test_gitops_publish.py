@@ -286,5 +286,5 @@ def test_the_deploy_branch_defaults_per_environment_and_a_bad_name_is_refused():
     assert GitopsSettings().deploy_branch("prod") == "deploy/prod"
     assert GitopsSettings(branch="release/manifests").deploy_branch("staging") == "release/manifests"
     for bad in ("deploy prod", "HEAD", "-x", "deploy/", "a..b"):
-        with pytest.raises(ValueError, match="is not a branch name"):
+        with pytest.raises(ValueError, match="is not a Git branch name"):
             GitopsSettings(branch=bad)

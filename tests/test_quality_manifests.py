@@ -201,7 +201,7 @@ def test_images_come_from_the_stacks_registry():
     gke = settings({"mode": "gke", "project": "acme-ml", "location": "europe-west4", "name": "c"})
     assert (
         stack_runtime(gke, "mlserver").image
-        == "europe-west4-docker.pkg.dev/acme-ml/model-serving/mlserver-quality:0.1.0"
+        == f"europe-west4-docker.pkg.dev/acme-ml/model-serving/mlserver-quality:{IMAGE_TAG}"
     )
     pinned = settings({"mode": "kubeconfig"}, {"imageRegistry": "registry.local:5000/mlops", "imageTag": "3f9c2d1"})
     assert stack_runtime(pinned, "mlserver").image == "registry.local:5000/mlops/mlserver-quality:3f9c2d1"
