@@ -24,7 +24,7 @@ def refused(stack: str, **keys: Any) -> tuple[list[str], list[RecordedResource]]
     overrides = {}
     for k, v in keys.items():
         raw = current.get(config_key(k), "")
-        if isinstance(v, dict) and raw.strip().startswith("{"):
+        if isinstance(v, dict) and v and raw.strip().startswith("{"):  # {} stands for the key left empty
             v = _merge(json.loads(raw), v)
         overrides[config_key(k)] = v if isinstance(v, str) else json.dumps(v)
     with pytest.raises(ProgramError) as caught:

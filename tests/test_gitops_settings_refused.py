@@ -62,7 +62,7 @@ def test_values_argo_cd_or_the_api_server_would_reject():
             "teams": {"Data Science": {}, "customer-analytics": {"repos": [repo]}},
         },
     ) == [
-        f"{KEY}.branch: 'my branch' is not a Git branch name (fix: e.g. main or release/2026-q4, without spaces)",
+        f"{KEY}.branch: 'my branch' is not a Git branch name (fix: a branch like deploy/prod (not HEAD, no spaces))",
         f"{KEY}.argoCd.domain: 'https://argocd.example.com/' is not a hostname (fix: the host Argo CD is reached at, "
         "without scheme or path)",
         f"{KEY}.teams.customer-analytics.repos[0].path: '/etc' must be a directory inside the repository (fix: a "
