@@ -92,6 +92,6 @@ def test_values_the_api_server_or_gke_would_reject():
         f"{KEY}.traffic.tls.preSharedCertificates: 'models_cert' is not a Compute Engine certificate name (fix: the "
         "name of a Google-managed or self-managed SSL certificate: lowercase letters, digits, '-', at most 63 "
         "characters)",
-        f"{KEY}.traffic.hostnameSuffix: '{long_suffix[:40]}'... is too long for a hostname suffix (247 characters) "
-        "(fix: at most 189 characters (a 63-character model name goes in front), each part at most 63)",
+        f"{KEY}.traffic.hostnameSuffix: {long_suffix!r} leaves no room for the model name (<model>.<suffix> is at "
+        "most 253 characters): not an RFC 1123 host name suffix (fix: e.g. models.dev.example.com)",
     ]
