@@ -66,6 +66,7 @@ def read_stack_settings() -> LoadedSettings:
     config = pulumi.Config(PROJECT)
     problems = ProblemCollector()
     raw: dict[str, typing.Any] = {"stack": stack}
+    unreadable: set[str] = set()  # structured keys that did not parse: their defaults' problems are not the user's
 
     declared = declared_keys()
     for alias, field in declared.items():
@@ -82,6 +83,7 @@ def read_stack_settings() -> LoadedSettings:
                     f"expected a structured value (list or mapping), got {text!r}",
                     "write it as a YAML list or mapping in the stack file",
                 )
+                unreadable.add(alias)
                 continue
         else:
             raw[alias] = text
@@ -106,6 +108,8 @@ def read_stack_settings() -> LoadedSettings:
         settings = StackSettings.model_validate(raw)
     except ValidationError as exc:
         for p in problems_from_validation_error(exc, source, StackSettings):
+            if p.field and p.field.split(".")[0] in unreadable:
+                continue  # a check of the default that stood in for a value already reported unreadable
             field = config_key(p.field) if p.field else ""
             fix = p.fix
             if p.message == "required key is missing" and p.field in declared:  # a top-level key, not a nested one
