@@ -32,7 +32,11 @@ def test_every_served_model_gets_its_delivery_objects(stack_runs, stack):
     assert len(objects(run, "MetricTemplate")) == sum(3 + quality[m] + ab[m] for m in served)
     if stack in ("prod", "staging"):  # ModelDelivery logs the plan's warnings: image-classifier has no load test
         assert any("image-classifier" in w and "relies on live traffic alone" in w for w in run.warnings)
-    dashboards = [o for o in objects(run, "ConfigMap") if o["metadata"]["labels"].get("grafana_dashboard") == "1"]
+    dashboards = [
+        o
+        for o in objects(run, "ConfigMap")
+        if o["metadata"]["labels"].get("grafana_dashboard") == "1" and "mlops.platform/model" in o["metadata"]["labels"]
+    ]  # one per model; the stack's delivery-metrics dashboard belongs to no model
     assert len(dashboards) == len(served)
     # Flagger owns the Service <name> and KEDA the scaling: Pulumi registers neither.
     assert not [o for o in objects(run, "Service") if o["metadata"]["name"] in served]
