@@ -40,6 +40,9 @@ def generate_project(directory: Path, names: list[str]) -> Path:
     templates = [yaml.safe_load((REPO / "models" / f"{t}.yaml").read_text(encoding="utf-8")) for t in TEMPLATES]
     for i, name in enumerate(names):
         entry = {**templates[i % len(templates)], "name": name, "registeredModel": name}
+        # A clone's fallback would name a model the generated catalogue does not hold.
+        delivery = {k: v for k, v in (entry.get("delivery") or {}).items() if k != "fallback"}
+        entry = {**entry, "delivery": delivery} if delivery else {k: v for k, v in entry.items() if k != "delivery"}
         (models / f"{name}.yaml").write_text(yaml.safe_dump(entry, sort_keys=False), encoding="utf-8")
     return directory
 
