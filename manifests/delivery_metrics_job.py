@@ -8,7 +8,7 @@ guardrail exempts it like the quality monitor. It needs no Kubernetes API: no to
 from __future__ import annotations
 
 from core import labels as L
-from manifests.serving import TOKEN_KEY
+from manifests.serving import TOKEN_KEY, restricted_container_security
 from plan.delivery_metrics import DeliveryMetricsPlan
 
 RUN_AS_USER = 1000  # the image's user (delivery_metrics/Dockerfile)
@@ -62,14 +62,7 @@ def cronjob_manifest(plan: DeliveryMetricsPlan) -> dict:
         "args": ["--stack", plan.stack, "--prometheus", plan.prometheus_url, "--push", plan.pushgateway_url],
         "env": env,
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_container_security(RUN_AS_USER),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     pod_spec = {
