@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,25 @@ def tier(item: pytest.Item) -> str:
     if fixtures & REGISTRY_FIXTURES:
         return "registry"
     return "unit"
+
+
+REGISTRY_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN")
+
+
+@pytest.fixture(autouse=True)
+def registry_env_unchanged():
+    """Fails the test that leaves MLFLOW_TRACKING_URI/TOKEN changed (mlflow.set_tracking_uri exports the
+    URI): the provider honours the variable over stack config, so a leak silently redirects every later
+    test's registry, as a closed-port test that then resolved against a live server showed."""
+    before = {k: os.environ.get(k) for k in REGISTRY_ENV}
+    yield
+    after = {k: os.environ.get(k) for k in REGISTRY_ENV}
+    for key, value in before.items():  # put it back first, so one leak fails one test, not the rest
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    assert after == before, f"the test changed {REGISTRY_ENV} in os.environ (use monkeypatch.setenv)"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

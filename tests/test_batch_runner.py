@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import tracemalloc
+import os
 import uuid
 from pathlib import Path
 
@@ -43,8 +44,17 @@ def downloaded_model(mlflow_server, tmp_path_factory):
     version = log_and_register(mlflow_server.uri, name, estimator, {"accuracy": 0.9}, tags={}, example=example)
     uri = f"models:/{name}/{version}"
     target = tmp_path_factory.mktemp("model")
+    # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI to os.environ, and the provider honours the
+    # variable over stack config: put it back, or every later test resolves against this server.
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(mlflow_server.uri)
-    path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
+    try:
+        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
+    finally:
+        if previous is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous
     return Path(path), uri
 
 

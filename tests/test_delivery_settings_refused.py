@@ -70,5 +70,5 @@ def test_an_alert_channel_the_alert_provider_crd_does_not_know():
 def test_a_fallback_switch_for_a_model_the_stack_does_not_serve():
     assert refused_with("dev", delivery={"fallbackActive": ["churn-predicton"]}) == [
         f"{KEY}.fallbackActive: 'churn-predicton' is not served by this stack (fix: use one of: churn-prediction, "
-        "fraud-detection, image-classifier, support-assistant)"
+        "churn-prediction-baseline, fraud-detection, image-classifier, support-assistant)"
     ]

@@ -147,8 +147,10 @@ def test_registry_lost_at_the_alias_move_leaves_a_pending_record_that_recover_un
         outcome = promote(project, PROMOTE, driver_for, live(v2))
 
         assert outcome.code == ExitCode.FAILED
-        assert "the alias may have moved" in outcome.messages[1]
-        assert f"{PROMOTE.command()} --recover" in outcome.messages[1]
+        checked, error, pending_note = outcome.messages  # the canary check first, then what failed and what stays
+        assert checked.startswith("Canary ") and error.startswith("error: MLflow registry")
+        assert "the alias may have moved" in pending_note
+        assert f"{PROMOTE.command()} --recover" in pending_note
         assert alias_at(registry_client, model.name) == v2  # moved on the server, as in a real outage ...
         pending = lock_of(registry_client, model.name)  # ... and the pending record says so
         assert pending is not None and pending["mlops.intent.version"] == v2 and pending["mlops.intent.previous"] == v1
