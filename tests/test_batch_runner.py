@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
-import os
 import uuid
 from pathlib import Path
 
