@@ -2,7 +2,7 @@
 
 Field defaults are deliberately absent for scalar keys: Pulumi.yaml's `config:` block is their
 only home, and the CLI (or ops.stack_config offline) supplies them. Structured keys (cluster,
-gpuNodePools, addons, guardrails, gitops, modelPins) cannot be typed there, so their models carry their own defaults.
+gpuNodePools, addons, guardrails, gitops, modelPins, featureStore) cannot be typed there, so their models carry their own defaults.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from settings.addons import AddonsSettings, addons_problems
 from settings.cluster import ClusterSettings
 from settings.delivery import DeliverySettings
 from settings.environment_rules import environment_problems
+from settings.feature_store import FeatureStoreSettings
 from settings.gitops import GitopsSettings
 from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 from settings.guardrails import GuardrailSettings, budget_problems
@@ -84,6 +85,9 @@ class StackSettings(Spec):
 
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    feature_store: FeatureStoreSettings = Field(
+        default_factory=FeatureStoreSettings, description="The Feast feature server (settings/feature_store.py)."
+    )
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -167,7 +171,12 @@ class StackSettings(Spec):
             + self.gitops.problems(self.environment)
             + addons_problems(self.addons, self.cluster, self.traffic_namespaces)
             + self.delivery.problems(self.environment)
-            + budget_problems(self.guardrails, self.gpu_node_pools, self.environment),
+            + budget_problems(self.guardrails, self.gpu_node_pools, self.environment)
+            + self.feature_store.problems(
+                self.environment,
+                gke=self.cluster.mode != "kubeconfig",
+                reserved_namespaces=(self.monitoring_namespace, *self.traffic_namespaces, "kube-system", "default"),
+            ),
         )
         return self
 
