@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from catalogue.batch import BatchJob
 from catalogue.delivery import Delivery
+from catalogue.features_spec import Features
 from catalogue.freshness import Freshness
 from catalogue.gates_spec import ChampionGate, EvidenceRule, Gates
 from catalogue.monitoring import Monitoring
@@ -32,6 +33,7 @@ __all__ = [
     "ChampionGate",
     "EnvironmentSpec",
     "EvidenceRule",
+    "Features",
     "Freshness",
     "Gates",
     "GpuSpec",
@@ -61,7 +63,7 @@ EnvVarName = Annotated[
 ]
 # Keys the platform sets itself; letting an entry override them would break selectors and dashboards.
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "mlops.platform/")
-RESERVED_ENV_PREFIXES = ("MLSERVER_", "MLFLOW_")
+RESERVED_ENV_PREFIXES = ("MLSERVER_", "MLFLOW_", "FEAST_")
 # A CronJob's name leaves 11 characters of its 63 for the Job suffix: <model>-batch-<job> within 52.
 BATCH_INFIX = "-batch-"
 CRONJOB_NAME_MAX = 52
@@ -85,6 +87,9 @@ class ModelSpec(Spec):
     gates: Gates = Field(default_factory=Gates, description="Deployment gates; an environment may replace them.")
     batch: tuple[BatchJob, ...] = Field((), description="Scheduled batch scoring jobs with the served version.")
     freshness: Freshness = Field(default_factory=Freshness, description="Alert when the served version gets old.")
+    features: Features | None = Field(
+        None, description="The Feast feature service the model reads; needs featureStore on the stack."
+    )
     env: dict[EnvVarName, str] = Field(default_factory=dict, description="Extra environment variables of the server.")
     labels: dict[str, LabelValue] = Field(default_factory=dict, description="Extra labels on every object.")
 

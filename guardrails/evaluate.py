@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guardrails.cost import GpuCeiling, gpu_ceiling
+from guardrails.cost_services import ServiceCost, service_costs, services_monthly_usd
 from guardrails.registry import RULES
 from guardrails.rule import GuardContext, Rule
 from guardrails.subject import Subject
@@ -42,6 +43,13 @@ class GuardReport:
     violations: tuple[Violation, ...]
     ceiling: GpuCeiling
     budget: int | None
+    services: tuple[ServiceCost, ...] = ()  # managed data services (Memorystore), priced beside the GPUs
+
+    @property
+    def monthly_usd(self) -> float | None:
+        """The GPU ceiling plus the managed services: the preview's cost line; None when a price is missing."""
+        gpus, services = self.ceiling.monthly_usd, services_monthly_usd(self.services)
+        return None if gpus is None or services is None else gpus + services
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -49,6 +57,7 @@ class GuardReport:
 
     def summary(self) -> list[str]:
         lines = self.ceiling.summary(self.budget)
+        lines += [f"  managed service: {c.describe()}" for c in self.services]
         advisory = len(self.violations) - len(self.mandatory)
         lines.append(f"guardrails: {len(self.mandatory)} mandatory, {advisory} advisory violation(s)")
         lines += [f"  {v}" for v in self.violations]
@@ -58,4 +67,4 @@ class GuardReport:
 def check_all(subjects: Sequence[Subject], context: GuardContext) -> GuardReport:
     """Every rule over every resource and over the stack: what the render and the preview report."""
     violations = [v for s in subjects for v in check_resource(s, context)] + check_stack(subjects, context)
-    return GuardReport(tuple(violations), gpu_ceiling(subjects), context.gpu_budget)
+    return GuardReport(tuple(violations), gpu_ceiling(subjects), context.gpu_budget, service_costs(subjects))

@@ -22,7 +22,7 @@ class LabelledType:
 
 
 # pulumi_gcp 10.x: Cluster.resource_labels; NodePool.node_config.resource_labels (node_config.labels are
-# Kubernetes node labels, not GCP labels); Bucket.labels; Repository.labels.
+# Kubernetes node labels, not GCP labels); Bucket.labels; Repository.labels; redis Instance.labels.
 LABELLED_TYPES: tuple[LabelledType, ...] = (
     LabelledType("gcp:container/cluster:Cluster", ("resourceLabels",), ("resource_labels",)),
     LabelledType(
@@ -30,6 +30,7 @@ LABELLED_TYPES: tuple[LabelledType, ...] = (
     ),
     LabelledType("gcp:storage/bucket:Bucket", ("labels",), ("labels",)),
     LabelledType("gcp:artifactregistry/repository:Repository", ("labels",), ("labels",)),
+    LabelledType("gcp:redis/instance:Instance", ("labels",), ("labels",)),
 )
 
 

@@ -113,7 +113,7 @@ def _downloader(plan: ServingPlan, version: str) -> dict:
 def _server(plan: ServingPlan, version: str) -> dict:
     runtime = plan.runtime
     container = server_container(runtime, plan.model, version)
-    env = [{"name": k, "value": v} for k, v in {**plan.model.env, **container.env}.items()]
+    env = [{"name": k, "value": v} for k, v in {**plan.model.env, **dict(plan.feature_env), **container.env}.items()]
     ports = [{"name": "http", "containerPort": runtime.http_port, "protocol": "TCP"}]
     if runtime.grpc_port:
         ports.append({"name": "grpc", "containerPort": runtime.grpc_port, "protocol": "TCP"})

@@ -17,6 +17,9 @@ CA_CERTIFICATE = base64.b64encode(
     b"-----BEGIN CERTIFICATE-----\nknown after apply\n-----END CERTIFICATE-----\n"
 ).decode()
 
+REDIS_HOST = "192.0.2.10"  # documentation range (RFC 5737): never a real Memorystore instance
+REDIS_CA = "-----BEGIN CERTIFICATE-----\nknown after apply\n-----END CERTIFICATE-----\n"
+
 
 def _email(inputs: dict) -> str:
     return f"{inputs['accountId']}@{inputs['project']}.iam.gserviceaccount.com"
@@ -36,6 +39,14 @@ def gcp_outputs(type_token: str, name: str, inputs: dict) -> dict:
         return {"email": email, "name": f"projects/{inputs['project']}/serviceAccounts/{email}"}
     if type_token == "gcp:storage/bucket:Bucket":
         return {"url": f"gs://{inputs['name']}"}
+    if type_token == "gcp:redis/instance:Instance":
+        # Memorystore's address, port (6378 with TLS) and CA: known after apply.
+        return {
+            "host": REDIS_HOST,
+            "port": 6378,
+            "authString": "known-after-apply",
+            "serverCaCerts": [{"cert": REDIS_CA}],
+        }
     return {}
 
 

@@ -13,6 +13,7 @@ from catalogue.loader import Catalogue
 from catalogue.schema import ModelSpec
 from core.problems import Problem, ProblemCollector
 from facts.runtimes import RuntimePreset, runtime_for
+from plan.feature_store import feature_env
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
 from plan.quality_signals import quality_check_problems
@@ -137,4 +138,5 @@ def serving_plan(
         token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
         placement=placement or Placement(),
         service_account_annotations=service_account_annotations or {},
+        feature_env=feature_env(settings, model),
     )

@@ -42,6 +42,8 @@ class ServingPlan:
     placement: Placement = field(default_factory=Placement)
     # Values are text, or Pulumi Outputs (a Workload Identity email) that the component fills in.
     service_account_annotations: Mapping[str, Any] = field(default_factory=dict)
+    # FEAST_* for a model that reads the feature store (plan/feature_store.py feature_env), else empty.
+    feature_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:

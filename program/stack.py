@@ -17,6 +17,7 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
+from components.data.feature_store import FeatureStore, FeatureStoreArgs, FeatureStoreGcp
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.gitops.gitops import GitOps, GitOpsArgs
@@ -31,6 +32,7 @@ from guardrails.cost import pools_ceiling
 from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
 from plan.delivery_metrics import delivery_metrics_plan
+from plan.feature_store import feature_store_plan
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
@@ -72,6 +74,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
+    features = feature_store_plan(settings, models)  # so does a model reading features on a stack without them
 
     def selector(model) -> dict:
         pin = settings.model_pins.get(model.name)  # a rollback's pin overrides the catalogue's selector
@@ -183,6 +186,31 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )
     pulumi.export("platform", addons.summary)
+
+    if features is not None:
+        # Feast's server and online store, in their own namespace; models reach it over the cluster network,
+        # so nothing of theirs waits for it (a model starts without features and Feast answers once ready).
+        feature_store = FeatureStore(
+            "feature-store",
+            FeatureStoreArgs(
+                plan=features,
+                gcp=FeatureStoreGcp(
+                    project=settings.cluster.gke_identity.project,
+                    region=region_of(settings.cluster.gke_identity.location),
+                    network=settings.cluster.networking.network,
+                    workload_pool=cluster.gke.workload_pool,
+                    production=settings.production,
+                )
+                if cluster.gke is not None
+                else None,
+                kube_provider=cluster.kube_provider,
+            ),
+            opts=resolved,
+        )
+        pulumi.export(
+            "featureStore",
+            {"url": feature_store.server_url, "readers": {r.model: r.service for r in features.readers}},
+        )
 
     servings = {
         model.name: ModelServing(

@@ -1,4 +1,5 @@
-"""`python -m ops cost`: a stack's monthly GPU cost ceiling, the figure on the PR comment's cost line.
+"""`python -m ops cost`: a stack's monthly GPU cost ceiling (plus its Memorystore instances, at their tier and
+capacity), the figure on the PR comment's cost line.
 
 The ceiling (guardrails/cost.py: every GPU pool at its most nodes, plus every canary's GPU pods) depends
 on the stack files and the catalogue, never on which model version is served, so it is computed from an
@@ -25,10 +26,11 @@ NO_MODELS = RegistrySnapshot(
 
 
 def monthly_ceiling(project_dir: Path, stack: str) -> float | None:
-    """The stack's monthly GPU ceiling in USD at list prices; None when a GPU has no price in facts/gpu_prices.py."""
+    """The stack's monthly GPU ceiling plus its managed data services (Memorystore) in USD at list prices;
+    None when a GPU or a service has no price in facts/."""
     config = load_stack_config(project_dir, stack, overrides=RENDER_OVERRIDES)
     run = run_program(project_dir, config, preview=True, resolve_dynamic=SnapshotResolver(NO_MODELS))
-    return guard_run(run).ceiling.monthly_usd
+    return guard_run(run).monthly_usd
 
 
 def cost_change(stack: str, ceiling: float, previous_file: Path | None) -> CostChange:

@@ -1,0 +1,42 @@
+"""What a stack's managed data services cost a month at list price, beside the GPU ceiling (guardrails/cost.py):
+each Memorystore for Redis instance the program registers, at its tier and capacity (facts/feast.py
+REDIS_PRICES; capacity is billed whole, every hour). Read from the registered resources, like the GPU
+ceiling, so the preview's cost line and the render agree with what `pulumi up` would create."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from facts.feast import REDIS_PRICES_AS_OF, redis_monthly_usd
+from guardrails.subject import Subject
+
+REDIS_INSTANCE = "gcp:redis/instance:Instance"
+
+
+@dataclass(frozen=True)
+class ServiceCost:
+    resource: str  # the Pulumi resource name
+    what: str  # e.g. "Memorystore for Redis STANDARD_HA 5 GB"
+    monthly_usd: float | None  # None: no price for this size in facts/
+
+    def describe(self) -> str:
+        shown = f"${self.monthly_usd:,.0f}/month" if self.monthly_usd is not None else "price unknown"
+        return f"{self.what} ({self.resource}): {shown} ({REDIS_PRICES_AS_OF})"
+
+
+def service_costs(subjects: Sequence[Subject]) -> tuple[ServiceCost, ...]:
+    costs = []
+    for s in subjects:
+        if s.type != REDIS_INSTANCE:
+            continue
+        tier, size = str(s.plain.get("tier") or "BASIC"), int(s.plain.get("memorySizeGb") or 0)
+        costs.append(ServiceCost(s.name, f"Memorystore for Redis {tier} {size} GB", redis_monthly_usd(tier, size)))
+    return tuple(costs)
+
+
+def services_monthly_usd(costs: Sequence[ServiceCost]) -> float | None:
+    """The services' sum; None when any has no price (the cost line then says unknown rather than less)."""
+    if any(c.monthly_usd is None for c in costs):
+        return None
+    return sum(c.monthly_usd or 0.0 for c in costs)
