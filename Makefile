@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 POLICY_VENV ?= .venv-policy
 # MLServer pins its own dependencies (fastapi<0.116, python<3.13): the serving runtime gets its own venv.
 SERVING_VENV ?= .venv-serving
+# Feast pins its own tree (pandas<3, dask, fastapi/gunicorn): the feature store's real tests get their own venv.
+FEAST_VENV ?= .venv-feast
 STACK ?= dev
 
-.PHONY: install serving-venv lint demo render test test-fast test-policy golden schema vendor bench bench-preview bench-resolution bench-canary bench-serving bench-monitor clean
+.PHONY: install serving-venv feast-venv lint demo render test test-fast test-policy golden schema vendor bench bench-preview bench-resolution bench-canary bench-serving bench-monitor clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,13 @@ $(SERVING_VENV)/.installed: serving_runtime/requirements.txt
 
 serving-venv: $(SERVING_VENV)/.installed  ## the serving image's environment, for the real-MLServer tests
 
+$(FEAST_VENV)/.installed: feature_store/requirements.txt
+	$(PYTHON) -m venv $(FEAST_VENV)
+	$(FEAST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r feature_store/requirements.txt
+	touch $@
+
+feast-venv: $(FEAST_VENV)/.installed  ## the Feast SDK and server, for the real feature store test (tests/test_feature_store_real.py)
+
 demo: install          ## local MLflow + seeded models + offline render of the dev stack + verdicts
 	$(PY) -m ops demo --stack $(STACK)
 
@@ -41,7 +50,7 @@ lint: install          ## layering (import-linter), lint and format (ruff), type
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint test-policy serving-venv ## lint, the policy pack's tests, then the whole suite (starts real MLflow and MLServer servers on 127.0.0.1)
+test: lint test-policy serving-venv feast-venv ## lint, the policy pack's tests, then the whole suite (starts real MLflow, MLServer, Redis and Feast servers on 127.0.0.1)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-policy: $(POLICY_VENV)/.installed  ## the CrossGuard pack with the real pulumi-policy classes, in .venv-policy
