@@ -138,6 +138,10 @@ def test_only_the_reading_model_gets_the_configuration_and_the_network_path(feat
     ]
     deny = _one(store, "NetworkPolicy", "default-deny")["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    assert feature_runs[stack].outputs["featureStore"] == {
+        "url": f"http://feast-server.{NAMESPACE}.svc.cluster.local:{feast.SERVER_PORT}",
+        "readers": {READER: SERVICE},
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)

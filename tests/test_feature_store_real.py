@@ -40,6 +40,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _local_plan() -> FeatureStorePlan:
+    return FeatureStorePlan("feature-store", "mlops", 1, "local", gke=False, kubernetes_minor=33, readers=())
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,8 +98,7 @@ def online_store(tmp_path) -> Iterator[tuple[dict, str]]:
                 if time.monotonic() > deadline or redis.poll() is not None:
                     raise
                 time.sleep(0.2)
-        plan = FeatureStorePlan("feature-store", "mlops", 1, "local", gke=False, kubernetes_minor=33, readers=())
-        config = yaml.safe_load(feature_store_yaml(plan, "127.0.0.1", port, tls=False))
+        config = yaml.safe_load(feature_store_yaml(_local_plan(), "127.0.0.1", port, tls=False))
         yield config["online_store"], password
     finally:
         _stop(redis)
@@ -128,10 +131,8 @@ def test_features_applied_materialised_and_served_under_the_catalogues_service_n
     online, password = online_store
     model = _reader()
     assert model.features is not None
-    plan = FeatureStorePlan("feature-store", "mlops", 1, "local", gke=False, kubernetes_minor=33, readers=())
-    config = yaml.safe_load(
-        feature_store_yaml(plan, "127.0.0.1", 6379, tls=False, registry_path=str(tmp_path / "registry.db"))
-    )
+    registry = str(tmp_path / "registry.db")
+    config = yaml.safe_load(feature_store_yaml(_local_plan(), "127.0.0.1", 6379, tls=False, registry_path=registry))
     config["online_store"] = online
     config_path = tmp_path / feast.CONFIG_FILE
     config_path.write_text(yaml.safe_dump(config))

@@ -97,6 +97,8 @@ def deployment_manifest(plan: FeatureStorePlan) -> dict:
         "command": serve_command(f"{CONFIG_DIR}/{CONFIG_FILE}"),
         "env": [
             {"name": PASSWORD_ENV, "valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": PASSWORD_KEY}}},
+            # gunicorn (25.1+, under `feast serve`) creates its control socket in $HOME/.gunicorn: on a read-only
+            # root filesystem only the /tmp emptyDir is writable.
             {"name": "HOME", "value": "/tmp"},
         ],
         "ports": [{"name": "http", "containerPort": SERVER_PORT, "protocol": "TCP"}],
