@@ -177,6 +177,16 @@ def test_the_online_store_per_stack_kind(feature_runs, stack):
     assert instance.options.get("protect", False) is (stack == "prod")
     assert config["registry"]["path"].startswith("gs://") and config["registry"]["path"].endswith("/feast/registry.db")
     assert ",ssl=true,ssl_ca_certs=/etc/feast-redis-ca/server-ca.pem," in config["online_store"]["connection_string"]
+    grants = {
+        r.inputs["role"]: r.inputs.get("condition", {}).get("expression")
+        for r in run.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")
+        if "feature-store" in r.urn
+    }
+    bucket = config["registry"]["path"].split("/")[2]
+    assert grants == {
+        "roles/storage.legacyBucketReader": None,
+        "roles/storage.objectUser": f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/feast/")',
+    }
     account = _one(store, "ServiceAccount", "feast-server")
     assert account["metadata"]["annotations"]["iam.gke.io/gcp-service-account"].startswith("feast-")
 

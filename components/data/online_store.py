@@ -1,6 +1,6 @@
 """The feature store's Google side on GKE stacks: a Memorystore for Redis instance as Feast's online store
 (AUTH on, TLS on, reachable only from the cluster's VPC) and the feature server's own Google identity,
-which may read the registry file under feast/ in the artifact bucket and nothing else."""
+which may read and write objects under feast/ of the artifact bucket (the registry file) and no other object."""
 
 from __future__ import annotations
 
@@ -24,13 +24,10 @@ class OnlineStoreArgs:
     production: bool
 
 
-def registry_read_condition(bucket: str) -> str:
-    """IAM condition: objects under the registry's prefix only (and the bucket listing GCS needs for it)."""
+def registry_condition(bucket: str) -> str:
+    """IAM condition: objects under the registry's prefix only."""
     prefix = REGISTRY_OBJECT.rsplit("/", 1)[0]
-    return (
-        f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}/") || '
-        'resource.type == "storage.googleapis.com/Bucket"'
-    )
+    return f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}/")'
 
 
 class OnlineStore(pulumi.ComponentResource):
@@ -68,7 +65,7 @@ class OnlineStore(pulumi.ComponentResource):
             project=args.project,
             account_id=service_account_id("feast", plan.environment),
             display_name=f"Feast feature server ({plan.environment})",
-            description=f"Workload Identity of {plan.namespace}/{SERVER_NAME}; reads the Feast registry file only.",
+            description=f"Workload Identity of {plan.namespace}/{SERVER_NAME}; reads and writes the Feast registry (feast/) only.",
             opts=pulumi.ResourceOptions(parent=self),
         )
         gcp.serviceaccount.IAMMember(
@@ -80,13 +77,24 @@ class OnlineStore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        member = account.email.apply(lambda email: f"serviceAccount:{email}")
+        # Feast's GCS registry store reads the bucket itself first (storage.buckets.get), and a server that finds
+        # no registry file writes an empty one (registry.py: "Registry file not found. Creating new registry."),
+        # so objects under feast/ only may be read and written; no other object of the bucket.
         gcp.storage.BucketIAMMember(
-            f"{name}-registry-reader",
+            f"{name}-registry-bucket",
             bucket=plan.bucket,
-            role="roles/storage.objectViewer",
-            member=account.email.apply(lambda email: f"serviceAccount:{email}"),
+            role="roles/storage.legacyBucketReader",
+            member=member,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        gcp.storage.BucketIAMMember(
+            f"{name}-registry-objects",
+            bucket=plan.bucket,
+            role="roles/storage.objectUser",
+            member=member,
             condition=gcp.storage.BucketIAMMemberConditionArgs(
-                title="feast-registry", expression=registry_read_condition(plan.bucket), description="Feast registry"
+                title="feast-registry", expression=registry_condition(plan.bucket), description="Feast registry"
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
