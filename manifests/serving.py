@@ -234,45 +234,6 @@ def service_manifest(plan: ServingPlan) -> dict:
     }
 
 
-def hpa_manifest(plan: ServingPlan) -> dict:
-    low, high = plan.model.replica_bounds(plan.environment)
-    scaling = plan.model.autoscaling
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": plan.metadata(),
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name},
-            "minReplicas": low,
-            "maxReplicas": high,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.target_cpu_utilization},
-                    },
-                },
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "memory",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.target_memory_utilization},
-                    },
-                },
-            ],
-            # Scale up fast on load, down slowly: model pods are slow to start.
-            "behavior": {
-                "scaleUp": {"stabilizationWindowSeconds": 0},
-                "scaleDown": {
-                    "stabilizationWindowSeconds": 300,
-                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
-                },
-            },
-        },
-    }
-
-
 def pdb_manifest(plan: ServingPlan) -> dict:
     # maxUnavailable (not minAvailable) so a one-replica dev model never blocks a node drain.
     spec = {"maxUnavailable": 1, "selector": {"matchLabels": model_pods_selector(plan)}}

@@ -7,7 +7,7 @@ without a Gateway to switch on, a strategy the traffic layer cannot run (plan/de
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from core.problems import ProblemCollector
@@ -56,8 +56,6 @@ class DeliveryPlan:
     alerts: bool = False  # an alert webhook URL is configured (secret config)
     alert_channel: AlertChannel = "slack"
     gke: bool = False  # a GKE cluster: its Gateway needs a HealthCheckPolicy per backend Service
-    # Quality series (facts/quality_metrics.py names) this model exports; alerts only for these.
-    quality_series: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def name(self) -> str:
@@ -101,7 +99,6 @@ def delivery_plans(
     servings: dict[str, ServingPlan],
     platform: PlatformRefs,
     alerts: bool = False,
-    quality_series: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, DeliveryPlan]:
     """Every model's delivery plan, or one ConfigError listing every delivery problem."""
     problems = ProblemCollector()
@@ -211,7 +208,6 @@ def delivery_plans(
             alerts=alerts,
             alert_channel=settings.delivery.alert_channel,
             gke=gke,
-            quality_series=(quality_series or {}).get(name, frozenset()),
         )
     problems.raise_if_any()
     return plans

@@ -17,6 +17,7 @@ from catalogue.schema import ModelSpec
 from core.problems import Problem
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, Series
 from facts.runtimes import runtime_for
+from plan.serving_plan import ServingPlan
 
 # Frameworks whose MLflow flavour exposes the underlying estimator, so the runtime can call
 # predict_proba (sklearn classifiers, XGBoost's sklearn API); a generic pyfunc has no probabilities.
@@ -46,18 +47,18 @@ def quality_signals(model: ModelSpec) -> frozenset[Series]:
     return frozenset(series)
 
 
-def canary_quality_checks(model: ModelSpec) -> tuple[QualityCheck, ...]:
+def canary_quality_checks(plan: ServingPlan) -> tuple[QualityCheck, ...]:
     """The quality checks this model's canary analysis runs, in a stable order."""
-    available = quality_signals(model)
-    chosen = model.monitoring.canary_checks
+    available = plan.quality_series
+    chosen = plan.model.monitoring.canary_checks
     if chosen is None:
         return tuple(check for check in QUALITY_CHECKS if CHECK_SERIES[check] in available)
     return tuple(check for check in QUALITY_CHECKS if check in chosen)
 
 
-def quality_check_problems(model: ModelSpec, source: str) -> list[Problem]:
+def quality_check_problems(plan: ServingPlan, source: str) -> list[Problem]:
     """Checks an entry lists that its runtime or configuration cannot feed: one problem each."""
-    available = quality_signals(model)
+    model, available = plan.model, plan.quality_series
     problems = []
     for check in model.monitoring.canary_checks or ():
         if CHECK_SERIES[check] not in available:

@@ -32,7 +32,7 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     children = [r for r in engine.registered if r["parent"] == component["urn"]]
     names = sorted(r["name"] for r in children)
     # fraud-detection (MLServer, sklearn, sampled) exports confidence and drift: its canary checks both.
-    assert canary_quality_checks(plan.serving.model) == ("confidence", "drift")
+    assert canary_quality_checks(plan.serving) == ("confidence", "drift")
     assert names == sorted(
         f"fraud-detection-delivery-{role}"
         for role in (

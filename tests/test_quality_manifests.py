@@ -131,15 +131,17 @@ def test_signals_per_runtime():
     assert quality_signals(FRAUD) == {PREDICTION_CONFIDENCE, PREDICTIONS, FEATURE_DRIFT, DRIFT_SCORE}
     labelled = with_monitoring(FRAUD, labelsSource={"uri": "file:///labels.jsonl"})
     assert ACCURACY in quality_signals(labelled)
-    assert canary_quality_checks(labelled) == ("confidence", "drift", "accuracy")
-    assert canary_quality_checks(CATALOGUE["churn-prediction"]) == ("confidence", "drift")
+    assert canary_quality_checks(make_plan(model=labelled)) == ("confidence", "drift", "accuracy")
+    assert canary_quality_checks(make_plan(model=CATALOGUE["churn-prediction"])) == ("confidence", "drift")
     pyfunc = FRAUD.model_copy(update={"serving": FRAUD.serving.model_copy(update={"framework": "pyfunc"})})
-    assert PREDICTION_CONFIDENCE not in quality_signals(pyfunc) and canary_quality_checks(pyfunc) == ("drift",)
+    assert PREDICTION_CONFIDENCE not in quality_signals(pyfunc) and canary_quality_checks(make_plan(model=pyfunc)) == (
+        "drift",
+    )
     no_samples = with_monitoring(FRAUD, sampleRate=0)
     assert quality_signals(no_samples) == {PREDICTION_CONFIDENCE, PREDICTIONS}
     for gpu_model in ("image-classifier", "support-assistant"):  # triton, vllm
         assert quality_signals(CATALOGUE[gpu_model]) == set()
-        assert canary_quality_checks(CATALOGUE[gpu_model]) == ()
+        assert canary_quality_checks(make_plan(model=CATALOGUE[gpu_model])) == ()
 
 
 def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
@@ -147,7 +149,7 @@ def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
     model = triton.model_copy(
         update={"monitoring": Monitoring.model_validate({"canaryChecks": ["confidence", "drift"]})}
     )
-    problems = [str(p) for p in quality_check_problems(model, "models/image-classifier.yaml")]
+    problems = [str(p) for p in quality_check_problems(make_plan(model=model), "models/image-classifier.yaml")]
     assert problems == [
         f"models/image-classifier.yaml: monitoring.canaryChecks: {check} has no data for this model: runtime triton "
         f"exports no model-quality series (fix: remove {check} from monitoring.canaryChecks)"
