@@ -8,6 +8,7 @@ from typing import Any
 from core import labels as L
 from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
 from manifests.containers import server_container
+from manifests.security_context import restricted_container_security, restricted_pod_security
 from plan.serving_plan import ServingPlan
 
 TOKEN_KEY = "MLFLOW_TRACKING_TOKEN"
@@ -70,17 +71,6 @@ def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
     }
 
 
-def _restricted_container_security(run_as_user: int) -> dict:
-    return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True,
-        "runAsUser": run_as_user,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
 def _downloader(plan: ServingPlan, version: str) -> dict:
     env: list[dict[str, Any]] = [
         {"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri},
@@ -102,7 +92,7 @@ def _downloader(plan: ServingPlan, version: str) -> dict:
         ],
         "env": env,
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
-        "securityContext": _restricted_container_security(plan.runtime.run_as_user),
+        "securityContext": restricted_container_security(plan.runtime.run_as_user),
         "volumeMounts": [
             {"name": "model-store", "mountPath": MODEL_MOUNT},
             {"name": "tmp", "mountPath": "/tmp"},
@@ -143,7 +133,7 @@ def _server(plan: ServingPlan, version: str) -> dict:
         "startupProbe": _http_probe(runtime.startup, "http", plan.name),
         "readinessProbe": _http_probe(runtime.readiness, "http", plan.name),
         "livenessProbe": _http_probe(runtime.liveness, "http", plan.name),
-        "securityContext": _restricted_container_security(runtime.run_as_user),
+        "securityContext": restricted_container_security(runtime.run_as_user),
         "volumeMounts": mounts,
     }
     if container.args:
@@ -164,13 +154,7 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
     pod_spec = {
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": plan.runtime.run_as_user,
-            "runAsGroup": plan.runtime.run_as_user,
-            "fsGroup": plan.runtime.run_as_user,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(plan.runtime.run_as_user, owns_volumes=True),
         "initContainers": [_downloader(plan, version)],
         "containers": [_server(plan, version)],
         "volumes": volumes,
@@ -304,7 +288,3 @@ def model_download_container(plan: ServingPlan, version: str) -> dict:
     """The init container that downloads `version` into the model-store volume: the Deployment's own,
     reused by every other workload that loads the served model (batch jobs)."""
     return _downloader(plan, version)
-
-
-def restricted_container_security(run_as_user: int) -> dict:
-    return _restricted_container_security(run_as_user)

@@ -78,13 +78,17 @@ class DeliveryPlan:
 
     @property
     def window_seconds(self) -> int:
-        """Each check's query window (the metric's `interval`): three scrapes, at least one tick."""
-        return max(SCRAPE_SECONDS * WINDOW_SCRAPES, self.policy.interval_seconds)
+        return check_window_seconds(self.policy.interval_seconds)
 
     @property
     def weighted(self) -> bool:
         """Progressive traffic weights need a weighted router; the kubernetes provider is blue/green."""
         return self.platform.flagger_provider != "kubernetes" and self.platform.gateway is not None
+
+
+def check_window_seconds(interval_seconds: int) -> int:
+    """Each check's query window (the metric's `interval`): three scrapes, at least one tick."""
+    return max(SCRAPE_SECONDS * WINDOW_SCRAPES, interval_seconds)
 
 
 def loadtester_namespace(url: str) -> str | None:
@@ -105,7 +109,7 @@ def delivery_plans(
     stack_file = f"Pulumi.{settings.stack}.yaml"
     policy = settings.delivery.policy(settings.environment)
     window = SCRAPE_SECONDS * WINDOW_SCRAPES
-    spike_ticks = -(-max(window, policy.interval_seconds) // policy.interval_seconds)
+    spike_ticks = -(-check_window_seconds(policy.interval_seconds) // policy.interval_seconds)
     if policy.analysis and spike_ticks > policy.threshold - 1:
         longer = (
             f"set intervalSeconds to at least {-(-window // (policy.threshold - 1))}, or "

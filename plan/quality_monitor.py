@@ -1,4 +1,4 @@
-"""The drift/accuracy monitor of one model on one stack, decided once (built by manifests/monitoring.py)."""
+"""The drift/accuracy monitor of one model on one stack, decided once (built by manifests/quality_monitor_job.py)."""
 
 from __future__ import annotations
 

@@ -56,9 +56,9 @@ def canary_quality_checks(plan: ServingPlan) -> tuple[QualityCheck, ...]:
     return tuple(check for check in QUALITY_CHECKS if check in chosen)
 
 
-def quality_check_problems(plan: ServingPlan, source: str) -> list[Problem]:
-    """Checks an entry lists that its runtime or configuration cannot feed: one problem each."""
-    model, available = plan.model, plan.quality_series
+def quality_check_problems(model: ModelSpec, available: frozenset[Series], source: str) -> list[Problem]:
+    """Checks an entry lists that its runtime or configuration cannot feed (`available`: its
+    quality_signals, as its plan carries them): one problem each."""
     problems = []
     for check in model.monitoring.canary_checks or ():
         if CHECK_SERIES[check] not in available:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from catalogue.loader import Catalogue
 from catalogue.schema import ModelSpec
 from core.problems import Problem, ProblemCollector
+from facts.quality_metrics import Series
 from facts.runtimes import RuntimePreset, runtime_for
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
@@ -98,13 +99,13 @@ def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dic
     problems = ProblemCollector()
     plans = {}
     for model in models:
+        series = quality_signals(model)  # decided here, once: the plan carries it to every reader
+        problems.extend(quality_check_problems(model, series, f"{settings.models_dir}/{model.name}.yaml"))
         placed = placement_for(settings, model)
-        plan = serving_plan(settings, model, None if isinstance(placed, list) else placed)
-        problems.extend(quality_check_problems(plan, f"{settings.models_dir}/{model.name}.yaml"))
         if isinstance(placed, list):
             problems.extend(placed)
         else:
-            plans[model.name] = plan
+            plans[model.name] = serving_plan(settings, model, placed, quality_series=series)
     problems.raise_if_any()
     return plans
 
@@ -128,7 +129,9 @@ def serving_plan(
     model: ModelSpec,
     placement: Placement | None = None,
     service_account_annotations: dict[str, str] | None = None,
+    quality_series: frozenset[Series] | None = None,
 ) -> ServingPlan:
+    """`quality_series`: what `quality_signals(model)` decided, when the caller has it already."""
     return ServingPlan(
         model=model,
         environment=settings.environment,
@@ -140,7 +143,7 @@ def serving_plan(
         traffic_namespaces=settings.traffic_namespaces,
         traffic_source_cidrs=settings.traffic_source_cidrs,
         scaling=scaling_for(settings, model),
-        quality_series=quality_signals(model),
+        quality_series=quality_signals(model) if quality_series is None else quality_series,
         pod_security_level=settings.pod_security_level,
         token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
         placement=placement or Placement(),

@@ -19,8 +19,8 @@ from facts.built_images import IMAGE_TAG, QUALITY_MONITOR_IMAGE, SERVING_RUNTIME
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, PREDICTIONS
 from facts.quality_samples import SAMPLE_RATE_ENV
 from manifests.containers import QUALITY_RUNTIME_CLASS
-from manifests.monitoring import quality_monitor_manifests
 from manifests.pushgateway import pushgateway_manifests
+from manifests.quality_monitor_job import quality_monitor_manifests
 from manifests.serving import deployment_manifest
 from plan.quality_monitor import QualityMonitorPlan
 from plan.quality_signals import canary_quality_checks, quality_check_problems, quality_signals
@@ -149,7 +149,7 @@ def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
     model = triton.model_copy(
         update={"monitoring": Monitoring.model_validate({"canaryChecks": ["confidence", "drift"]})}
     )
-    problems = [str(p) for p in quality_check_problems(make_plan(model=model), "models/image-classifier.yaml")]
+    problems = [str(p) for p in quality_check_problems(model, quality_signals(model), "models/image-classifier.yaml")]
     assert problems == [
         f"models/image-classifier.yaml: monitoring.canaryChecks: {check} has no data for this model: runtime triton "
         f"exports no model-quality series (fix: remove {check} from monitoring.canaryChecks)"
