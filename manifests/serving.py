@@ -1,5 +1,10 @@
-"""Pure builders of a model's Kubernetes objects. Dicts in the API server's own shape (camelCase),
-so they are validated against the Kubernetes OpenAPI schema as they are, and unit-tested directly."""
+"""Pure builders of a model's serving objects: Namespace, ServiceAccount, registry Secret, Deployment,
+Service and PDB. Dicts in the API server's own shape (camelCase), so they are validated against the
+Kubernetes OpenAPI schema as they are, and unit-tested directly.
+
+Beside them: the NetworkPolicies (manifests/network_policies.py), the securityContexts
+(manifests/security_context.py) and the model's autoscaler, HPA or ScaledObject, which ModelDelivery
+registers (manifests/delivery/autoscaling.py)."""
 
 from __future__ import annotations
 
@@ -177,7 +182,7 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        # No spec.replicas: the HPA owns the replica count (and Flagger later scales this target).
+        # No spec.replicas: the autoscaler owns the replica count (and Flagger later scales this target).
         "metadata": {**plan.metadata(), "labels": pod_labels},
         "spec": {
             "selector": {"matchLabels": plan.selector},
@@ -225,63 +230,6 @@ def pdb_manifest(plan: ServingPlan) -> dict:
         # Evicting pods that are not ready anyway costs nothing and unblocks drains (GA in 1.31).
         spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": plan.metadata(), "spec": spec}
-
-
-def network_policy_manifests(plan: ServingPlan) -> list[dict]:
-    """Default-deny ingress for the namespace, then two narrow allows: serving traffic from the
-    traffic layer, and metrics scrapes from monitoring."""
-    runtime = plan.runtime
-    serving_ports = [{"protocol": "TCP", "port": runtime.http_port}]
-    if runtime.grpc_port:
-        serving_ports.append({"protocol": "TCP", "port": runtime.grpc_port})
-    traffic_peers = [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in plan.traffic_namespaces
-    ] + [{"ipBlock": {"cidr": cidr}} for cidr in plan.traffic_source_cidrs]
-    policies = [
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": plan.metadata("default-deny-ingress"),
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
-        },
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": plan.metadata("allow-metrics-scrape"),
-            "spec": {
-                "podSelector": {"matchLabels": model_pods_selector(plan)},
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {
-                                "namespaceSelector": {
-                                    "matchLabels": {"kubernetes.io/metadata.name": plan.monitoring_namespace}
-                                }
-                            }
-                        ],
-                        # For a server with metrics on its serving port (vLLM) this also opens the API to
-                        # monitoring: NetworkPolicy filters ports, not paths.
-                        "ports": [{"protocol": "TCP", "port": runtime.metrics_port}],
-                    }
-                ],
-            },
-        },
-    ]
-    if traffic_peers:
-        policies.append(
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "NetworkPolicy",
-                "metadata": plan.metadata("allow-serving-traffic"),
-                "spec": {
-                    "podSelector": {"matchLabels": model_pods_selector(plan)},
-                    "policyTypes": ["Ingress"],
-                    "ingress": [{"from": traffic_peers, "ports": serving_ports}],
-                },
-            }
-        )
-    return policies
 
 
 def model_download_container(plan: ServingPlan, version: str) -> dict:

@@ -37,7 +37,7 @@ from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
-from registry.resolution import ModelVersionArgs
+from registry.version_args import ModelVersionArgs
 from settings.cluster import region_of
 from settings.pulumi_config import LoadedSettings, read_stack_settings
 

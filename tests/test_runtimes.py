@@ -13,10 +13,10 @@ from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
 from facts.runtimes import MLSERVER, MODEL_DIR, RUNTIMES, TRITON, VLLM
 from manifests.delivery.autoscaling import hpa_manifest
+from manifests.network_policies import network_policy_manifests
 from manifests.serving import (
     deployment_manifest,
     namespace_manifest,
-    network_policy_manifests,
     pdb_manifest,
     registry_secret_manifest,
     service_account_manifest,

@@ -13,6 +13,7 @@ from components.serving.quality_monitor import QualityMonitor, QualityMonitorArg
 from facts.waits import deployment_timeouts
 from manifests import batch as batch_build
 from manifests import serving as build
+from manifests.network_policies import network_policy_manifests
 from plan.batch import BatchPlan
 from plan.quality_monitor import QualityMonitorPlan
 from plan.serving_plan import ServingPlan
@@ -89,7 +90,7 @@ class ModelServing(pulumi.ComponentResource):
             service_name = service.metadata.apply(lambda m: m.name)
         # The autoscaler (HPA or ScaledObject, plan.scaling) is ModelDelivery's, beside the Canary naming it.
         kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
-        for policy in build.network_policy_manifests(plan):
+        for policy in network_policy_manifests(plan):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
         for job in args.batch_jobs:
             # The Deployment's own version Output: a batch job never scores with another version.
