@@ -7,7 +7,8 @@ No model server knows confidence, drift or accuracy by itself. On this platform:
 - triton and vllm: none. Their metrics have no per-prediction outputs, and they log no inputs for a
   monitor to compare (README, "Model quality signals", says what would be needed).
 A canary that queries a series nobody exports finds no data and fails every analysis, so the canary,
-alerts and dashboards ask here first.
+alerts, dashboards and the quality monitor read `ServingPlan.quality_series`, which plan/serving.py
+decides here, once per model.
 """
 
 from __future__ import annotations
