@@ -40,7 +40,15 @@ def problems_of(call) -> list[str]:
 
 
 def test_environment_defaults_and_overrides():
-    assert DeliverySettings().policy("prod") == CanaryPolicy(True, 10, 3, (1, 5, 25), True, 1800, checks_per_step=3)
+    assert DeliverySettings().policy("prod") == CanaryPolicy(
+        analysis=True,
+        interval_seconds=10,
+        threshold=3,
+        step_weights=(1, 5, 25),
+        approval=True,
+        progress_deadline_seconds=1800,
+        checks_per_step=3,
+    )
     assert DeliverySettings().policy("dev").analysis is False
     tuned = DeliverySettings.model_validate({"canary": {"stepWeights": [2, 10], "approval": False}}).policy("prod")
     assert tuned.step_weights == (2, 10) and tuned.approval is False and tuned.interval_seconds == 10

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from facts.gpus import gpus_per_node
-from guardrails.registry import RULES
+from facts.gpu_machine_types import gpus_per_node
+from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from ops.__main__ import main as ops_main
 from ops.guard import guard_run
