@@ -70,15 +70,23 @@ def ceiling_row(stack: str, report: GuardReport) -> str:
     ceiling, budget = report.ceiling, "none" if report.budget is None else str(report.budget)
     if not ceiling.total_gpus:
         return f"| {stack} | 0 | {budget} | none |"
-    pools, canaries = [], []  # the pools in the stack file's order, then the canaries by name
+    # The pools in the stack file's order, then the canaries by name (registration order varies between runs).
+    stack_file = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    order = [p["name"] for p in stack_file["config"].get("mlops-platform:gpuNodePools", [])]
+    pools: list[tuple[int, str]] = []
+    canaries: list[str] = []
     for line in ceiling.lines:
         facts = accelerator(line.accelerator)
         model = facts.model.removeprefix("NVIDIA ") if facts else line.accelerator
         per_unit = f"{line.gpus_per_unit} " if line.gpus_per_unit > 1 else ""
         spot = " spot" if line.spot else ""
-        part = f"{line.what.removeprefix('pool ')} {line.units} × {per_unit}{model}{spot}"
-        (canaries if line.what.startswith("canary ") else pools).append(part)
-    parts = [*pools, *sorted(canaries)]
+        name = line.what.removeprefix("pool ")
+        part = f"{name} {line.units} × {per_unit}{model}{spot}"
+        if line.what.startswith("canary "):
+            canaries.append(part)
+        else:
+            pools.append((order.index(name), part))
+    parts = [part for _, part in sorted(pools)] + sorted(canaries)
     monthly = "unknown" if ceiling.monthly_usd is None else f"about ${ceiling.monthly_usd:,.0f}"
     return f"| {stack} | {ceiling.total_gpus} ({', '.join(parts)}) | {budget} | {monthly} |"
 
