@@ -18,13 +18,13 @@ from manifests.serving import model_pods_selector
 from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
 MONITORING_API = "monitoring.coreos.com/v1"
-# Each alert's runbook is the README heading named after it ("Alerts and their runbooks"); a test keeps
-# every rendered link pointing at a heading that exists.
-RUNBOOK_README = "https://github.com/acme/mlops-platform/blob/main/README.md"
+# Each alert's runbook is the docs/delivery.md heading named after it ("Alerts and their runbooks"); a test
+# keeps every rendered link pointing at a heading that exists.
+RUNBOOK_PAGE = "https://github.com/acme/mlops-platform/blob/main/docs/delivery.md"
 
 
 def runbook_url(alert: str) -> str:
-    return f"{RUNBOOK_README}#{alert.lower()}"  # GitHub's anchor of a heading that is just the alert's name
+    return f"{RUNBOOK_PAGE}#{alert.lower()}"  # GitHub's anchor of a heading that is just the alert's name
 
 
 def _metadata(plan: DeliveryPlan, name: str) -> dict:
