@@ -5,7 +5,7 @@ No model server knows confidence, drift or accuracy by itself. On this platform:
   the prediction distribution, input samples; drift from the quality monitor when samples are taken
   and accuracy when a labels source is configured.
 - triton and vllm: none. Their metrics have no per-prediction outputs, and they log no inputs for a
-  monitor to compare (README, "Model quality signals", says what would be needed).
+  monitor to compare (docs/quality-signals.md says what would be needed).
 A canary that queries a series nobody exports finds no data and fails every analysis, so the canary,
 alerts, dashboards and the quality monitor read `ServingPlan.quality_series`, which plan/serving.py
 decides here, once per model.

@@ -76,7 +76,7 @@ def addons_problems(
                 f"add {traffic.namespace} to trafficNamespaces",
             )
         )
-    # Flagger, KEDA and Grafana query kube-prometheus-stack (README "Platform add-ons"). GKE's Managed Service
+    # Flagger, KEDA and Grafana query kube-prometheus-stack (docs/addons.md). GKE's Managed Service
     # for Prometheus is kept only where it brings what the stack's Prometheus cannot have: the DCGM GPU
     # metrics GKE sends to it alone. Otherwise it would scrape the same targets again and bill the ingestion.
     if (

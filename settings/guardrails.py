@@ -36,7 +36,7 @@ class CostLabels(Spec):
 
 
 class RuleOverride(Spec):
-    rule: str = Field(description="A rule id (README: Guardrails).")
+    rule: str = Field(description="A rule id (docs/guardrails.md).")
     level: Literal["mandatory", "advisory", "disabled"]
     reason: str = Field(min_length=10, description="Why this stack deviates; shown in every render.")
 

@@ -80,7 +80,7 @@ def test_every_scalar_key_is_declared_with_description_and_default():
 def test_unknown_key_gets_a_suggestion(tmp_path):
     assert problems(tmp_path, "local", LOCAL | {f"{PROJECT}:kubernetesversion": "1.31"}) == [
         "Pulumi.local.yaml: mlops-platform:kubernetesversion: unknown key "
-        "(fix: did you mean 'kubernetesVersion'? remove it; known keys are listed in Pulumi.yaml and the README)"
+        "(fix: did you mean 'kubernetesVersion'? remove it; known keys are listed in Pulumi.yaml and docs/stacks-and-settings.md)"
     ]
 
 
