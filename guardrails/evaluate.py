@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from guardrails.cost import GpuCeiling, gpu_ceiling
 from guardrails.cost_services import ServiceCost, service_costs, services_monthly_usd
-from guardrails.registry import RULES
 from guardrails.rule import GuardContext, Rule
+from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from guardrails.violation import Finding, Violation
 

@@ -15,8 +15,8 @@ import yaml
 
 from facts import feast
 from guardrails.evaluate import check_resource
-from guardrails.registry import RULES
 from guardrails.rule import context_from_subjects
+from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from ops.engine import ProgramRun, run_program
 from ops.guard import guard_run
