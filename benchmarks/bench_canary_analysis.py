@@ -22,7 +22,7 @@ import pulumi  # noqa: E402
 from catalogue.loader import load_catalogue  # noqa: E402
 from manifests.delivery.simulation import cases as C  # noqa: E402
 from manifests.delivery.timing import minutes, rendered  # noqa: E402
-from ops.engine import _Mocks  # noqa: E402
+from ops.offline.engine import _Mocks  # noqa: E402
 from ops.stack_config import load_stack_config  # noqa: E402
 from plan.platform import platform_refs  # noqa: E402
 from plan.strategy_rows import strategy_plans  # noqa: E402

@@ -11,7 +11,7 @@ from catalogue.loader import load_catalogue
 from facts import delivery_metrics as D
 from facts import quality_metrics as Q
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, Metric, MetricsTable
-from ops.engine import _Mocks
+from ops.offline.engine import _Mocks
 from ops.stack_config import load_stack_config
 from plan.delivery import DeliveryPlan, delivery_plans
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.automation.kube_api import KubeError, from_kubeconfig
+from ops.kube_api import KubeError, from_kubeconfig
 from ops.publish.manifest_tree import APPLICATION_TYPE
 from plan.gitops import ModelApp
 from tests.fake_pulumi import FakePulumiCommand, Scenario

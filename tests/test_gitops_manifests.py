@@ -13,7 +13,7 @@ from core.problems import ConfigError
 from manifests.gitops.applications import model_application, team_repo_application
 from manifests.gitops.flagger_owned import FLAGGER_OWNED
 from manifests.gitops.projects import team_project
-from ops.engine import _Mocks
+from ops.offline.engine import _Mocks
 from ops.stack_config import load_stack_config
 from plan.gitops import IN_CLUSTER, gitops_plan
 from plan.serving import select_models

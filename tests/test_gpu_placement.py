@@ -15,7 +15,7 @@ import yaml
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
 from core.problems import ConfigError
-from ops.engine import ProgramError, _Mocks, run_program
+from ops.offline.engine import ProgramError, _Mocks, run_program
 from ops.stack_config import load_stack_config
 from plan.pool_facts import SPOT_TAINT, pool_scheduling_facts
 from plan.serving import select_models, serving_plans

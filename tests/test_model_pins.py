@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.problems import ConfigError
-from ops.engine import DYNAMIC_TYPE, ProgramError, run_program
+from ops.offline.engine import DYNAMIC_TYPE, ProgramError, run_program
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
 from ops.stack_config import load_stack_config
 from settings.stack import config_key

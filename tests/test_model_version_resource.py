@@ -13,7 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from core.problems import ConfigError
-from ops.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
+from ops.offline.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
 from registry.model_version import ModelVersion
 from registry.provider import ModelVersionProvider
 from registry.resolution import (
@@ -111,7 +111,7 @@ def test_the_token_never_reaches_state_outputs_or_logs(mlflow_server, make_model
 
 
 def test_demo_seed_is_idempotent_and_its_challengers_meet_their_fate(seeded_demo, mlflow_server):
-    from ops.demo_registry import seed_demo_registry
+    from ops.demo.registry import seed_demo_registry
 
     again = seed_demo_registry(mlflow_server.uri)
     assert [(v.model, v.alias, v.version) for v in again] == [(v.model, v.alias, v.version) for v in seeded_demo]

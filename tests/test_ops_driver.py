@@ -281,7 +281,7 @@ def test_a_backend_that_is_not_logged_in_names_the_login_fix():
 
 
 def test_not_logged_in_is_one_line_from_promote_too(monkeypatch, capsys):
-    import ops.ci_commands as ci
+    import ops.cli.ci as ci
     from ops.__main__ import main
 
     command = NotLoggedIn(Scenario())

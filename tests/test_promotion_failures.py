@@ -11,11 +11,11 @@ import threading
 
 import pytest
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver, RunOptions
 from ops.automation.exit_codes import ExitCode
-from ops.engine import DYNAMIC_TYPE
+from ops.offline.engine import DYNAMIC_TYPE
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.context import PromotionRefused
 from ops.promotion.lock import LOCK_SUFFIX, LockHeld

@@ -12,7 +12,7 @@ import yaml
 
 from catalogue.loader import load_catalogue
 from core.problems import ConfigError
-from ops.engine import _Mocks
+from ops.offline.engine import _Mocks
 from ops.stack_config import load_stack_config, project_declarations
 from plan.serving import select_models
 from settings.pulumi_config import read_stack_settings

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.automation.kube_api import KubeApi, from_kubeconfig
+from ops.kube_api import KubeApi, from_kubeconfig
 from ops.publish.manifest_tree import APPLICATION_TYPE
 
 DRIFT_HEALTH = ("Degraded", "Missing", "Unknown")

@@ -5,7 +5,7 @@ One `Driver` per stack. It selects the stack in a LocalWorkspace on the reposito
 the program was written against; applies the policy pack; prints one line per resource event; and turns
 every outcome into one of `ExitCode`'s meanings. A stack locked by another update is answered clearly,
 or waited for when `wait_seconds` allows. In prod, `up` previews first and refuses destructive changes
-to protected infrastructure (ops/automation/guard.py) unless they were allowed by name.
+to protected infrastructure (ops/automation/protected_resources.py) unless they were allowed by name.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from ops.automation.argocd_drift import AppStatus, NoClusterAccess, argo_cd_drif
 from ops.automation.changes import ChangeLog
 from ops.automation.cli_errors import setup_problem
 from ops.automation.exit_codes import ExitCode
-from ops.automation.guard import refusals
-from ops.automation.kube_api import KubeError
 from ops.automation.progress import printer
+from ops.automation.protected_resources import refusals
+from ops.kube_api import KubeError
 from ops.progress import Progress
 from ops.stack_config import load_stack_config
 

@@ -25,7 +25,7 @@ from pulumi.automation.errors import CommandError
 from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.engine import DYNAMIC_TYPE
+from ops.offline.engine import DYNAMIC_TYPE
 from ops.promotion.audit import actor, now
 from ops.promotion.candidate import ready_version
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context

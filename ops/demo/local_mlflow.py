@@ -118,7 +118,7 @@ def start_local_mlflow(
 
 
 def main() -> None:
-    """`python -m ops.local_mlflow DIR`: run a server in the foreground until Ctrl-C."""
+    """`python -m ops.demo.local_mlflow DIR`: run a server in the foreground until Ctrl-C."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

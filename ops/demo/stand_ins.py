@@ -11,7 +11,7 @@ logs there, and the run carries metrics of the kind such a model is judged by. E
 - support-assistant (vLLM): champion v1 eval_score 0.820; challenger v2 0.836, better by 1.6 points,
   with a lower toxicity rate (an evidence tag the safety evaluation writes).
 
-Seeded by ops.demo_registry.seed_demo_registry with the trained models, idempotently (the same
+Seeded by ops.demo.registry.seed_demo_registry with the trained models, idempotently (the same
 `demo.seed` fingerprint tag).
 """
 
@@ -132,7 +132,7 @@ def log_and_register_files(
     import mlflow
     from mlflow import MlflowClient
 
-    from ops.demo_registry import _tracking, register_version
+    from ops.demo.registry import _tracking, register_version
 
     client = MlflowClient(tracking_uri)
     with _tracking(tracking_uri), tempfile.TemporaryDirectory() as directory:
@@ -151,7 +151,7 @@ def log_and_register_files(
 
 def seed_stand_ins(registry, tracking_uri: str, models: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list:
     """Registers every missing stand-in version and points its alias at it; -> [SeededVersion]."""
-    from ops.demo_registry import DEMO_EXPERIMENT, SEED_TAG, seed_version
+    from ops.demo.registry import DEMO_EXPERIMENT, SEED_TAG, seed_version
 
     seeded = []
     for model in models:

@@ -1,12 +1,12 @@
 """Fill an MLflow server with the example catalogue's models, trained for real on synthetic data.
 
-    python -m ops.demo_registry --tracking-uri http://127.0.0.1:5000
-    python -m ops.demo_registry --local .demo/mlflow      # start a local server (ops/local_mlflow.py) too
+    python -m ops.demo.registry --tracking-uri http://127.0.0.1:5000
+    python -m ops.demo.registry --local .demo/mlflow      # start a local server (ops/demo/local_mlflow.py) too
 
 - churn-prediction: champion v1 (accuracy ~0.87), challenger v2 (~0.90): beats it by > 1 point, passes.
 - fraud-detection: champion v1 (~0.93), challenger v2 (~0.91): worse, refused by the champion gate.
 - churn-prediction-baseline: one champion, a shallow tree on churn's data: churn-prediction's fallback.
-- image-classifier and support-assistant (GPU): placeholder artifacts without weights, see ops/demo_stand_ins.py.
+- image-classifier and support-assistant (GPU): placeholder artifacts without weights, see ops/demo/stand_ins.py.
 Each version is a real sklearn model logged with mlflow, its run carries accuracy, f1_weighted, precision,
 recall and roc_auc on a held-out split, and the version carries the evidence tags the gates read
 (validation.data, scan.max_cvss, compliance). Training is deterministic (fixed seeds) and takes < 1 s.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facts.quality_samples import DEFAULT_REFERENCE_ARTIFACT
-from ops.demo_stand_ins import STAND_IN_MODELS, StandInModel, seed_stand_ins
+from ops.demo.stand_ins import STAND_IN_MODELS, StandInModel, seed_stand_ins
 
 DEMO_EXPERIMENT = "mlops-platform-demo"
 SEED_TAG = "demo.seed"
@@ -301,7 +301,7 @@ def seed_demo_registry(
     on_version: Callable[[str], object] = lambda _: None,
 ) -> list[SeededVersion]:
     """Registers every missing version of `models` and of the GPU models' `stand_ins`
-    (ops/demo_stand_ins.py), then points the champion/challenger aliases at them. `on_version(model)`
+    (ops/demo/stand_ins.py), then points the champion/challenger aliases at them. `on_version(model)`
     hears of each of `models`' versions once it is there (the demo's progress line)."""
     from registry.client import MlflowRegistryClient
 
@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ns = parser.parse_args(argv)
     if ns.local:
-        from ops.local_mlflow import start_local_mlflow
+        from ops.demo.local_mlflow import start_local_mlflow
 
         with start_local_mlflow(ns.local) as server:
             _seed_and_report(server.uri)

@@ -3,7 +3,7 @@
 Pulumi's own unit-testing mechanism (`pulumi.runtime.set_mocks`) stands in for the engine and the
 cloud; nothing else is faked. Kubernetes resources echo their inputs (what the API server would
 store); dynamic resources (the MLflow ModelVersion) run their real provider through
-`ops.dynamic_runner`; GCP resources get the computed outputs the program reads (ops.gcp_outputs).
+`ops.offline.dynamic_runner`; GCP resources get the computed outputs the program reads (ops.offline.gcp_outputs).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class _Mocks(pulumi.runtime.Mocks):
         self.seen.inputs = args.inputs
         try:
             if args.typ == DYNAMIC_TYPE:
-                from ops.dynamic_runner import run_dynamic
+                from ops.offline.dynamic_runner import run_dynamic
 
                 plain = {k: unwrap(v) for k, v in args.inputs.items()}
                 resolve = self.resolve_dynamic or run_dynamic
@@ -165,7 +165,7 @@ class _Mocks(pulumi.runtime.Mocks):
                 # The random provider does not run offline: a fixed stand-in of the requested length.
                 return f"{args.name}-id", {**args.inputs, "result": "x" * int(args.inputs.get("length", 16))}
             if args.typ.startswith("gcp:"):
-                from ops.gcp_outputs import gcp_outputs
+                from ops.offline.gcp_outputs import gcp_outputs
 
                 return f"{args.name}-id", {**args.inputs, **gcp_outputs(args.typ, args.name, unwrap(args.inputs))}
             return f"{args.name}-id", dict(args.inputs)
@@ -174,7 +174,7 @@ class _Mocks(pulumi.runtime.Mocks):
             raise
 
     def call(self, args: pulumi_mocks.MockCallArgs):
-        from ops.gcp_outputs import gcp_invoke
+        from ops.offline.gcp_outputs import gcp_invoke
 
         return gcp_invoke(args.token, unwrap(args.args)), []
 

@@ -13,12 +13,12 @@ from ops.automation.driver import Driver, DriverError, Outcome, RunOptions
 from ops.automation.exit_codes import ExitCode
 from ops.report.stack_report import StackReport, load_costs
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Tests replace this to drive the real code against a fake CLI.
 driver_factory: Callable[[RunOptions], Driver] = Driver
 
 
-def _options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
+def run_options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
     packs = tuple(Path(p) for p in args.policy_pack) if getattr(args, "policy_pack", None) else None
     return RunOptions(
         stack=stack or args.stack,
@@ -50,15 +50,15 @@ def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list
 
 
 def _preview(args: argparse.Namespace) -> int:
-    return _finish(args, driver_factory(_options(args)).preview(), "pulumi preview")
+    return _finish(args, driver_factory(run_options(args)).preview(), "pulumi preview")
 
 
 def _up(args: argparse.Namespace) -> int:
-    return _finish(args, driver_factory(_options(args)).up(), "pulumi up")
+    return _finish(args, driver_factory(run_options(args)).up(), "pulumi up")
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    outcome = driver_factory(_options(args)).refresh(expect_no_changes=args.expect_no_changes)
+    outcome = driver_factory(run_options(args)).refresh(expect_no_changes=args.expect_no_changes)
     from ops.report.drift import drift_notes
 
     notes = drift_notes(outcome.log) + outcome.notes
@@ -71,7 +71,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     from ops.offline.snapshot import snapshot_from_outputs
 
     try:
-        snapshot = snapshot_from_outputs(args.stack, driver_factory(_options(args)).outputs())
+        snapshot = snapshot_from_outputs(args.stack, driver_factory(run_options(args)).outputs())
     except DriverError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(exc.code)
@@ -82,8 +82,8 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 def _preview_offline(args: argparse.Namespace) -> int:
     from ops.offline.plan_diff import load_plan, offline_changes
+    from ops.offline.render import render
     from ops.offline.snapshot import SnapshotResolver, load_snapshot
-    from ops.render import render
 
     resolver = SnapshotResolver(load_snapshot(Path(args.registry_snapshot)))
     result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
@@ -134,13 +134,13 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _image_targets(args: argparse.Namespace) -> int:
-    from ops.image_targets import github_matrix, image_targets
+    from ops.offline.image_targets import github_matrix, image_targets
 
     print(github_matrix(image_targets(Path(args.project), args.commit)))
     return 0
 
 
-def _promotion(run: Callable[[], Outcome]) -> int:
+def run_refusable(run: Callable[[], Outcome]) -> int:
     from pulumi.automation.errors import CommandError
 
     from ops.promotion.context import PromotionRefused
@@ -175,11 +175,11 @@ def _promote(args: argparse.Namespace) -> int:
             client.close()
 
     request = PromoteRequest(args.model, getattr(args, "from"), args.to)
-    return _promotion(
+    return run_refusable(
         lambda: promote(
             Path(args.project),
             request,
-            lambda s: driver_factory(_options(args, s)),
+            lambda s: driver_factory(run_options(args, s)),
             canary_reader,
             recover_run=args.recover,
         )
@@ -190,9 +190,9 @@ def _rollback(args: argparse.Namespace) -> int:
     from ops.promotion.rollback import RollbackRequest, rollback
 
     request = RollbackRequest(args.model, args.stack, args.reason or "", args.to_version)
-    return _promotion(
+    return run_refusable(
         lambda: rollback(
-            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
+            Path(args.project), request, lambda s: driver_factory(run_options(args, s)), recover_run=args.recover
         )
     )
 
