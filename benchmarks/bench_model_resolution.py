@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from ops.demo.local_mlflow import start_local_mlflow
-from ops.demo.registry import DEMO_MODELS, log_and_register, train
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, train
 from ops.progress import Progress
 from registry.client import MlflowRegistryClient
 from registry.resolution import ModelVersionArgs, resolve_and_gate, resolve_many

@@ -1,6 +1,6 @@
 """MLServer processes for the serving benchmark: the same model, stock runtime or ours, on 127.0.0.1.
 
-The model is the demo's churn champion (ops/demo/registry.py), saved with the project's MLflow as the init
+The model is the demo's churn champion (ops/demo/trained_models.py), saved with the project's MLflow as the init
 container would download it. Each server gets the serving container's environment (manifests/containers.py:
 one default model, metrics directory, load at startup) with ports and paths moved to a scratch directory;
 only MLSERVER_MODEL_IMPLEMENTATION and the sample rate differ between the servers.
@@ -33,7 +33,7 @@ def save_model(directory: Path):
     import mlflow.sklearn
     import sklearn
 
-    from ops.demo.registry import DEMO_MODELS, make_data, train
+    from ops.demo.trained_models import DEMO_MODELS, make_data, train
 
     spec = DEMO_MODELS[0]
     estimator, _metrics, example = train(spec.data, spec.versions[0])

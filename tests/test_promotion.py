@@ -12,13 +12,13 @@ import pytest
 from ops.__main__ import main
 from ops.automation.driver import Driver, RunOptions
 from ops.automation.exit_codes import ExitCode
-from ops.offline.engine import DYNAMIC_TYPE
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.canary_health import CanaryHealth
 from ops.promotion.context import PromotionRefused
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.promote import PromoteRequest, promote
 from ops.promotion.rollback import RollbackRequest, rollback
+from ops.resource_types import DYNAMIC_TYPE
 from registry.client import MlflowRegistryClient
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 

@@ -21,10 +21,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 import program as pulumi_program
+from ops.resource_types import DYNAMIC_TYPE
 from ops.stack_config import StackConfig
 from settings.stack import PROJECT
-
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 
 
 @dataclass

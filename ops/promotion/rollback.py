@@ -25,13 +25,13 @@ from pulumi.automation.errors import CommandError
 from ops.automation.changes import ChangeLog
 from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.offline.engine import DYNAMIC_TYPE
 from ops.promotion.audit import actor, now
 from ops.promotion.candidate import ready_version
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
 from ops.promotion.lock import Intent, PromotionLock
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.recovery import complete, recover
+from ops.resource_types import DYNAMIC_TYPE
 from registry.client import RegistryError
 
 

@@ -23,9 +23,9 @@ from typing import Any
 
 from ops.offline.engine import is_secret
 from ops.offline.rendered_manifests import render_file, render_yaml
+from ops.resource_types import APPLICATION_TYPE
 
 PROVIDER_TYPE = "pulumi:providers:kubernetes"
-APPLICATION_TYPE = "kubernetes:argoproj.io/v1alpha1:Application"
 MODEL_LABEL = "mlops.platform/model"
 MARKER = ".mlops-published.json"
 
