@@ -19,7 +19,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def _project(tmp_path: Path, config: str) -> Path:
     shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     shutil.copytree(PROJECT_DIR / "models", tmp_path / "models")
-    (tmp_path / "Pulumi.s.yaml").write_text(f"config:\n  mlops-platform:environment: staging\n{config}", encoding="utf-8")
+    (tmp_path / "Pulumi.s.yaml").write_text(
+        f"config:\n  mlops-platform:environment: staging\n{config}", encoding="utf-8"
+    )
     return tmp_path
 
 
