@@ -37,8 +37,8 @@ def _counting_send(self, request, *args, **kwargs):
 
 def measure(project_dir: Path, stack: str, uri: str, dump: Path | None = None, profile: Path | None = None) -> dict:
     """Renders once, counting registry requests; returns the figures (and writes the dumps)."""
-    from ops.offline.engine import mask, unwrap
     from ops.offline.render import render
+    from ops.offline.wire_values import mask, unwrap
     from registry.resolution import CONFIG_URI
 
     requests.adapters.HTTPAdapter.send = _counting_send  # type: ignore[method-assign]

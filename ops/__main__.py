@@ -12,8 +12,8 @@ from ops.cli.delivery import register as register_delivery_commands
 from ops.cli.publish import register as register_publish_commands
 from ops.metrics.command import register as register_metrics_command
 from ops.offline.dynamic_runner import DynamicProviderError
-from ops.offline.engine import ProgramError
 from ops.offline.guardrail_gate import GuardrailViolations
+from ops.offline.program_run import ProgramError
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

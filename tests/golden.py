@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from ops.offline.engine import ProgramRun
+from ops.offline.program_run import ProgramRun
 from ops.offline.render import _write
 from ops.offline.render_target import mark
 

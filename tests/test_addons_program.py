@@ -10,8 +10,10 @@ import pytest
 
 from facts import charts
 from facts.charts import ARGO_CD
-from ops.offline.engine import RecordedResource, is_secret, mask, run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.program_run import RecordedResource
 from ops.offline.render import summary
+from ops.offline.wire_values import is_secret, mask, unwrap
 from ops.stack_config import StackConfig, load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.runs import charts_by_name, cluster_provider

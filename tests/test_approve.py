@@ -17,7 +17,7 @@ from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
 from ops.kube_api import client_from_kubeconfig
-from ops.offline.engine import unwrap
+from ops.offline.wire_values import unwrap
 from ops.promotion.approval import approve
 from ops.promotion.context import PromotionRefused
 from tests.fake_kube_api import FakeKubeApi

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
-from ops.offline.engine import is_secret
+from ops.offline.wire_values import is_secret
 from plan.quality_signals import canary_quality_checks
 from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
 from tests.gke_engine import run

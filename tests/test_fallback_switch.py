@@ -16,7 +16,8 @@ import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.offline.engine import run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.wire_values import unwrap
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary

@@ -17,8 +17,10 @@ from pulumi.runtime import rpc
 import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
-from ops.offline.engine import ProgramRun, is_secret, run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
 from ops.offline.render import _write
+from ops.offline.wire_values import is_secret, unwrap
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.publish.git_push import commit_and_push
 from ops.publish.manifest_tree import APPLICATION_TYPE, MARKER, MODEL_LABEL, tree_from_state

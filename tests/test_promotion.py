@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ops.__main__ import main
-from ops.automation.driver import Driver, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import RunOptions
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.canary_health import CanaryHealth
 from ops.promotion.context import PromotionRefused

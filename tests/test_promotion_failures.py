@@ -13,8 +13,9 @@ import pytest
 
 import ops.cli.ci as ci
 from ops.__main__ import main
-from ops.automation.driver import Driver, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import RunOptions
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.context import PromotionRefused
 from ops.promotion.lock import LOCK_SUFFIX, LockHeld

@@ -22,7 +22,8 @@ from facts.waits import (
     deployment_timeouts,
     gpu_node_pool_timeouts,
 )
-from ops.offline.engine import ProgramRun, run_program
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
 from ops.offline.render import RENDER_OVERRIDES
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
 from ops.stack_config import load_stack_config

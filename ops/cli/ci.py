@@ -9,8 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ops.automation.driver import Driver, DriverError, Outcome, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import DriverError, Outcome, RunOptions
 from ops.report.stack_report import StackReport, load_costs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

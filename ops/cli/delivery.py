@@ -18,7 +18,7 @@ def _driver(args: argparse.Namespace):
 
 
 def _approve(args: argparse.Namespace) -> int:
-    from ops.automation.driver import DriverError
+    from ops.automation.run_options import DriverError
     from ops.kube_api import KubeError, client_from_kubeconfig
     from ops.promotion.approval import approve
     from ops.promotion.context import PromotionRefused, deployed

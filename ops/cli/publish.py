@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ops.automation.driver import DriverError, RunOptions
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import DriverError, RunOptions
 from ops.cli import ci
 from ops.cli.ci import PROJECT_DIR
 from ops.promotion.pins_file import read_pins, stack_file, write_pins

@@ -21,11 +21,15 @@ import yaml
 from catalogue.loader import load_catalogue
 from core.problems import ConfigError
 from guardrails.evaluate import GuardReport
-from ops.offline.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
+from ops.offline.engine import run_program
 from ops.offline.guardrail_gate import enforce
+from ops.offline.mocks import DynamicResolver
+from ops.offline.program_run import ProgramRun, RecordedResource
 from ops.offline.render_target import check_target, mark
 from ops.offline.rendered_manifests import render_file, render_yaml
+from ops.offline.wire_values import mask
 from ops.progress import Progress
+from ops.resource_types import DYNAMIC_TYPE
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 

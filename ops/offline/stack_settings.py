@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pulumi
 
-from ops.offline.engine import _Mocks
+from ops.offline.mocks import ProgramMocks
 from ops.stack_config import load_stack_config
 from settings.pulumi_config import read_stack_settings
 from settings.stack import PROJECT, StackSettings
@@ -23,5 +23,5 @@ def offline_stack_settings(project_dir: Path, stack: str, overrides: dict[str, s
     settings/pulumi_config.py: raises ConfigError (one clear problem per bad key) like the program does."""
     config = load_stack_config(project_dir, stack, overrides=overrides)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings().stack

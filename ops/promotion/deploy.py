@@ -10,8 +10,8 @@ from typing import Any
 
 from pulumi.automation.errors import CommandError
 
-from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import Outcome
 from ops.promotion.lock import Intent, PromotionLock
 from ops.promotion.recovery import complete
 from registry.client import MlflowRegistryClient, RegistryError

@@ -23,8 +23,8 @@ from pathlib import Path
 from pulumi.automation.errors import CommandError
 
 from ops.automation.changes import ChangeLog
-from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import Outcome
 from ops.promotion.audit import actor, now
 from ops.promotion.canary_health import CanaryReader, check_canary
 from ops.promotion.candidate import check_candidate

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ops.automation.changes import ChangeLog
-from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import Outcome
 from ops.promotion.audit import actor, now
 from ops.promotion.candidate import ready_version
 from ops.promotion.context import DriverFactory, PromotionRefused, deployed, stack_context

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ops.offline.engine import is_secret
 from ops.offline.rendered_manifests import render_file, render_yaml
+from ops.offline.wire_values import is_secret
 from ops.resource_types import APPLICATION_TYPE
 
 PROVIDER_TYPE = "pulumi:providers:kubernetes"
