@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ops.resource_types import KUBERNETES_PROVIDER_TYPE
+
 
 @dataclass
 class RecordedResource:
@@ -34,9 +36,7 @@ class ProgramRun:
 
     def render_directories(self) -> dict[str, str | None]:
         """Each Kubernetes provider's URN -> its renderYamlToDirectory (None when it applies to a cluster)."""
-        return {
-            p.urn: p.inputs.get("renderYamlToDirectory") or None for p in self.by_type("pulumi:providers:kubernetes")
-        }
+        return {p.urn: p.inputs.get("renderYamlToDirectory") or None for p in self.by_type(KUBERNETES_PROVIDER_TYPE)}
 
     def render_directory(
         self, resource: RecordedResource, directories: dict[str, str | None] | None = None

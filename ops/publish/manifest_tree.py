@@ -23,9 +23,8 @@ from typing import Any
 
 from ops.offline.rendered_manifests import render_file, render_yaml
 from ops.offline.wire_values import is_secret
-from ops.resource_types import APPLICATION_TYPE
+from ops.resource_types import APPLICATION_TYPE, KUBERNETES_PROVIDER_TYPE
 
-PROVIDER_TYPE = "pulumi:providers:kubernetes"
 MODEL_LABEL = "mlops.platform/model"
 MARKER = ".mlops-published.json"
 
@@ -87,7 +86,7 @@ def tree_from_state(deployment: dict[str, Any]) -> GitopsTree:
     resources = list(deployment.get("resources") or [])
     render_dirs = {}
     for resource in resources:
-        if resource.get("type") == PROVIDER_TYPE:
+        if resource.get("type") == KUBERNETES_PROVIDER_TYPE:
             directory = (resource.get("inputs") or {}).get("renderYamlToDirectory")
             if directory:
                 render_dirs[f"{resource['urn']}::{resource.get('id', '')}"] = str(directory)
