@@ -1,4 +1,5 @@
-"""mlops-platform: one Pulumi stack per environment. The program is `program.build`; see program.py."""
+"""What the Pulumi CLI runs for every stack of mlops-platform: `program.main()` (program/stack.py) reads the
+stack's settings and the models/ catalogue and registers the stack through `program.build`."""
 
 import program
 
