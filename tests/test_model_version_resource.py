@@ -13,7 +13,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from core.problems import ConfigError
-from ops.offline.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
+from ops.offline.dynamic_runner import DynamicProviderError, run_dynamic
+from ops.resource_types import DYNAMIC_TYPE
 from registry.model_version import ModelVersion
 from registry.provider import ModelVersionProvider
 from registry.resolution import (
