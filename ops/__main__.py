@@ -9,6 +9,7 @@ from pathlib import Path
 from core.problems import ConfigError
 from ops.cli.ci import register as register_ci_commands
 from ops.cli.delivery import register as register_delivery_commands
+from ops.cli.promotion import register as register_promotion_commands
 from ops.cli.publish import register as register_publish_commands
 from ops.metrics.command import register as register_metrics_command
 from ops.offline.dynamic_runner import DynamicProviderError
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     demo_cmd.set_defaults(run=_demo)
     register_ci_commands(commands)
+    register_promotion_commands(commands)
     register_delivery_commands(commands)
     register_publish_commands(commands)
     register_metrics_command(commands, PROJECT_DIR)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from ops.automation.exit_codes import ExitCode
 from ops.cli import ci
-from ops.cli.ci import PROJECT_DIR, run_refusable
+from ops.cli.ci import PROJECT_DIR
+from ops.cli.promotion import run_refusable
 
 
 def _driver(args: argparse.Namespace):
