@@ -1,5 +1,6 @@
-"""What the Pulumi CLI runs for every stack of mlops-platform: `program.main()` (program/stack.py) reads the
-stack's settings and the models/ catalogue and registers the stack through `program.build`."""
+"""mlops-platform: one Pulumi stack per environment. `pulumi up` runs this file, which runs
+`program.main()` (program/stack.py): validate the stack's settings and the catalogue, then register
+every resource."""
 
 import program
 

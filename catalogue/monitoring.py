@@ -9,7 +9,7 @@ Defaults and where they come from:
 - sampleRate 0.1, driftWindow 1h, minSamples 100, minLabelled 50: the sources give no figures; these
   are this project's choices (a two-sample KS test on 100 rows detects a shift of about a fifth of
   the distribution at the 5% level; an hour keeps a low-traffic model above that floor).
-- referenceArtifact reference/reference.csv: this project's artifact convention (README).
+- referenceArtifact reference/reference.csv: this project's artifact convention (docs/quality-signals.md).
 """
 
 from __future__ import annotations

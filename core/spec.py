@@ -173,7 +173,7 @@ def _plain_words(kind: str, err: Any) -> tuple[str, str]:
     if kind in ("string_too_long", "too_long"):
         return f"{str(got)[:40]!r} is too long", f"keep it to at most {ctx.get('max_length')}"
     message = err["msg"].removeprefix("Value error, ")
-    return message, "see the README for what this key accepts"
+    return message, "see docs/catalogue.md or docs/stacks-and-settings.md for what this key accepts"
 
 
 def _expected(kind: str) -> str:

@@ -131,7 +131,7 @@ TrafficLayer = Literal["gatewayapi", "kubernetes"]
 
 @dataclass(frozen=True)
 class StrategySupport:
-    needs: str  # what the traffic layer must do (README feature table)
+    needs: str  # what the traffic layer must do (the feature table in docs/delivery.md)
     layers: tuple[TrafficLayer, ...]  # this platform's layers that support it
     elsewhere: str  # Flagger providers outside this platform that would
 

@@ -7,7 +7,7 @@ and both images copy this package.
 How samples travel: the runtime writes each sampled prediction row as one JSON object on one line of
 its stdout (the container log). The monitor reads the model pods' logs back through the Kubernetes API
 (`pods/log` with `sinceSeconds` = the drift window) and keeps the lines that carry `SAMPLE_MARKER`.
-Every other log line is ignored. See README, "Model quality signals".
+Every other log line is ignored. See docs/quality-signals.md.
 
 The training reference travels with the model version: the training run logs it as an MLflow artifact
 at `DEFAULT_REFERENCE_ARTIFACT` (a CSV whose header names the features in the model's input order, no

@@ -6,7 +6,7 @@ environment; the Deployment builder does the rest identically for all.
 How the model reaches the server: an init container runs `mlflow artifacts download` for the exact
 `models:/<registered model>/<version>` URI into an emptyDir, and the server loads it from local
 disk. The server image needs no registry credentials, the version is immutable and visible on the
-pod, and the same mechanism feeds every runtime (see README, "How a model reaches its server").
+pod, and the same mechanism feeds every runtime (see README.md, "How a model reaches its server").
 
 Sources for the GPU presets (checked 2026):
   [TRITON-REL]   https://docs.nvidia.com/deeplearning/triton-inference-server/release-notes/rel-25-10.html

@@ -32,7 +32,7 @@ class RolloutStrategy:
 
     @property
     def person_acts(self) -> str:
-        """Where a person must act (the README's strategy table)."""
+        """Where a person must act (the strategy table in docs/delivery.md)."""
         return "approves promotion" if self.approval else "never"
 
 

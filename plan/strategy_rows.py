@@ -1,5 +1,5 @@
 """One model's delivery plan under every strategy on one stack, or why the stack refuses it: the rows of
-the README's timing table and of the simulator benchmark."""
+the timing table in docs/delivery.md and of the simulator benchmark."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ list the model's pods by label selector, then `GET .../pods/<pod>/log?container=
 for each, with the monitor's ServiceAccount token (a Role grants pods list and pods/log get in the
 model's namespace only). What this can and cannot see: logs of the pods running now, as far back as
 the kubelet keeps them (it rotates container logs at 10 MiB by default); samples of pods already
-replaced are gone. That suits drift over a recent window; it is no archive (README).
+replaced are gone. That suits drift over a recent window; it is no archive (docs/quality-signals.md).
 
 Locally and in tests, a JSON-lines file stands in for the logs.
 

@@ -1,6 +1,6 @@
 """The `gitops` stack key: how model stacks reach the cluster, and the Argo CD that pulls them.
 
-One structured key (documented in the README, section "Argo CD and pull-based delivery"):
+One structured key (documented in docs/gitops.md):
 
     mlops-platform:gitops:
       mode: gitops                 # direct | gitops; default per environment (DEFAULT_MODES)

@@ -95,7 +95,7 @@ def read_stack_settings() -> LoadedSettings:
             source,
             config_key(key),
             "unknown key",
-            f"{hint}remove it; known keys are listed in Pulumi.yaml and the README",
+            f"{hint}remove it; known keys are listed in Pulumi.yaml and docs/stacks-and-settings.md",
         )
 
     secrets = {key: _secret(config, key, source, problems) for key in SECRET_KEYS}

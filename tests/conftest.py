@@ -11,7 +11,7 @@ from ops.offline.engine import run_program
 from ops.offline.program_run import ProgramRun
 from ops.offline.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
-from registry.resolution import CONFIG_URI
+from registry.connection_keys import CONFIG_URI
 
 pytest_plugins = ["tests.mlflow_server", "tests.gke_engine", "tests.provider_harness"]
 

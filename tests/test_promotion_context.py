@@ -1,5 +1,5 @@
 """The stack context of promote and rollback: one reading of the stack file carries every registry
-connection key the provider reads (registry/connection.py CONNECTION_KEYS), the catalogue and the pins."""
+connection key the provider reads (registry/connection_keys.py CONNECTION_KEYS), the catalogue and the pins."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from core.problems import ConfigError
 from ops.promotion.context import stack_context
-from registry.connection import CONNECTION_KEYS, connection_settings
-from registry.resolution import CONFIG_TOKEN
+from registry.connection import connection_settings
+from registry.connection_keys import CONFIG_TOKEN, CONNECTION_KEYS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """One way to install a chart: helm.v4.Chart from a pinned version of a known repository.
 
-Why helm.v4.Chart for every add-on (the README has the trade-offs): the preview shows each object the
+Why helm.v4.Chart for every add-on (docs/addons.md has the trade-offs): the preview shows each object the
 chart renders and its diff (a helm.v3.Release shows one opaque release), it works with the provider's
 render mode, and a chart's crds/ are applied before its custom resources, with server-side apply (the
 kube-prometheus-stack CRDs exceed the client-side annotation limit). Its cost, no Helm hooks, is handled

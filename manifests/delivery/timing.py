@@ -1,4 +1,4 @@
-"""How long a rollout takes, per strategy and stack: the README's timing table.
+"""How long a rollout takes, per strategy and stack: the timing table in docs/delivery.md.
 
 Not a formula: each row runs the analysis simulator (manifests/delivery/simulation/) on the Canary the
 render emits for that plan, so the table follows the config, the analysis builders and Flagger's

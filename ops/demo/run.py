@@ -22,7 +22,9 @@ from ops.demo.trained_models import DEMO_MODELS
 from ops.offline.render import render, summary
 from ops.progress import Progress
 from registry.connection import Connection
-from registry.resolution import CONFIG_URI, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
+from registry.connection_keys import CONFIG_URI
+from registry.resolution import GateRefused, ResolutionError, resolve_and_gate
+from registry.version_args import ModelVersionArgs
 
 NEXT_ENVIRONMENT = {"local": "dev", "dev": "staging", "staging": "prod"}
 

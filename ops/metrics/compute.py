@@ -1,6 +1,6 @@
 """The five delivery figures from recorded history. Pure: same history and clock, same figures.
 
-Definitions (README, "Delivery metrics"):
+Definitions (docs/delivery-metrics.md):
 - deployment: a version going live in the environment (history.release_time); deploys per week = the
   deployments inside the window / the window's length in weeks;
 - lead time: deployment time - version creation time; median and p90 (nearest rank) over the window;

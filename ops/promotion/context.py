@@ -16,8 +16,8 @@ from ops.automation.driver import Driver
 from ops.promotion.pins_file import pins_in
 from ops.stack_config import load_stack_config
 from registry.client import MlflowRegistryClient
-from registry.connection import CONNECTION_KEYS, connection_settings
-from registry.resolution import CONFIG_TOKEN
+from registry.connection import connection_settings
+from registry.connection_keys import CONFIG_TOKEN, CONNECTION_KEYS
 
 DriverFactory = Callable[[str], Driver]  # stack name -> a Driver on that stack
 

@@ -1,6 +1,6 @@
 """`python -m ops fallback on|off --model M --stack S`: the fallback switch as one command.
 
-The switch is the stack key `delivery.fallbackActive` (README "Fallback switch"): while a model is
+The switch is the stack key `delivery.fallbackActive` (docs/delivery.md, "Fallback switch"): while a model is
 listed, its HTTPRoute `<model>-fallback` sends inference to its catalogue fallback. This command
 
 1. computes the new list and validates it offline with the program's own code (settings, serving and

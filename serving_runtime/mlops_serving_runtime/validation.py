@@ -5,7 +5,7 @@ without `inputs`, an unknown datatype; JSON has no NaN or infinity literals, so 
 too). What reaches the runtime and used to end in a 500 (the model's own exception) is refused here
 with InferenceError (400), or MLServerError with 413 when the request is too large. MLServer 1.7.1 has
 no request-body limit, so the bound is on the values a request declares: the body has been parsed by
-then, which is why the Gateway in front should limit bodies too (README, "Model quality signals").
+then, which is why the Gateway in front should limit bodies too (docs/quality-signals.md).
 A refused request raises before the model is called and before anything is recorded: MLServer counts it
 in model_infer_request_failure, and confidence, prediction counts and samples do not see it.
 """

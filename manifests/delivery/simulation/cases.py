@@ -1,5 +1,5 @@
 """The simulator's cases, run on one model's rendered Canary: a healthy rollout, a sustained breach, a
-single spike, a slow drift and zero traffic. Tests assert on them; the benchmark and the README's
+single spike, a slow drift and zero traffic. Tests assert on them; the benchmark and docs/delivery.md's
 timing table print them.
 
 - healthy: the candidate meets every objective; time to full traffic (the person's wait not counted).
