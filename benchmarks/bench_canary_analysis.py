@@ -22,7 +22,7 @@ import pulumi  # noqa: E402
 from catalogue.loader import load_catalogue  # noqa: E402
 from manifests.delivery.simulation import cases as C  # noqa: E402
 from manifests.delivery.timing import minutes, rendered  # noqa: E402
-from ops.engine import _Mocks  # noqa: E402
+from ops.offline.mocks import ProgramMocks  # noqa: E402
 from ops.stack_config import load_stack_config  # noqa: E402
 from plan.platform import platform_refs  # noqa: E402
 from plan.strategy_rows import strategy_plans  # noqa: E402
@@ -37,7 +37,7 @@ BEGIN, END = "<!-- CANARY-SIMULATOR:BEGIN -->", "<!-- CANARY-SIMULATOR:END -->"
 def stack_settings(stack: str):
     config = load_stack_config(PROJECT_DIR, stack)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings().stack
 
 

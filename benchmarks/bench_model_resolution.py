@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_model_resolution.py [--models 100] [--workers 8]
 
-Starts its own local MLflow server (ops/local_mlflow.py), registers N models with a champion v1 and a
+Starts its own local MLflow server (ops/demo/local_mlflow.py), registers N models with a champion v1 and a
 better challenger v2 (one real logged sklearn model backs every version; each version has its own run
 with its own metrics, and the evidence tags), then resolves them through `resolve_and_gate` sequentially
 and with `resolve_many`. Requests are counted by the client's transport adapter, not estimated.
@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from ops.demo_registry import DEMO_MODELS, log_and_register, train
-from ops.local_mlflow import start_local_mlflow
+from ops.demo.local_mlflow import start_local_mlflow
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, train
 from ops.progress import Progress
 from registry.client import MlflowRegistryClient
 from registry.resolution import resolve_and_gate, resolve_many

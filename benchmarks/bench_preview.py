@@ -72,9 +72,9 @@ def _change_one_model(project: Path, name: str) -> None:
 def _dump_child(project: Path, stack: str, snapshot: Path, dump: Path) -> None:
     """In its own process: the head's render with the snapshot, its resources written for the SDK floor."""
     from benchmarks.scale_render import _figures
-    from ops.engine import mask, unwrap
+    from ops.offline.render import render
     from ops.offline.snapshot import snapshot_resolver
-    from ops.render import render
+    from ops.offline.wire_values import mask, unwrap
 
     with tempfile.TemporaryDirectory() as out:
         result = render(project, stack, Path(out) / stack, resolve_dynamic=snapshot_resolver(snapshot))

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))  # `python benchmarks/bench_scale.py` works too
 
 from benchmarks.scale_catalogue import generate_project, model_names, seed_registry  # noqa: E402
 from benchmarks.scale_floors import kustomize_floor, yaml_floor  # noqa: E402
-from ops.local_mlflow import start_local_mlflow  # noqa: E402
+from ops.demo.local_mlflow import start_local_mlflow  # noqa: E402
 from ops.progress import Progress  # noqa: E402
 
 TARGETS = (

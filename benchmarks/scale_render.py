@@ -2,7 +2,7 @@
 
     python -m benchmarks.scale_render PROJECT_DIR STACK REGISTRY_URI OUT_JSON [--dump DIR] [--profile FILE]
 
-Runs `ops.render.render` (the real program on the offline engine, YAML and plan.json written) against the
+Runs `ops.offline.render.render` (the real program on the offline engine, YAML and plan.json written) against the
 registry at REGISTRY_URI and writes a JSON line of figures to OUT_JSON. Registry requests are counted at
 the transport: every `requests` HTTPAdapter.send that leaves this process, per endpoint. --dump writes
 what the floors need: the registered resources (pickle) and the Kubernetes objects (pickle).
@@ -37,8 +37,8 @@ def _counting_send(self, request, *args, **kwargs):
 
 def measure(project_dir: Path, stack: str, uri: str, dump: Path | None = None, profile: Path | None = None) -> dict:
     """Renders once, counting registry requests; returns the figures (and writes the dumps)."""
-    from ops.engine import mask, unwrap
-    from ops.render import render
+    from ops.offline.render import render
+    from ops.offline.wire_values import mask, unwrap
     from registry.connection_keys import CONFIG_URI
 
     requests.adapters.HTTPAdapter.send = _counting_send  # type: ignore[method-assign]

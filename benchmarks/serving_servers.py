@@ -1,6 +1,6 @@
 """MLServer processes for the serving benchmark: the same model, stock runtime or ours, on 127.0.0.1.
 
-The model is the demo's churn champion (ops/demo_registry.py), saved with the project's MLflow as the init
+The model is the demo's churn champion (ops/demo/trained_models.py), saved with the project's MLflow as the init
 container would download it. Each server gets the serving container's environment (manifests/containers.py:
 one default model, metrics directory, load at startup) with ports and paths moved to a scratch directory;
 only MLSERVER_MODEL_IMPLEMENTATION and the sample rate differ between the servers.
@@ -9,16 +9,12 @@ only MLSERVER_MODEL_IMPLEMENTATION and the sample rate differ between the server
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from facts.quality_samples import SAMPLE_RATE_ENV
+from ops.demo.local_process import free_port, stop_group, wait_until_ready
 
 REPO = Path(__file__).resolve().parent.parent
 SERVING_VENV = Path(os.environ.get("MLOPS_SERVING_VENV", REPO / ".venv-serving"))
@@ -33,7 +29,7 @@ def save_model(directory: Path):
     import mlflow.sklearn
     import sklearn
 
-    from ops.demo_registry import DEMO_MODELS, make_data, train
+    from ops.demo.trained_models import DEMO_MODELS, make_data, train
 
     spec = DEMO_MODELS[0]
     estimator, _metrics, example = train(spec.data, spec.versions[0])
@@ -47,12 +43,6 @@ def save_model(directory: Path):
     return make_data(spec.data)[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     name: str
@@ -62,14 +52,7 @@ class Server:
     log: Path
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process, timeout=30)
 
     def pids(self) -> list[int]:
         """The server's process group (MLServer's main process and its inference worker)."""
@@ -107,7 +90,7 @@ def start(
     `python_path` goes first on PYTHONPATH (the previous runtime's modules)."""
     home = root / name
     home.mkdir(parents=True)
-    ports = {k: _free_port() for k in ("MLSERVER_HTTP_PORT", "MLSERVER_GRPC_PORT", "MLSERVER_METRICS_PORT")}
+    ports = {k: free_port() for k in ("MLSERVER_HTTP_PORT", "MLSERVER_GRPC_PORT", "MLSERVER_METRICS_PORT")}
     environ = {
         "PATH": f"{SERVING_VENV / 'bin'}:/usr/bin:/bin",
         "HOME": str(home),
@@ -134,16 +117,11 @@ def start(
         f"http://127.0.0.1:{ports['MLSERVER_METRICS_PORT']}/metrics",
         log,
     )
-    deadline = time.monotonic() + 240
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name}: mlserver exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{server.base}/v2/models/{MODEL_NAME}/ready", timeout=2).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"{name}: not ready after 240 s:\n{log.read_text()[-3000:]}")
-        time.sleep(1)
+
+    def log_tail() -> str:
+        return log.read_text()[-3000:]
+
+    wait_until_ready(
+        process, f"{server.base}/v2/models/{MODEL_NAME}/ready", name=name, timeout=240, log_tail=log_tail, interval=1
+    )
+    return server

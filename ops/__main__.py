@@ -7,22 +7,23 @@ import sys
 from pathlib import Path
 
 from core.problems import ConfigError
-from ops.ci_commands import register as register_ci_commands
-from ops.delivery_commands import register as register_delivery_commands
-from ops.dynamic_runner import DynamicProviderError
-from ops.engine import ProgramError
-from ops.guard import GuardrailViolations
+from ops.cli.ci import register as register_ci_commands
+from ops.cli.delivery import register as register_delivery_commands
+from ops.cli.promotion import register as register_promotion_commands
+from ops.cli.publish import register as register_publish_commands
 from ops.metrics.command import register as register_metrics_command
-from ops.publish.commands import register as register_publish_commands
+from ops.offline.dynamic_runner import DynamicProviderError
+from ops.offline.guardrail_gate import GuardrailViolations
+from ops.offline.program_run import ProgramError
 from registry.client import RegistryError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def _render(args: argparse.Namespace) -> int:
+    from ops.offline.render import render, summary
     from ops.offline.snapshot import snapshot_resolver
     from ops.progress import Progress
-    from ops.render import render, summary
 
     resolver = snapshot_resolver(args.registry_snapshot)
     out = Path(args.out) if args.out else None
@@ -34,7 +35,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ops.demo import run_demo
+    from ops.demo.run import run_demo
     from ops.progress import Progress
 
     return run_demo(Path(args.project), args.stack, Path(args.out) if args.out else None, Progress.detect())
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     demo_cmd.set_defaults(run=_demo)
     register_ci_commands(commands)
+    register_promotion_commands(commands)
     register_delivery_commands(commands)
     register_publish_commands(commands)
     register_metrics_command(commands, PROJECT_DIR)

@@ -1,11 +1,14 @@
-"""A small, bounded Kubernetes API client for the operator commands (promote's canary check, approve).
+"""The one Kubernetes API client of the operator commands: promote's canary check, approve, refresh's
+Argo CD drift. Small, bounded in time, and every failure is one KubeError whose message says what to fix
+(no traceback for a missing file, an unreachable API server or a 403).
 
-It reads a kubeconfig as kubectl does (`--kubeconfig`, else the first file of $KUBECONFIG, else
-~/.kube/config; `--context`, else current-context) and authenticates with what the user entry holds:
-a bearer token (`token`, `tokenFile`), a client certificate, or an exec credential plugin such as
-`gke-gcloud-auth-plugin` (run with a deadline, its ExecCredential's `status.token` used). Every request
-has a connect and a read timeout, and every failure is one KubeError whose message says what to fix:
-no traceback for a missing file, an unreachable API server or a 403.
+It reads a kubeconfig as kubectl does (the given path, else the first file of $KUBECONFIG, else
+~/.kube/config; the given context, else current-context): `server`; the CA as
+`certificate-authority-data` or `certificate-authority`; credentials as `token`, `tokenFile`, a client
+certificate and key (data or files: kind clusters), or an `exec` plugin such as gke-gcloud-auth-plugin (run
+once with a deadline, its ExecCredential's `status.token` used). TLS is always verified:
+`insecure-skip-tls-verify` is refused. Every request shares one deadline (registry/transport.py:
+connecting, headers and body), so a silent API server cannot hang a drift check or an approval.
 
 The load tester is reached through the API server's Service proxy
 (`/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>`), so no port-forward and no in-cluster
@@ -14,11 +17,14 @@ shell are needed; the caller needs RBAC `create` on `services/proxy` in the load
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import os
+import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,74 +32,87 @@ from typing import Any
 import requests
 import yaml
 
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 15.0
+from registry.answers import RawAnswer
+from registry.transport import BrokenAnswer, DeadlineExceeded, fetch
+
+CONNECT_TIMEOUT, READ_TIMEOUT, DEADLINE_SECONDS = 5.0, 10.0, 20.0
 EXEC_PLUGIN_TIMEOUT = 30.0
 
 
 class KubeError(Exception):
-    """The cluster could not be asked or refused; the message names the cause and the fix."""
+    """The cluster could not be asked, refused or did not answer; the message names the cause and the fix."""
 
 
 @dataclass
 class KubeClient:
     server: str
-    headers: dict[str, str] = field(default_factory=dict)
-    verify: bool | str = True
-    cert: tuple[str, str] | None = None
     context: str = ""
-    _files: list[str] = field(default_factory=list)
+    session: requests.Session = field(default_factory=requests.Session)
+    headers: dict[str, str] = field(default_factory=dict)
+    deadline_seconds: float = DEADLINE_SECONDS
+    scratch: Path | None = None  # the CA and client key written out for requests; removed by close()
 
-    def request(self, method: str, path: str, body: Any = None) -> requests.Response:
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> RawAnswer:
+        """The complete answer, whatever its status; KubeError when none came within the deadline."""
         url = self.server.rstrip("/") + path
         try:
-            return requests.request(
+            return fetch(
+                self.session,
                 method,
                 url,
-                json=body,
-                headers=self.headers,
-                verify=self.verify,
-                cert=self.cert,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                allow_redirects=False,
+                params=None,
+                json_body=body,
+                headers={"Accept": "application/json", **self.headers},
+                timeouts=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                until=time.monotonic() + self.deadline_seconds,
             )
-        except requests.RequestException as exc:
+        except DeadlineExceeded:
+            raise KubeError(f"{method} {url}: no complete answer within {self.deadline_seconds:.0f}s") from None
+        except (requests.RequestException, BrokenAnswer) as exc:
             raise KubeError(
-                f"the API server of context {self.context!r} ({self.server}) did not answer: {type(exc).__name__} "
+                f"{method} {url}: the API server of context {self.context!r} did not answer: {type(exc).__name__} "
                 "(fix: check the cluster's authorized networks and that the kubeconfig points at the right cluster)"
             ) from None
 
-    def get_json(self, path: str) -> dict[str, Any]:
-        response = self.request("GET", path)
-        if response.status_code == 404:
-            raise KubeError(f"{path}: not found in context {self.context!r}")
-        _raise_for(response, path, self.context)
+    def get(self, path: str) -> dict[str, Any] | None:
+        """The JSON object at `path`; None when the API server answers 404 (no such object or kind)."""
+        answer = self.request("GET", path)
+        if answer.status == 404:
+            return None
+        if answer.status in (401, 403):
+            raise KubeError(
+                f"GET {path}: the API server refused the credentials of context {self.context!r} "
+                f"(HTTP {answer.status}) (fix: refresh them, e.g. gcloud container clusters get-credentials, and "
+                "grant the role the command needs, e.g. roles/container.viewer on GKE to read)"
+            )
         try:
-            return dict(response.json())
-        except (ValueError, TypeError):
-            raise KubeError(f"{path}: the API server answered with something that is not a JSON object") from None
+            body = json.loads(answer.body)
+        except ValueError:
+            body = None
+        if answer.status != 200 or not isinstance(body, dict):
+            text = answer.body[:200].decode("utf-8", "replace").strip()
+            raise KubeError(f"GET {path}: answered HTTP {answer.status} {text!r}, not a Kubernetes object")
+        return body
 
-    def service_proxy(self, namespace: str, service: str, port: str, path: str, body: Any) -> requests.Response:
+    def get_json(self, path: str) -> dict[str, Any]:
+        """The JSON object at `path`, which must exist."""
+        found = self.get(path)
+        if found is None:
+            raise KubeError(f"{path}: not found in context {self.context!r}")
+        return found
+
+    def service_proxy(self, namespace: str, service: str, port: str, path: str, body: dict[str, Any]) -> RawAnswer:
         """POST `body` to `path` of a Service, through the API server's proxy."""
         return self.request("POST", f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}", body)
 
     def close(self) -> None:
-        for name in self._files:
-            Path(name).unlink(missing_ok=True)
-        self._files.clear()
+        self.session.close()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
-def _raise_for(response: requests.Response, what: str, context: str) -> None:
-    if response.status_code in (401, 403):
-        raise KubeError(
-            f"{what}: the API server refused the credentials of context {context!r} (HTTP {response.status_code}) "
-            "(fix: refresh them, e.g. gcloud container clusters get-credentials, and check the RBAC role)"
-        )
-    if response.status_code >= 400:
-        raise KubeError(f"{what}: HTTP {response.status_code} from the API server: {response.text[:200].strip()}")
-
-
-def _kubeconfig_path(explicit: str | None, environ: dict[str, str]) -> Path:
+def _kubeconfig_path(explicit: str | Path | None, environ: dict[str, str]) -> Path:
     if explicit:
         return Path(explicit)
     listed = [p for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p]
@@ -107,12 +126,15 @@ def _named(entries: Any, name: str, kind: str, path: Path) -> dict[str, Any]:
     raise KubeError(f"{path}: no {kind} named {name!r} (fix: kubectl config get-contexts lists the valid ones)")
 
 
-def _written(client: KubeClient, data: str, suffix: str) -> str:
-    handle, name = tempfile.mkstemp(suffix=suffix)  # 0600: a key or CA never lands in a readable file
-    with os.fdopen(handle, "wb") as out:
-        out.write(base64.b64decode(data))
-    client._files.append(name)
-    return name
+def _file_of(data: str | None, path: str | None, client: KubeClient, name: str) -> str | None:
+    if not data:
+        return path
+    if client.scratch is None:
+        client.scratch = Path(tempfile.mkdtemp(prefix="mlops-kube-"))  # 0700: a key never lands readable
+        atexit.register(shutil.rmtree, client.scratch, True)  # also when the caller never closes
+    target = client.scratch / name
+    target.write_bytes(base64.b64decode(data))
+    return str(target)
 
 
 def _exec_token(spec: dict[str, Any], environ: dict[str, str]) -> str:
@@ -122,24 +144,19 @@ def _exec_token(spec: dict[str, Any], environ: dict[str, str]) -> str:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=EXEC_PLUGIN_TIMEOUT)
     except FileNotFoundError:
         raise KubeError(
-            f"the kubeconfig's credential plugin {command[0]!r} is not installed (fix: install it, e.g. "
-            "gke-gcloud-auth-plugin, or use a kubeconfig with a token)"
+            f"the kubeconfig's credential plugin {command[0]!r} is not installed (fix: "
+            f"{spec.get('installHint') or 'install it, e.g. gke-gcloud-auth-plugin, or use a kubeconfig with a token'})"
         ) from None
     except subprocess.TimeoutExpired:
         raise KubeError(f"the credential plugin {command[0]!r} did not answer in {EXEC_PLUGIN_TIMEOUT:.0f}s") from None
-    if done.returncode != 0:
-        raise KubeError(f"the credential plugin {command[0]!r} failed: {done.stderr.strip()[:300]}")
     try:
         return str(json.loads(done.stdout)["status"]["token"])
     except (ValueError, KeyError, TypeError):
-        raise KubeError(f"the credential plugin {command[0]!r} printed no ExecCredential with a token") from None
+        last = (done.stderr.strip().splitlines() or ["no ExecCredential with a token on stdout"])[-1]
+        raise KubeError(f"the credential plugin {command[0]!r} failed: {last[:300]}") from None
 
 
-def client_from_kubeconfig(
-    kubeconfig: str | None = None, context: str | None = None, environ: dict[str, str] | None = None
-) -> KubeClient:
-    environ = dict(os.environ if environ is None else environ)
-    path = _kubeconfig_path(kubeconfig, environ)
+def _read_kubeconfig(path: Path) -> dict[str, Any]:
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError:
@@ -150,6 +167,15 @@ def client_from_kubeconfig(
         raise KubeError(f"{path} is not YAML") from None
     if not isinstance(config, dict):
         raise KubeError(f"{path} is not a kubeconfig")
+    return config
+
+
+def client_from_kubeconfig(
+    kubeconfig: str | Path | None = None, context: str | None = None, environ: dict[str, str] | None = None
+) -> KubeClient:
+    environ = dict(os.environ if environ is None else environ)
+    path = _kubeconfig_path(kubeconfig, environ)
+    config = _read_kubeconfig(path)
     name = context or str(config.get("current-context") or "")
     if not name:
         raise KubeError(f"{path} has no current-context (fix: pass --kube-context)")
@@ -158,28 +184,30 @@ def client_from_kubeconfig(
     user = _named(config.get("users"), str(ctx.get("user", "")), "user", path) if ctx.get("user") else {}
     if not str(cluster.get("server", "")).startswith(("https://", "http://")):
         raise KubeError(f"{path}: cluster of context {name!r} has no server URL")
-    client = KubeClient(server=str(cluster["server"]), context=name)
     if cluster.get("insecure-skip-tls-verify"):
-        client.verify = False
-    elif cluster.get("certificate-authority-data"):
-        client.verify = _written(client, str(cluster["certificate-authority-data"]), ".crt")
-    elif cluster.get("certificate-authority"):
-        client.verify = str(cluster["certificate-authority"])
-    token = user.get("token")
-    if not token and user.get("tokenFile"):
-        token = Path(str(user["tokenFile"])).read_text(encoding="utf-8").strip()
-    if not token and user.get("exec"):
-        token = _exec_token(dict(user["exec"]), environ)
-    if token:
-        client.headers["Authorization"] = f"Bearer {token}"
-    elif user.get("client-certificate-data") and user.get("client-key-data"):
-        client.cert = (
-            _written(client, str(user["client-certificate-data"]), ".crt"),
-            _written(client, str(user["client-key-data"]), ".key"),
-        )
-    elif user.get("auth-provider"):
+        raise KubeError(f"{path}: insecure-skip-tls-verify is refused (fix: give the cluster's CA)")
+    if user.get("auth-provider"):
         raise KubeError(
             f"{path}: context {name!r} uses a legacy auth-provider (fix: use gke-gcloud-auth-plugin, "
             "the exec plugin GKE documents)"
         )
+    client = KubeClient(server=str(cluster["server"]), context=name)
+    ca = _file_of(cluster.get("certificate-authority-data"), cluster.get("certificate-authority"), client, "ca.crt")
+    client.session.verify = ca or True
+    cert = _file_of(user.get("client-certificate-data"), user.get("client-certificate"), client, "client.crt")
+    key = _file_of(user.get("client-key-data"), user.get("client-key"), client, "client.key")
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        try:
+            token = Path(str(user["tokenFile"])).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KubeError(
+                f"{path}: context {name!r} reads its token from {user['tokenFile']}: {exc.strerror}"
+            ) from None
+    if not token and user.get("exec"):
+        token = _exec_token(dict(user["exec"]), environ)
+    if token:
+        client.headers["Authorization"] = f"Bearer {token}"
+    if cert and key:
+        client.session.cert = (cert, key)
     return client

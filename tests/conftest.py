@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ops.engine import ProgramRun, run_program
-from ops.render import RENDER_OVERRIDES
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
 from registry.connection_keys import CONFIG_URI
 

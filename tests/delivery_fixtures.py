@@ -11,7 +11,7 @@ from catalogue.loader import load_catalogue
 from facts import delivery_metrics as D
 from facts import quality_metrics as Q
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, Metric, MetricsTable
-from ops.engine import _Mocks
+from ops.offline.mocks import ProgramMocks
 from ops.stack_config import load_stack_config
 from plan.delivery import DeliveryPlan, delivery_plans
 
@@ -55,7 +55,7 @@ __all__ = [
 def stack_settings(stack: str) -> StackSettings:
     config = load_stack_config(PROJECT_DIR, stack)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings().stack
 
 

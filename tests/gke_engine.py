@@ -1,5 +1,5 @@
 """The recording engine the GKE and GCP component tests share: Pulumi's mocks with the computed
-outputs the offline engine also uses (ops/gcp_outputs.py), recording every registration with its
+outputs the offline engine also uses (ops/offline/gcp_outputs.py), recording every registration with its
 options and every warning. Loaded as a pytest plugin (tests/conftest.py), so `engine` is a fixture."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from components.cluster.gke_cluster import GkeClusterArgs
-from ops.gcp_outputs import gcp_invoke, gcp_outputs
+from ops.offline.gcp_outputs import gcp_invoke, gcp_outputs
 from settings.cluster import ClusterSettings
 from settings.gpu_node_pools import GpuNodePoolSettings
 

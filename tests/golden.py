@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from ops.engine import ProgramRun
-from ops.render import _write
-from ops.render_target import mark
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import _write
+from ops.offline.render_target import mark
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 _MASKS = (

@@ -1,7 +1,7 @@
 """pytest fixtures around ONE real MLflow server per test session, and tiny real models registered in it.
 
 Loaded by tests/conftest.py through `pytest_plugins = ["tests.mlflow_server"]`. The server start/stop
-logic lives in ops/local_mlflow.py and the training in ops/demo_registry.py, so tests, benchmark and demo
+logic lives in ops/demo/local_mlflow.py and the training in ops/demo/trained_models.py, so tests, benchmark and demo
 share one code path.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ops.demo_registry import DEMO_MODELS, log_and_register, seed_demo_registry, train
-from ops.local_mlflow import LocalMlflow, start_local_mlflow
+from ops.demo.local_mlflow import LocalMlflow, start_local_mlflow
+from ops.demo.registry import seed_demo_registry
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, train
 from registry.client import MlflowRegistryClient
 
 FULL_EVIDENCE = {"validation.data": "passed", "scan.max_cvss": "3.1", "compliance": "approved"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ops.engine import ProgramRun, RecordedResource
+from ops.offline.program_run import ProgramRun, RecordedResource
 
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 CHART = "kubernetes:helm.sh/v4:Chart"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from core.problems import ConfigError
-from ops.engine import ProgramError, RecordedResource, run_program
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramError, RecordedResource
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 from tests.addon_settings import _merge

@@ -10,8 +10,10 @@ import pytest
 
 from facts import charts
 from facts.charts import ARGO_CD
-from ops.engine import RecordedResource, is_secret, mask, run_program, unwrap
-from ops.render import summary
+from ops.offline.engine import run_program
+from ops.offline.program_run import RecordedResource
+from ops.offline.render import summary
+from ops.offline.wire_values import is_secret, mask, unwrap
 from ops.stack_config import StackConfig, load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.runs import charts_by_name, cluster_provider
@@ -158,7 +160,7 @@ def test_grafana_password_reaches_the_cluster_only_as_a_secret(mlflow_server, tm
 
 
 def test_the_render_summary_lists_each_add_on(stack_runs, tmp_path):
-    from ops.render import RenderResult
+    from ops.offline.render import RenderResult
 
     text = summary(RenderResult(run=stack_runs["prod"], out_dir=tmp_path, files=[]))
     for fact in PINS.values():
@@ -167,7 +169,7 @@ def test_the_render_summary_lists_each_add_on(stack_runs, tmp_path):
 
 
 def test_the_render_plan_lists_each_add_on_with_its_values(stack_runs):
-    from ops.render import addon_entries
+    from ops.offline.render import addon_entries
 
     entries = {e["chart"]: e for e in addon_entries(stack_runs["dev"])}
     assert sorted(entries) == sorted([*PINS, ARGO_CD.chart])  # dev also installs Argo CD (the gitops component)

@@ -23,7 +23,7 @@ from facts import charts
 from facts import quality_metrics as Q
 from facts.delivery_metrics import DELIVERY_SERIES
 from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, RUNTIME_METRICS, MetricsTable
-from ops.engine import unwrap
+from ops.offline.wire_values import unwrap
 from tests.conftest import PROJECT_DIR, STACKS
 from tests.delivery_fixtures import CATALOGUE
 from tests.markdown_links import github_anchors

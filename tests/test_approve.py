@@ -12,13 +12,13 @@ import copy
 
 import pytest
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
-from ops.approval import approve
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.engine import unwrap
 from ops.kube_api import client_from_kubeconfig
+from ops.offline.wire_values import unwrap
+from ops.promotion.approval import approve
 from ops.promotion.context import PromotionRefused
 from tests.fake_kube_api import FakeKubeApi
 from tests.fake_pulumi import FakePulumiCommand, Scenario

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.automation.kube_api import KubeError, from_kubeconfig
-from ops.publish.manifest_tree import APPLICATION_TYPE
+from ops.kube_api import KubeError, client_from_kubeconfig
+from ops.resource_types import APPLICATION_TYPE
 from plan.gitops import ModelApp
 from tests.fake_pulumi import FakePulumiCommand, Scenario
 
@@ -201,7 +201,7 @@ def test_an_unreachable_or_refusing_api_server_is_one_clear_error(kube, tmp_path
 
 
 def test_a_silent_api_server_is_given_up_on_at_the_deadline(kube, tmp_path):
-    api = from_kubeconfig(kubeconfig(tmp_path, kube([], silent=True).url))
+    api = client_from_kubeconfig(kubeconfig(tmp_path, kube([], silent=True).url))
     api.deadline_seconds = 1.0
     started = time.monotonic()
     with pytest.raises(KubeError, match="no complete answer within 1s"):
@@ -215,4 +215,4 @@ def test_a_kubeconfig_that_skips_tls_verification_is_refused(tmp_path):
     config["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
     path.write_text(yaml.safe_dump(config))
     with pytest.raises(KubeError, match="insecure-skip-tls-verify is refused"):
-        from_kubeconfig(path)
+        client_from_kubeconfig(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ops.demo_registry import DEMO_MODELS, log_and_register, make_data, train
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, make_data, train
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR / "serving_runtime"))

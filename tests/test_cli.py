@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ops.render_target import MARKER
+from ops.offline.render_target import MARKER
 from tests.conftest import PROJECT_DIR
 
 TOKEN = "tok-NEVER-PRINT-3f9a1c"

@@ -7,7 +7,7 @@ import pulumi
 
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
-from ops.engine import is_secret
+from ops.offline.wire_values import is_secret
 from plan.quality_signals import canary_quality_checks
 from tests.delivery_fixtures import plans_for, platform_refs, stack_settings, with_keda
 from tests.gke_engine import run

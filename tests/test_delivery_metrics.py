@@ -61,7 +61,7 @@ def rollback(client, name: str, to_version: str, from_version: str, at: datetime
 @pytest.fixture(scope="module")
 def scripted(mlflow_server, trained_estimator):
     """Model A: v1..v4 in prod, v2 rolled back to v1, v3's canary failed, v4 live. Returns the facts."""
-    from ops.demo_registry import log_and_register
+    from ops.demo.trained_models import log_and_register
     from registry.client import MlflowRegistryClient
 
     estimator, _ = trained_estimator

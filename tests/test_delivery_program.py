@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from facts.runtime_metrics import RUNTIME_METRICS
-from ops.engine import unwrap
+from ops.offline.wire_values import unwrap
 from plan.quality_signals import canary_quality_checks
 from tests.conftest import STACKS
 from tests.delivery_fixtures import CATALOGUE, QUALITY, SHARED_TABLES

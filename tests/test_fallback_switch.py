@@ -12,11 +12,12 @@ import json
 
 import pytest
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.engine import run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.wire_values import unwrap
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
@@ -68,7 +69,7 @@ def test_fallback_off_removes_only_that_model(monkeypatch, capsys):
     command, scenario = use_fake_cli(monkeypatch, "staging")
     scenario.config["staging"] = {DELIVERY: json.dumps({"fallbackActive": [MODEL], "alertChannel": "msteams"})}
     monkeypatch.setattr(
-        "ops.fallback_switch.current_delivery",
+        "ops.promotion.fallback_switch.current_delivery",
         lambda project, stack: json.loads(scenario.config[stack][DELIVERY]),
     )
     assert main(["fallback", "off", MODEL, "--stack", "staging"]) == ExitCode.OK

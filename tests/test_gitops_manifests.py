@@ -13,7 +13,7 @@ from core.problems import ConfigError
 from manifests.gitops.applications import model_application, team_repo_application
 from manifests.gitops.flagger_owned import FLAGGER_OWNED
 from manifests.gitops.projects import team_project
-from ops.engine import _Mocks
+from ops.offline.mocks import ProgramMocks
 from ops.stack_config import load_stack_config
 from plan.gitops import IN_CLUSTER, gitops_plan
 from plan.serving import select_models
@@ -54,7 +54,7 @@ PROJECT_REPO = "https://github.com/acme/mlops-platform.git"
 def real_stack(stack: str, extra: dict[str, str] | None = None):
     config = load_stack_config(PROJECT_DIR, stack, overrides=extra)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings().stack
 
 

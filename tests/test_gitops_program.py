@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from facts.charts import ARGO_CD
-from ops.engine import ProgramRun, is_secret, run_program, unwrap
-from ops.render import _write
-from ops.rendered_manifests import render_file
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import _write
+from ops.offline.rendered_manifests import render_file
+from ops.offline.wire_values import is_secret, unwrap
 from ops.stack_config import StackConfig, load_stack_config
 from settings.gitops import DEFAULT_MODES
 from settings.stack import config_key

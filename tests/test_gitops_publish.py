@@ -14,14 +14,16 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
-from ops.engine import ProgramRun, is_secret, run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import _write
+from ops.offline.wire_values import is_secret, unwrap
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.publish.git_push import commit_and_push
 from ops.publish.manifest_tree import APPLICATION_TYPE, MARKER, MODEL_LABEL, tree_from_state
-from ops.render import _write
 from ops.stack_config import load_stack_config
 from settings.gitops import DEFAULT_MODES, GitopsSettings
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides

@@ -9,8 +9,8 @@ from components.cluster.gke_cluster import NODE_SERVICE_ACCOUNT_ROLES, GkeCluste
 from components.cluster.gpu_node_pool import replacement_fields
 from components.cluster.kubeconfig import build_kubeconfig
 from components.gcp.workload_identity import service_account_id
-from ops.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
-from ops.gcp_outputs import DNS_ENDPOINT, ENDPOINT
+from ops.offline.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
+from ops.offline.gcp_outputs import DNS_ENDPOINT, ENDPOINT
 from settings.gpu_node_pools import GpuNodePoolSettings
 from tests.gke_engine import (
     L4_SPOT,

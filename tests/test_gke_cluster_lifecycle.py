@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.cluster.gke_cluster import GkeCluster, GkeClusterArgs
-from ops.gcp_outputs import DNS_ENDPOINT, ENDPOINT
+from ops.offline.gcp_outputs import DNS_ENDPOINT, ENDPOINT
 from settings.cluster import ClusterSettings
 from settings.gpu_node_pools import GpuNodePoolSettings
 from tests.gke_engine import (

@@ -15,7 +15,9 @@ import yaml
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
 from core.problems import ConfigError
-from ops.engine import ProgramError, _Mocks, run_program
+from ops.offline.engine import run_program
+from ops.offline.mocks import ProgramMocks
+from ops.offline.program_run import ProgramError
 from ops.stack_config import load_stack_config
 from plan.pool_facts import SPOT_TAINT, pool_scheduling_facts
 from plan.serving import select_models, serving_plans
@@ -37,7 +39,7 @@ def settings_of(stack: str) -> StackSettings:
     """The stack's settings exactly as the program reads them (Pulumi.yaml defaults + the stack file)."""
     config = load_stack_config(PROJECT_DIR, stack)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings().stack
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from components.guardrails.cost_labels import with_labels
 from guardrails.rule import GUARDRAILS_TYPE, context_from_inputs
-from ops.engine import run_program
+from ops.offline.engine import run_program
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.runs import cluster_provider

@@ -16,7 +16,7 @@ from guardrails.evaluate import GuardReport
 from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from ops.__main__ import main as ops_main
-from ops.guard import guard_run
+from ops.offline.guardrail_gate import guard_run
 from policy.adapter import stack_reports
 from tests.cel_admission import failed_messages, matches
 from tests.conftest import PROJECT_DIR, STACKS

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from facts.built_images import BUILT_IMAGES
-from ops.engine import ProgramRun
+from ops.offline.program_run import ProgramRun
 from tests.conftest import PROJECT_DIR
 
 IMAGES_WORKFLOW = PROJECT_DIR / ".github" / "workflows" / "images.yml"

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from core.problems import ConfigError
-from ops.engine import DYNAMIC_TYPE, ProgramError, run_program
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramError
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
+from ops.resource_types import DYNAMIC_TYPE
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 

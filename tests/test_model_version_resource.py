@@ -13,7 +13,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from core.problems import ConfigError
-from ops.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
+from ops.offline.dynamic_runner import DynamicProviderError, run_dynamic
+from ops.resource_types import DYNAMIC_TYPE
 from registry.connection_keys import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
 from registry.model_version import ModelVersion
 from registry.provider import ModelVersionProvider
@@ -105,7 +106,7 @@ def test_the_token_never_reaches_state_outputs_or_logs(mlflow_server, make_model
 
 
 def test_demo_seed_is_idempotent_and_its_challengers_meet_their_fate(seeded_demo, mlflow_server):
-    from ops.demo_registry import seed_demo_registry
+    from ops.demo.registry import seed_demo_registry
 
     again = seed_demo_registry(mlflow_server.uri)
     assert [(v.model, v.alias, v.version) for v in again] == [(v.model, v.alias, v.version) for v in seeded_demo]

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from semver import VersionInfo
 
-from ops.automation.driver import MIN_CLI_VERSION, Driver, RunOptions, required_plugins
+from ops.automation.cli_setup import MIN_CLI_VERSION, required_plugins
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import RunOptions
 from ops.report.drift import drift_notes
 from ops.report.model_versions import model_version_changes
 from tests.fake_pulumi import FakePulumiCommand, Scenario, policy_event, refresh_event, summary, urn
@@ -281,7 +283,7 @@ def test_a_backend_that_is_not_logged_in_names_the_login_fix():
 
 
 def test_not_logged_in_is_one_line_from_promote_too(monkeypatch, capsys):
-    import ops.ci_commands as ci
+    import ops.cli.ci as ci
     from ops.__main__ import main
 
     command = NotLoggedIn(Scenario())

@@ -12,7 +12,9 @@ import requests
 
 from catalogue.loader import load_catalogue
 from core.problems import ConfigError
-from ops.engine import ProgramError, run_program, unwrap
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramError
+from ops.offline.wire_values import unwrap
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS, registry_overrides
 from tests.schemas import validate

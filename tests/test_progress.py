@@ -10,8 +10,9 @@ from rich.console import Console
 
 from catalogue.loader import load_catalogue
 from ops.__main__ import main
-from ops.automation.driver import Driver, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import RunOptions
 from ops.progress import Progress
 from tests.fake_pulumi import FakePulumiCommand, Scenario, pre_event, summary
 

@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from ops.__main__ import main
-from ops.automation.driver import Driver, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.engine import DYNAMIC_TYPE
+from ops.automation.run_options import RunOptions
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.canary_health import CanaryHealth
 from ops.promotion.context import PromotionRefused
 from ops.promotion.pins_file import read_pins, write_pins
 from ops.promotion.promote import PromoteRequest, promote
 from ops.promotion.rollback import RollbackRequest, rollback
+from ops.resource_types import DYNAMIC_TYPE
 from registry.client import MlflowRegistryClient
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 
@@ -150,7 +151,7 @@ def test_rollback_pins_the_previous_version_deploys_and_records_the_reason(proje
 
 
 def test_rollback_without_a_recorded_previous_version_is_refused_with_the_fix(project, monkeypatch, capsys):
-    import ops.ci_commands as ci
+    import ops.cli.ci as ci
 
     scenario = Scenario(stack_outputs={"staging": {"models": {MODEL: {"version": "7"}}}})
     command = FakePulumiCommand(scenario)

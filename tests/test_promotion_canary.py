@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode

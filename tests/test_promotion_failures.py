@@ -11,16 +11,17 @@ import threading
 
 import pytest
 
-import ops.ci_commands as ci
+import ops.cli.ci as ci
 from ops.__main__ import main
-from ops.automation.driver import Driver, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.engine import DYNAMIC_TYPE
+from ops.automation.run_options import RunOptions
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.context import PromotionRefused
 from ops.promotion.lock import LOCK_SUFFIX, LockHeld
 from ops.promotion.promote import PromoteRequest, promote
 from ops.promotion.rollback import RollbackRequest, rollback
+from ops.resource_types import DYNAMIC_TYPE
 from registry.client import MlflowRegistryClient, ModelNotFound, tags_of
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 from tests.fault_proxy import fault_proxy

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from facts import quality_monitor_env as env
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, MODEL_LABEL, VERSION_LABEL
 from facts.quality_samples import DEFAULT_REFERENCE_ARTIFACT, PredictionSample
-from ops.demo_registry import DEMO_MODELS, log_and_register, reference_data
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, reference_data
 from quality_monitor.config import MonitorConfig
 from quality_monitor.drift import dataset_drift
 from quality_monitor.export import exposition

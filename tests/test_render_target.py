@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from core.problems import ConfigError
-from ops.render import render
-from ops.render_target import MARKER, check_target, mark
+from ops.offline.render import render
+from ops.offline.render_target import MARKER, check_target, mark
 from tests.conftest import PROJECT_DIR
 
 

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from ops.rendered_manifests import go_yaml_key, render_file, render_yaml
+from ops.offline.rendered_manifests import go_yaml_key, render_file, render_yaml
 
 
 def test_file_names_follow_the_provider():

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
-from ops.engine import mask
-from ops.render import _write
+from ops.offline.render import _write
+from ops.offline.wire_values import mask
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 from tests.conftest import PROJECT_DIR, STACKS

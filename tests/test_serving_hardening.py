@@ -21,7 +21,7 @@ import requests
 from benchmarks.serving_servers import MODEL_NAME, OUR_RUNTIME, SERVING_VENV, start
 from facts.quality_metrics import PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED
 from facts.quality_samples import SAMPLE_MARKER
-from ops.demo_registry import DEMO_MODELS, log_and_register, make_data
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, make_data
 
 pytestmark = pytest.mark.skipif(
     not (SERVING_VENV / "bin" / "mlserver").exists(),

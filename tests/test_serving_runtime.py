@@ -30,7 +30,7 @@ from facts.quality_metrics import DRIFT_SCORE, MODEL_LABEL, PREDICTION_CONFIDENC
 from facts.quality_samples import PredictionSample
 from facts.runtimes import MODEL_MOUNT
 from manifests.serving import deployment_manifest
-from ops.demo_registry import DEMO_MODELS, log_and_register, make_data, reference_data, train
+from ops.demo.trained_models import DEMO_MODELS, log_and_register, make_data, reference_data, train
 from quality_monitor.config import MonitorConfig
 from quality_monitor.export import exposition
 from quality_monitor.monitor import run

@@ -13,7 +13,7 @@ import yaml
 
 from catalogue.loader import load_catalogue
 from core.problems import ConfigError
-from ops.engine import _Mocks
+from ops.offline.mocks import ProgramMocks
 from ops.stack_config import load_stack_config, project_declarations
 from plan.serving import select_models
 from settings.pulumi_config import read_stack_settings
@@ -31,7 +31,7 @@ def project_with_stack(tmp_path: Path, stack: str, config: dict) -> Path:
 def read(tmp_path: Path, stack: str, config: dict):
     stack_config = load_stack_config(project_with_stack(tmp_path, stack, config), stack)
     pulumi.runtime.set_all_config(dict(stack_config.values), list(stack_config.secret_keys))
-    pulumi.runtime.set_mocks(_Mocks(stack_config, preview=True), project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(ProgramMocks(stack_config, preview=True), project=PROJECT, stack=stack, preview=True)
     return read_stack_settings()
 
 

@@ -17,7 +17,7 @@ from components.gcp.binary_authorization import GKE_SYSTEM_IMAGES
 from facts.built_images import BUILT_IMAGES
 from facts.charts import CHARTS
 from facts.upstream_images import ADDON_IMAGES, DEFAULT_ALLOWLIST, SUBCHART, UPSTREAM_IMAGES
-from ops.offline.stack_settings import offline_settings
+from ops.offline.stack_settings import offline_stack_settings
 from tests.conftest import PROJECT_DIR
 from tests.test_images_build import pulled_images
 
@@ -115,7 +115,7 @@ def test_every_image_each_gke_stack_runs_is_allowlisted_or_attested(stack_runs):
         patterns = [p["namePattern"] for p in policy.inputs["admissionWhitelistPatterns"]]
         assert patterns[: len(GKE_SYSTEM_IMAGES)] == list(GKE_SYSTEM_IMAGES)
         assert set(DEFAULT_ALLOWLIST) <= set(patterns)
-        registry = offline_settings(PROJECT_DIR, stack).image_registry
+        registry = offline_stack_settings(PROJECT_DIR, stack).image_registry
         for image in pulled_images(run):
             checked += 1
             name = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]

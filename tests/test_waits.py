@@ -22,9 +22,10 @@ from facts.waits import (
     deployment_timeouts,
     gpu_node_pool_timeouts,
 )
-from ops.engine import ProgramRun, run_program
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import RENDER_OVERRIDES
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
-from ops.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR
 from tests.test_workflows import WORKFLOWS

@@ -1,6 +1,6 @@
 """Numbers as the program wrote them, whatever Pulumi's wire format (doubles only) made of them."""
 
-from ops.engine import as_written
+from ops.offline.wire_values import as_written
 
 
 def test_integral_floats_become_ints_and_others_stay():

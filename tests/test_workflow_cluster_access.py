@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from components.cluster.kubeconfig import AUTH_PLUGIN
-from ops.offline.stack_settings import offline_settings
+from ops.offline.stack_settings import offline_stack_settings
 from ops.stack_config import stack_names
 from tests.conftest import PROJECT_DIR
 from tests.test_workflows import WORKFLOWS
@@ -66,7 +66,7 @@ def test_hosted_runners_reach_every_gke_stack_through_its_dns_endpoint():
     assert hosted, "no job runs on a GitHub-hosted runner: then check the self-hosted runners' network instead"
     checked = 0
     for stack in stack_names(PROJECT_DIR):
-        cluster = offline_settings(PROJECT_DIR, stack).cluster
+        cluster = offline_stack_settings(PROJECT_DIR, stack).cluster
         if cluster.mode == "kubeconfig":
             continue
         checked += 1

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.automation.kube_api import KubeApi, from_kubeconfig
-from ops.publish.manifest_tree import APPLICATION_TYPE
+from ops.kube_api import KubeClient, client_from_kubeconfig
+from ops.resource_types import APPLICATION_TYPE
 
 DRIFT_HEALTH = ("Degraded", "Missing", "Unknown")
 GROUP_PATH = "/apis/argoproj.io/v1alpha1"
@@ -79,7 +79,7 @@ def _status(namespace: str, name: str, item: dict | None) -> AppStatus:
     )
 
 
-def application_statuses(api: KubeApi, wanted: list[tuple[str, str]]) -> list[AppStatus]:
+def application_statuses(api: KubeClient, wanted: list[tuple[str, str]]) -> list[AppStatus]:
     statuses = []
     for namespace in sorted({ns for ns, _ in wanted}):
         listing = api.get(f"{GROUP_PATH}/namespaces/{namespace}/applications") or {}
@@ -103,7 +103,11 @@ def argo_cd_drift(
             f"the stack has {len(wanted)} Argo CD Application(s) whose drift only the cluster knows "
             "(fix: --kubeconfig FILE or KUBECONFIG; or --skip-argocd to leave them out, said in the report)"
         )
-    statuses = application_statuses(from_kubeconfig(kubeconfig, context), wanted)
+    client = client_from_kubeconfig(kubeconfig, context)
+    try:
+        statuses = application_statuses(client, wanted)
+    finally:
+        client.close()
     drifted = [s for s in statuses if s.drifted]
     under_way = [s.note() for s in statuses if not s.drifted and s.health != "Healthy"]
     return drifted, [*under_way, f"Argo CD: {len(drifted)} of {len(statuses)} Application(s) drifted"]

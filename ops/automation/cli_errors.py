@@ -29,3 +29,10 @@ def setup_problem(cli_text: str) -> tuple[ExitCode, str] | None:
                 said = line.strip().removeprefix("stderr:").removeprefix("stdout:").strip()  # CommandError's layout
                 return ExitCode.ENVIRONMENT, f"{meaning}: the CLI said {said!r} ({fix})"
     return None
+
+
+def last_line(exc: Exception) -> str:
+    """The CLI's last non-empty line of output: what it says went wrong."""
+    text = str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else text

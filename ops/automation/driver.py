@@ -2,85 +2,36 @@
 
 One `Driver` per stack. It selects the stack in a LocalWorkspace on the repository (the CLI runs
 `__main__.py`), or runs `program.main` inline; checks the CLI version and installs the provider plugins
-the program was written against; applies the policy pack; prints one line per resource event; and turns
+the program was written against (ops/automation/cli_setup.py); applies the policy pack; prints one line per resource event; and turns
 every outcome into one of `ExitCode`'s meanings. A stack locked by another update is answered clearly,
 or waited for when `wait_seconds` allows. In prod, `up` previews first and refuses destructive changes
-to protected infrastructure (ops/automation/guard.py) unless they were allowed by name.
+to protected infrastructure (ops/automation/protected_resources.py) unless they were allowed by name.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
-from pulumi.automation.errors import CommandError, ConcurrentUpdateError, InvalidVersionError, StackNotFoundError
-from semver import VersionInfo
+from pulumi.automation.errors import CommandError, ConcurrentUpdateError
 
-from core.config_keys import PROJECT, config_key
+from core.config_keys import config_key
 from ops.automation import unreadable
 from ops.automation.argocd_drift import AppStatus, NoClusterAccess, argo_cd_drift
 from ops.automation.changes import ChangeLog
-from ops.automation.cli_errors import setup_problem
+from ops.automation.cli_errors import last_line, setup_problem
+from ops.automation.cli_setup import checked_command, select_stack
 from ops.automation.exit_codes import ExitCode
-from ops.automation.guard import refusals
-from ops.automation.kube_api import KubeError
 from ops.automation.progress import printer
+from ops.automation.protected_resources import refusals
+from ops.automation.run_options import DriverError, Outcome, RunOptions
+from ops.kube_api import KubeError
 from ops.progress import Progress
 from ops.stack_config import load_stack_config
-
-# 3.181 is the first CLI that runs inline programs for refresh and destroy (`--client`), which the SDK
-# itself enforces for those operations; older CLIs would fail half-way through a rollback.
-MIN_CLI_VERSION = VersionInfo(3, 181, 0)
-# The provider plugins the program's SDKs were generated for: the pinned packages' own versions.
-PLUGIN_PACKAGES = {"kubernetes": "pulumi-kubernetes", "gcp": "pulumi-gcp"}
-POLICY_DIR = "policy"
-
-
-class DriverError(Exception):
-    def __init__(self, code: ExitCode, message: str):
-        self.code = code
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    stack: str
-    project_dir: Path
-    policy_packs: tuple[Path, ...] | None = None  # None: the project's policy/ directory when it exists
-    refresh: bool = False
-    wait_seconds: float = 0.0  # how long to wait for a concurrent update to finish; 0 answers at once
-    allow_replace: tuple[str, ...] = ()  # protected resources (name or URN) allowed to be deleted/replaced
-    inline: bool = False  # run program.main in this process instead of the CLI's `python __main__.py`
-    message: str | None = None
-    kubeconfig: Path | None = None  # refresh: where Argo CD's Applications are read (default: $KUBECONFIG)
-    kube_context: str | None = None
-    skip_argocd: bool = False  # refresh: do not read Argo CD's sync status (says so in the report)
-
-    def packs(self) -> list[str]:
-        if self.policy_packs is not None:
-            return [str(p) for p in self.policy_packs]
-        default = self.project_dir / POLICY_DIR
-        return [str(default)] if (default / "PulumiPolicy.yaml").exists() else []
-
-
-@dataclass
-class Outcome:
-    code: ExitCode
-    log: ChangeLog
-    messages: list[str] = field(default_factory=list)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # refresh: drift Pulumi's own diff cannot show (Argo CD)
-
-
-def required_plugins() -> dict[str, str]:
-    return {name: installed_version(package) for name, package in PLUGIN_PACKAGES.items()}
 
 
 def is_production(options: RunOptions) -> bool:
@@ -107,78 +58,13 @@ class Driver:
     # -- setup -----------------------------------------------------------------------------------------
 
     def command(self) -> auto.PulumiCommand:
-        if self._command is None:
-            try:
-                self._command = auto.PulumiCommand(version=MIN_CLI_VERSION)
-            except FileNotFoundError:
-                raise DriverError(
-                    ExitCode.ENVIRONMENT,
-                    "the Pulumi CLI is not installed: no `pulumi` on PATH "
-                    "(fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh, and put it on PATH)",
-                ) from None
-            except (OSError, subprocess.CalledProcessError) as exc:
-                raise DriverError(
-                    ExitCode.ENVIRONMENT,
-                    f"the Pulumi CLI on PATH does not run (`pulumi version`: {exc}) (fix: reinstall it)",
-                ) from None
-            except InvalidVersionError as exc:
-                raise DriverError(
-                    ExitCode.ENVIRONMENT, f"{exc} (fix: install Pulumi CLI >= {MIN_CLI_VERSION})"
-                ) from None
-        found = self._command.version
-        if found is None or found.compare(MIN_CLI_VERSION) < 0:
-            raise DriverError(
-                ExitCode.ENVIRONMENT,
-                f"Pulumi CLI {found or 'of unknown version'} is older than the minimum {MIN_CLI_VERSION} "
-                f"(fix: upgrade the CLI)",
-            )
+        self._command = checked_command(self._command)
         return self._command
 
     def stack(self) -> auto.Stack:
-        if self._stack is not None:
-            return self._stack
-        opts = auto.LocalWorkspaceOptions(work_dir=str(self.options.project_dir), pulumi_command=self.command())
-        try:
-            if self.options.inline:
-                import program
-
-                project_dir = self.options.project_dir
-
-                def inline_program() -> None:
-                    program.main(project_dir)
-
-                stack = auto.select_stack(self.options.stack, project_name=PROJECT, program=inline_program, opts=opts)
-            else:
-                stack = auto.select_stack(self.options.stack, work_dir=str(self.options.project_dir), opts=opts)
-        except StackNotFoundError:
-            raise DriverError(
-                ExitCode.BAD_INPUT,
-                f"stack {self.options.stack!r} does not exist in the logged-in backend "
-                f"(fix: `pulumi stack init {self.options.stack}`, or log in to the right backend)",
-            ) from None
-        except CommandError as exc:
-            problem = setup_problem(str(exc))
-            if problem is None:
-                raise DriverError(
-                    ExitCode.FAILED, f"could not select stack {self.options.stack!r}: {_last_line(exc)}"
-                ) from None
-            raise DriverError(*problem) from None
-        self._install_plugins(stack.workspace)
-        self._stack = stack
-        return stack
-
-    def _install_plugins(self, workspace: auto.Workspace) -> None:
-        have = {(p.name, str(p.version)) for p in workspace.list_plugins() if p.kind == "resource"}
-        for name, wanted in required_plugins().items():
-            if (name, wanted) in have:
-                continue
-            self._write(f"installing plugin {name} v{wanted}")
-            try:
-                workspace.install_plugin(name, f"v{wanted}")
-            except CommandError as exc:
-                raise DriverError(
-                    ExitCode.ENVIRONMENT, f"could not install plugin {name} v{wanted}: {_last_line(exc)}"
-                ) from None
+        if self._stack is None:
+            self._stack = select_stack(self.options, self.command(), self._write)
+        return self._stack
 
     # -- operations ------------------------------------------------------------------------------------
 
@@ -261,7 +147,7 @@ class Driver:
         try:
             self.stack().set_tag(key, value)
         except CommandError as exc:
-            return f"stack tag {key} not set: {_last_line(exc)} (the MLflow tags hold the audit trail)"
+            return f"stack tag {key} not set: {last_line(exc)} (the MLflow tags hold the audit trail)"
         return None
 
     # -- errors ----------------------------------------------------------------------------------------
@@ -310,16 +196,10 @@ class Driver:
                 problem = setup_problem(str(exc))
                 if problem is not None:
                     return Outcome(problem[0], log, [f"error: {problem[1]}"])
-                details = log.errors or [_last_line(exc)]
+                details = log.errors or [last_line(exc)]
                 return Outcome(ExitCode.FAILED, log, [f"error: {what} failed:", *details])
 
 
 def _env_kubeconfig() -> Path | None:
     first = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     return Path(first) if first else None
-
-
-def _last_line(exc: CommandError) -> str:
-    text = str(exc)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else text

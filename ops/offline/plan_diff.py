@@ -18,9 +18,10 @@ from typing import Any
 from components.cluster.gpu_node_pool import REPLACING_SETTINGS
 from core.config_keys import PROJECT
 from ops.automation.changes import ChangeLog, ResourceChange
-from ops.engine import DYNAMIC_TYPE, ProgramRun
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import _plan_entry
 from ops.offline.snapshot import RegistrySnapshot
-from ops.render import _plan_entry
+from ops.resource_types import DYNAMIC_TYPE
 
 NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
 

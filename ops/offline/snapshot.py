@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.problems import ConfigError, Problem
-from ops.dynamic_runner import PROVIDER_KEY, run_dynamic
+from ops.offline.dynamic_runner import PROVIDER_KEY, run_dynamic
 
 UNRESOLVED = "unresolved"  # the version a model absent from the snapshot is rendered with (a valid label value)
 

@@ -13,10 +13,11 @@ from catalogue.schema import ModelSpec
 from core.config_keys import config_key
 from core.problems import ConfigError, Problem
 from ops.automation.driver import Driver
+from ops.promotion.pins_file import pins_in
 from ops.stack_config import load_stack_config
 from registry.client import MlflowRegistryClient
 from registry.connection import connection_settings
-from registry.connection_keys import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
+from registry.connection_keys import CONFIG_TOKEN, CONNECTION_KEYS
 
 DriverFactory = Callable[[str], Driver]  # stack name -> a Driver on that stack
 
@@ -27,30 +28,37 @@ class PromotionRefused(Exception):
 
 @dataclass(frozen=True)
 class StackContext:
+    """One reading of a stack's file per operation: everything promote and rollback take from it."""
+
     stack: str
     environment: str
     registry_config: dict[str, str]
+    models_dir: Path
+    pins: dict[str, int]  # its `modelPins` as read (ops/promotion/pins_file.py writes them back)
 
     def client(self, environ=os.environ) -> MlflowRegistryClient:
         return connection_settings(self.registry_config, environ).client()
 
+    def model_spec(self, model: str) -> ModelSpec:
+        catalogue = load_catalogue(self.models_dir)
+        for spec in catalogue.models:
+            if spec.name == model:
+                return spec
+        raise ConfigError(
+            [Problem("models/", model, "no such model in the catalogue", f"use one of: {', '.join(catalogue.names())}")]
+        )
+
 
 def stack_context(project_dir: Path, stack: str) -> StackContext:
     values = load_stack_config(project_dir, stack).values
-    keys = (CONFIG_URI, CONFIG_TOKEN, CONFIG_READ_TIMEOUT, CONFIG_RETRIES)
     # Offline the token is a masked placeholder: MLFLOW_TRACKING_TOKEN from the environment supplies it.
-    registry = {k: values[k] for k in keys if k in values and k != CONFIG_TOKEN}
-    return StackContext(stack, values.get(config_key("environment"), stack), registry)
-
-
-def model_spec(project_dir: Path, stack: str, model: str) -> ModelSpec:
-    values = load_stack_config(project_dir, stack).values
-    catalogue = load_catalogue(project_dir / values.get(config_key("modelsDir"), "models"))
-    for spec in catalogue.models:
-        if spec.name == model:
-            return spec
-    raise ConfigError(
-        [Problem("models/", model, "no such model in the catalogue", f"use one of: {', '.join(catalogue.names())}")]
+    registry = {k: values[k] for k in CONNECTION_KEYS if k in values and k != CONFIG_TOKEN}
+    return StackContext(
+        stack,
+        values.get(config_key("environment"), stack),
+        registry,
+        project_dir / values.get(config_key("modelsDir"), "models"),
+        pins_in(values),
     )
 
 

@@ -29,7 +29,12 @@ def stack_file(project_dir: Path, stack: str) -> Path:
 
 def read_pins(project_dir: Path, stack: str) -> dict[str, int]:
     """The stack file's `modelPins` (absent = none), as the program will read it."""
-    raw = load_stack_config(project_dir, stack).values.get(PINS_KEY, "")
+    return pins_in(load_stack_config(project_dir, stack).values)
+
+
+def pins_in(values: dict[str, str]) -> dict[str, int]:
+    """`modelPins` from a stack config already loaded (ops/stack_config.py)."""
+    raw = values.get(PINS_KEY, "")
     pins = json.loads(raw) if raw.strip() else {}
     return {str(k): int(v) for k, v in dict(pins).items()}
 

@@ -23,15 +23,16 @@ from pathlib import Path
 from pulumi.automation.errors import CommandError
 
 from ops.automation.changes import ChangeLog
-from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import Outcome
 from ops.promotion.audit import actor, now
 from ops.promotion.canary_health import CanaryReader, check_canary
 from ops.promotion.candidate import check_candidate
-from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.context import DriverFactory, PromotionRefused, deployed, stack_context
+from ops.promotion.deploy import Failure, deploy_and_record
 from ops.promotion.lock import Intent, PromotionLock
-from ops.promotion.pins_file import read_pins, write_pins
-from ops.promotion.recovery import complete, recover, serving_version, undo
+from ops.promotion.pins_file import write_pins
+from ops.promotion.recovery import recover, serving_version, undo
 from registry.client import AliasNotFound, MlflowRegistryClient, RegistryError
 
 
@@ -55,7 +56,7 @@ def promote(
 ) -> Outcome:
     stack_context(project_dir, request.source)  # an unknown stack is refused before any CLI or registry call
     target = stack_context(project_dir, request.target)
-    spec = model_spec(project_dir, request.target, request.model)
+    spec = target.model_spec(request.model)
     if target.environment not in spec.environments:
         raise PromotionRefused(f"{request.model} is not served in {target.environment!r} (see its catalogue file)")
     kind, value = next(iter(spec.environments[target.environment].selector().items()))
@@ -74,7 +75,7 @@ def promote(
         checked = check_canary(entry, request.model, request.source, canary_reader)
         version = str(entry["version"])
         serving = serving_version(target_driver.outputs(), request.model)
-        pins = read_pins(project_dir, request.target)
+        pins = dict(target.pins)
         alias = str(value) if kind == "alias" else ""
         previous = _alias_target(client, spec.registered_model, alias)
         # Idempotent: the target already serves the version the way this promotion would leave it.
@@ -106,33 +107,37 @@ def _alias_target(client: MlflowRegistryClient, registered_model: str, alias: st
 
 
 def _apply(
-    intent: Intent, pins: dict[str, int], client: MlflowRegistryClient, lock: PromotionLock, driver, request
+    intent: Intent,
+    pins: dict[str, int],
+    client: MlflowRegistryClient,
+    lock: PromotionLock,
+    driver,
+    request: PromoteRequest,
 ) -> Outcome:
-    pending = f"the pending record {lock.name!r} stays: run `{request.command()} --recover` once it answers"
-    try:
+    def write() -> None:
         if intent.alias:
             client.set_alias(lock.registered_model, intent.alias, intent.version)
             pins.pop(intent.model, None)  # the alias now decides; a rollback pin would hide the promotion
         else:
             pins[intent.model] = int(intent.version)
         write_pins(driver.options.project_dir, driver.options.stack, pins)
-        outcome = driver.up()
-    except (RegistryError, CommandError) as exc:  # half-way: put back what can be put back now
-        failure = str(exc).strip()
+
+    def put_back(error: Failure, pending: str) -> Outcome:  # half-way: put back what can be put back now
+        failure = str(error).strip()
         try:
             undone = undo(intent, client, lock, driver)
         except (RegistryError, CommandError):
             return Outcome(ExitCode.FAILED, ChangeLog(), [f"error: {failure}", f"the alias may have moved; {pending}"])
         return Outcome(ExitCode.FAILED, ChangeLog(), [f"error: {failure}", *undone, "nothing else was changed"])
-    try:
-        if outcome.code != ExitCode.OK:
-            outcome.messages += undo(intent, client, lock, driver)
-            return outcome
-        outcome.messages += complete(intent, client, lock, driver)
-    except (RegistryError, CommandError) as exc:
-        state = "deployed" if outcome.code == ExitCode.OK else "not deployed"
-        outcome.code = ExitCode.FAILED
-        outcome.messages += [f"error: v{intent.version} was {state}, but the registry failed: {exc}", pending]
-        return outcome
-    outcome.messages.append(f"promoted {intent.model} v{intent.version} from {request.source} to {request.target}")
-    return outcome
+
+    return deploy_and_record(
+        intent,
+        client,
+        lock,
+        driver,
+        command=request.command(),
+        write=write,
+        if_write_or_up_fails=put_back,
+        if_up_is_not_ok=lambda _: undo(intent, client, lock, driver),
+        done=f"promoted {intent.model} v{intent.version} from {request.source} to {request.target}",
+    )

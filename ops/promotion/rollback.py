@@ -20,19 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi.automation.errors import CommandError
-
 from ops.automation.changes import ChangeLog
-from ops.automation.driver import Outcome
 from ops.automation.exit_codes import ExitCode
-from ops.engine import DYNAMIC_TYPE
+from ops.automation.run_options import Outcome
 from ops.promotion.audit import actor, now
 from ops.promotion.candidate import ready_version
-from ops.promotion.context import DriverFactory, PromotionRefused, deployed, model_spec, stack_context
+from ops.promotion.context import DriverFactory, PromotionRefused, deployed, stack_context
+from ops.promotion.deploy import Failure, deploy_and_record
 from ops.promotion.lock import Intent, PromotionLock
-from ops.promotion.pins_file import read_pins, write_pins
-from ops.promotion.recovery import complete, recover
-from registry.client import RegistryError
+from ops.promotion.pins_file import write_pins
+from ops.promotion.recovery import recover
+from ops.resource_types import DYNAMIC_TYPE
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ def rollback(
     project_dir: Path, request: RollbackRequest, driver_for: DriverFactory, *, recover_run: bool = False
 ) -> Outcome:
     context = stack_context(project_dir, request.stack)
-    spec = model_spec(project_dir, request.stack, request.model)
+    spec = context.model_spec(request.model)
     driver = driver_for(request.stack)
     client = context.client()
     lock = PromotionLock(client, spec.registered_model)
@@ -67,7 +65,7 @@ def rollback(
         if recover_run:
             return Outcome(ExitCode.OK, ChangeLog(), recover(lock, client, driver))
         current = str(deployed(driver.outputs(), request.model, request.stack)["version"])
-        pins = read_pins(project_dir, request.stack)
+        pins = dict(context.pins)
         pinned = str(pins[request.model]) if request.model in pins else None
         # A stack file that already pins the model is this rollback's own earlier run (idempotent re-run).
         target = request.to_version or pinned
@@ -102,24 +100,29 @@ def rollback(
 
 
 def _apply(intent: Intent, pins: dict[str, int], client, lock: PromotionLock, driver, request) -> Outcome:
-    pending = f"the pending record {lock.name!r} stays: run `{request.command()} --recover` once it answers"
-    outcome = Outcome(ExitCode.FAILED, ChangeLog())
-    try:
+    def write() -> None:
         pins[intent.model] = int(intent.version)
         write_pins(driver.options.project_dir, driver.options.stack, pins)
-        outcome = driver.up()
-        if outcome.code != ExitCode.OK:
-            # The pin is what the operator asked for: it stays, so fixing the cause and re-running finishes it.
-            lock.release()
-            outcome.messages.append(
-                f"the pin {intent.model}={intent.version} stays in Pulumi.{intent.stack}.yaml: fix and re-run (the same rollback finishes it)"
-            )
-            return outcome
-        outcome.messages += complete(intent, client, lock, driver)
-    except (RegistryError, CommandError) as exc:
-        state = "deployed" if outcome.code == ExitCode.OK else "not deployed"
-        outcome.code = ExitCode.FAILED
-        outcome.messages += [f"error: v{intent.version} was {state}, but a step failed: {str(exc).strip()}", pending]
-        return outcome
-    outcome.messages.append(f"rolled back {intent.model} in {intent.stack} from {intent.source} to v{intent.version}")
-    return outcome
+
+    def keep_the_pin(outcome: Outcome) -> list[str]:
+        # The pin is what the operator asked for: it stays, so fixing the cause and re-running finishes it.
+        lock.release()
+        return [
+            f"the pin {intent.model}={intent.version} stays in Pulumi.{intent.stack}.yaml: fix and re-run (the same rollback finishes it)"
+        ]
+
+    def failed(error: Failure, pending: str) -> Outcome:
+        message = f"error: v{intent.version} was not deployed, but a step failed: {str(error).strip()}"
+        return Outcome(ExitCode.FAILED, ChangeLog(), [message, pending])
+
+    return deploy_and_record(
+        intent,
+        client,
+        lock,
+        driver,
+        command=request.command(),
+        write=write,
+        if_write_or_up_fails=failed,
+        if_up_is_not_ok=keep_the_pin,
+        done=f"rolled back {intent.model} in {intent.stack} from {intent.source} to v{intent.version}",
+    )

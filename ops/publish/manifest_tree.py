@@ -5,7 +5,7 @@ the machine that runs `up`; a CI runner starts from a clean checkout, so its dir
 that `up` changed. The tree Argo CD pulls is therefore built from the state after `up` instead: every
 Kubernetes object that went through a rendering provider, with the inputs that provider recorded (the
 versions and values the `up` resolved), written with the provider's own layout and serialisation
-(ops/rendered_manifests.py). Same state, same bytes, from any checkout.
+(ops/offline/rendered_manifests.py). Same state, same bytes, from any checkout.
 
 The target comes from the state as well: the model Applications Pulumi applied name the repository
 (`repoURL`), the branch (`targetRevision`) and each model's directory (`path`); every rendering
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ops.engine import is_secret
-from ops.rendered_manifests import render_file, render_yaml
+from ops.offline.rendered_manifests import render_file, render_yaml
+from ops.offline.wire_values import is_secret
+from ops.resource_types import APPLICATION_TYPE, KUBERNETES_PROVIDER_TYPE
 
-PROVIDER_TYPE = "pulumi:providers:kubernetes"
-APPLICATION_TYPE = "kubernetes:argoproj.io/v1alpha1:Application"
 MODEL_LABEL = "mlops.platform/model"
 MARKER = ".mlops-published.json"
 
@@ -87,7 +86,7 @@ def tree_from_state(deployment: dict[str, Any]) -> GitopsTree:
     resources = list(deployment.get("resources") or [])
     render_dirs = {}
     for resource in resources:
-        if resource.get("type") == PROVIDER_TYPE:
+        if resource.get("type") == KUBERNETES_PROVIDER_TYPE:
             directory = (resource.get("inputs") or {}).get("renderYamlToDirectory")
             if directory:
                 render_dirs[f"{resource['urn']}::{resource.get('id', '')}"] = str(directory)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ops.engine import run_program
-from ops.guard import guard_run
+from ops.offline.engine import run_program
+from ops.offline.guardrail_gate import guard_run
+from ops.offline.render import RENDER_OVERRIDES
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
-from ops.render import RENDER_OVERRIDES
 from ops.report.stack_report import CostChange, load_costs
 from ops.stack_config import load_stack_config
 

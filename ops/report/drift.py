@@ -5,7 +5,7 @@ alias that left it means the next `up` would deploy another version."""
 from __future__ import annotations
 
 from ops.automation.changes import ChangeLog
-from ops.report.model_versions import DYNAMIC_TYPE
+from ops.resource_types import DYNAMIC_TYPE
 
 
 def drift_notes(log: ChangeLog) -> list[str]:

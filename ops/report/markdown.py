@@ -13,7 +13,7 @@ from typing import Any
 
 from ops.automation.changes import NO_CHANGE_OPS, ResourceChange
 from ops.automation.exit_codes import ExitCode
-from ops.automation.guard import PROTECTED_TYPES, VERBS, is_protected
+from ops.automation.protected_resources import PROTECTED_TYPES, VERBS, is_protected
 from ops.report.model_versions import model_version_changes
 from ops.report.stack_report import StackReport
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops.automation.changes import ResourceChange
+from ops.resource_types import DYNAMIC_TYPE
 
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for a value known only after apply
 MAX_METRICS = 4
 

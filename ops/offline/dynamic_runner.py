@@ -19,7 +19,6 @@ from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _deserialize
 
 PROVIDER_KEY = "__provider"
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 
 
 class DynamicProviderError(RuntimeError):

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from facts.built_images import BUILT_IMAGES, BuiltImage
-from ops.offline.stack_settings import offline_settings
+from ops.offline.stack_settings import offline_stack_settings
 from ops.stack_config import stack_names
 
 
@@ -48,7 +48,7 @@ class ImageTarget:
 def stack_registries(project_dir: Path, image: BuiltImage) -> tuple[StackRegistry, ...]:
     registries = []
     for stack in stack_names(project_dir):
-        settings = offline_settings(project_dir, stack)
+        settings = offline_stack_settings(project_dir, stack)
         if not settings.image_registry:
             continue
         registries.append(

@@ -7,25 +7,16 @@ uvicorn and job consumers, so it runs in its own session and stop() kills the wh
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+from ops.demo.local_process import free_port, stop_group, wait_until_ready
 
 DEFAULT_START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -42,16 +33,8 @@ class LocalMlflow:
             return ""
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM to the whole process group, then SIGKILL whatever is left. Safe to call twice."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=timeout)
-        try:  # uvicorn workers and job consumers may outlive the leader
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=timeout)
+        """The whole process group (ops/demo/local_process.py). Safe to call twice."""
+        stop_group(self.process, timeout)
 
     def __enter__(self) -> LocalMlflow:
         return self
@@ -103,22 +86,12 @@ def start_local_mlflow(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
         )
     server = LocalMlflow(f"http://127.0.0.1:{port}", root, process, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            if requests.get(f"{server.uri}/health", timeout=2).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    server.stop()
-    raise RuntimeError(f"mlflow server not healthy on {server.uri} after {timeout}s:\n{server.log_tail()}")
+    wait_until_ready(process, f"{server.uri}/health", name="mlflow server", timeout=timeout, log_tail=server.log_tail)
+    return server
 
 
 def main() -> None:
-    """`python -m ops.local_mlflow DIR`: run a server in the foreground until Ctrl-C."""
+    """`python -m ops.demo.local_mlflow DIR`: run a server in the foreground until Ctrl-C."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

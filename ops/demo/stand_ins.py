@@ -11,7 +11,7 @@ logs there, and the run carries metrics of the kind such a model is judged by. E
 - support-assistant (vLLM): champion v1 eval_score 0.820; challenger v2 0.836, better by 1.6 points,
   with a lower toxicity rate (an evidence tag the safety evaluation writes).
 
-Seeded by ops.demo_registry.seed_demo_registry with the trained models, idempotently (the same
+Seeded by ops/demo/registry.py seed_demo_registry with the trained models, idempotently (the same
 `demo.seed` fingerprint tag).
 """
 
@@ -21,6 +21,15 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ops.demo.mlflow_seeding import (
+    DEMO_EXPERIMENT,
+    SEED_TAG,
+    SeededVersion,
+    register_version,
+    seed_version,
+    tracking_scope,
+)
 
 STAND_IN_TAG = "demo.stand_in"
 
@@ -132,10 +141,8 @@ def log_and_register_files(
     import mlflow
     from mlflow import MlflowClient
 
-    from ops.demo_registry import _tracking, register_version
-
     client = MlflowClient(tracking_uri)
-    with _tracking(tracking_uri), tempfile.TemporaryDirectory() as directory:
+    with tracking_scope(tracking_uri), tempfile.TemporaryDirectory() as directory:
         for relative, text in files:
             path = Path(directory, relative)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,10 +156,10 @@ def log_and_register_files(
     return register_version(client, registered_name, f"{run.info.artifact_uri}/model", run.info.run_id, tags)
 
 
-def seed_stand_ins(registry, tracking_uri: str, models: tuple[StandInModel, ...] = STAND_IN_MODELS) -> list:
+def seed_stand_ins(
+    registry, tracking_uri: str, models: tuple[StandInModel, ...] = STAND_IN_MODELS
+) -> list[SeededVersion]:
     """Registers every missing stand-in version and points its alias at it; -> [SeededVersion]."""
-    from ops.demo_registry import DEMO_EXPERIMENT, SEED_TAG, seed_version
-
     seeded = []
     for model in models:
         for spec in model.versions:

@@ -1,5 +1,6 @@
-"""The CI subcommands of `python -m ops`: preview, up, refresh, snapshot, preview-offline, pr-comment,
-promote, rollback. `register(commands)` adds them to the main parser; each returns an ExitCode."""
+"""The CI subcommands of `python -m ops`: preview, up, refresh, snapshot, preview-offline, pr-comment, cost,
+image-targets. `register(commands)` adds them to the main parser; each returns an ExitCode. `driver_factory`
+and `run_options` are how every command module gets its Driver (tests replace the factory here)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ops.automation.driver import Driver, DriverError, Outcome, RunOptions
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import DriverError, Outcome, RunOptions
 from ops.report.stack_report import StackReport, load_costs
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Tests replace this to drive the real code against a fake CLI.
 driver_factory: Callable[[RunOptions], Driver] = Driver
 
 
-def _options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
+def run_options(args: argparse.Namespace, stack: str | None = None) -> RunOptions:
     packs = tuple(Path(p) for p in args.policy_pack) if getattr(args, "policy_pack", None) else None
     return RunOptions(
         stack=stack or args.stack,
@@ -50,15 +52,15 @@ def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list
 
 
 def _preview(args: argparse.Namespace) -> int:
-    return _finish(args, driver_factory(_options(args)).preview(), "pulumi preview")
+    return _finish(args, driver_factory(run_options(args)).preview(), "pulumi preview")
 
 
 def _up(args: argparse.Namespace) -> int:
-    return _finish(args, driver_factory(_options(args)).up(), "pulumi up")
+    return _finish(args, driver_factory(run_options(args)).up(), "pulumi up")
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    outcome = driver_factory(_options(args)).refresh(expect_no_changes=args.expect_no_changes)
+    outcome = driver_factory(run_options(args)).refresh(expect_no_changes=args.expect_no_changes)
     from ops.report.drift import drift_notes
 
     notes = drift_notes(outcome.log) + outcome.notes
@@ -71,7 +73,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     from ops.offline.snapshot import snapshot_from_outputs
 
     try:
-        snapshot = snapshot_from_outputs(args.stack, driver_factory(_options(args)).outputs())
+        snapshot = snapshot_from_outputs(args.stack, driver_factory(run_options(args)).outputs())
     except DriverError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(exc.code)
@@ -82,8 +84,8 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 def _preview_offline(args: argparse.Namespace) -> int:
     from ops.offline.plan_diff import load_plan, offline_changes
+    from ops.offline.render import render
     from ops.offline.snapshot import SnapshotResolver, load_snapshot
-    from ops.render import render
 
     resolver = SnapshotResolver(load_snapshot(Path(args.registry_snapshot)))
     result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
@@ -134,70 +136,13 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _image_targets(args: argparse.Namespace) -> int:
-    from ops.image_targets import github_matrix, image_targets
+    from ops.offline.image_targets import github_matrix, image_targets
 
     print(github_matrix(image_targets(Path(args.project), args.commit)))
     return 0
 
 
-def _promotion(run: Callable[[], Outcome]) -> int:
-    from pulumi.automation.errors import CommandError
-
-    from ops.promotion.context import PromotionRefused
-    from registry.client import RegistryError
-
-    try:
-        outcome = run()
-    except PromotionRefused as exc:
-        print(f"refused: {exc}; nothing was changed", file=sys.stderr)
-        return int(ExitCode.REFUSED)
-    except DriverError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return int(exc.code)
-    except (RegistryError, CommandError) as exc:  # the registry or the CLI refused: say what it said
-        print(f"error: {str(exc).strip()}", file=sys.stderr)
-        return int(ExitCode.FAILED)
-    for message in outcome.messages:
-        print(message, file=sys.stderr if outcome.code else sys.stdout)
-    return int(outcome.code)
-
-
-def _promote(args: argparse.Namespace) -> int:
-    from ops.kube_api import client_from_kubeconfig
-    from ops.promotion.canary_health import read_canary
-    from ops.promotion.promote import PromoteRequest, promote
-
-    def canary_reader(ref):  # the source stack's cluster: its kubeconfig context
-        client = client_from_kubeconfig(args.kubeconfig, args.kube_context)
-        try:
-            return read_canary(client, ref)
-        finally:
-            client.close()
-
-    request = PromoteRequest(args.model, getattr(args, "from"), args.to)
-    return _promotion(
-        lambda: promote(
-            Path(args.project),
-            request,
-            lambda s: driver_factory(_options(args, s)),
-            canary_reader,
-            recover_run=args.recover,
-        )
-    )
-
-
-def _rollback(args: argparse.Namespace) -> int:
-    from ops.promotion.rollback import RollbackRequest, rollback
-
-    request = RollbackRequest(args.model, args.stack, args.reason or "", args.to_version)
-    return _promotion(
-        lambda: rollback(
-            Path(args.project), request, lambda s: driver_factory(_options(args, s)), recover_run=args.recover
-        )
-    )
-
-
-def _common(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
+def common_arguments(cmd: argparse.ArgumentParser, stack: bool = True) -> None:
     if stack:
         cmd.add_argument("--stack", required=True, help="stack name")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
@@ -211,23 +156,20 @@ def _reporting(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--cost", help='JSON {"<stack>": {"ceiling": N, "previous": N}} written by `ops cost`')
 
 
-RECOVER_HELP = "complete or undo an earlier run of this model's promote/rollback that died half-way, then stop"
-
-
 def register(commands) -> None:
     for name, run, text in (
         ("preview", _preview, "preview a stack with the Pulumi CLI (Automation API)"),
         ("up", _up, "deploy a stack; in prod refuses to delete/replace GPU pools or the cluster"),
     ):
         cmd = commands.add_parser(name, help=text)
-        _common(cmd)
+        common_arguments(cmd)
         _reporting(cmd)
         cmd.add_argument("--refresh", action="store_true", help="refresh the state first")
         if name == "up":
             cmd.add_argument("--allow-replace", action="append", help="protected resource (name or URN) allowed to go")
         cmd.set_defaults(run=run)
     cmd = commands.add_parser("refresh", help="drift check: a preview-only refresh")
-    _common(cmd)
+    common_arguments(cmd)
     _reporting(cmd)
     cmd.add_argument("--expect-no-changes", action="store_true", help="exit 3 when anything drifted")
     cmd.add_argument("--kubeconfig", help="cluster access to read Argo CD's sync status (default: $KUBECONFIG)")
@@ -235,7 +177,7 @@ def register(commands) -> None:
     cmd.add_argument("--skip-argocd", action="store_true", help="do not read Argo CD's Applications (reported)")
     cmd.set_defaults(run=_refresh)
     cmd = commands.add_parser("snapshot", help="write a stack's deployed model versions (for fork previews)")
-    _common(cmd)
+    common_arguments(cmd)
     cmd.add_argument("--out", required=True, help="snapshot file to write")
     cmd.set_defaults(run=_snapshot)
     cmd = commands.add_parser("preview-offline", help="the PR report from the offline render and a registry snapshot")
@@ -268,21 +210,3 @@ def register(commands) -> None:
     cmd.add_argument("--commit", default="", help="also push this tag (the commit SHA)")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     cmd.set_defaults(run=_image_targets)
-    cmd = commands.add_parser("promote", help="promote a model's live version from one stack to another")
-    _common(cmd, stack=False)
-    cmd.add_argument("--model", required=True)
-    cmd.add_argument("--from", required=True, help="source stack (e.g. staging)")
-    cmd.add_argument("--to", required=True, help="target stack (e.g. prod)")
-    cmd.add_argument("--kubeconfig", help="kubeconfig of the source cluster (default: $KUBECONFIG, ~/.kube/config)")
-    cmd.add_argument("--kube-context", help="the source cluster's context (default: the current context)")
-    cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
-    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
-    cmd.set_defaults(run=_promote)
-    cmd = commands.add_parser("rollback", help="pin a model to its previous version and deploy")
-    _common(cmd)
-    cmd.add_argument("--model", required=True)
-    cmd.add_argument("--reason", help="why (recorded in MLflow and stack tags)")
-    cmd.add_argument("--to-version", help="the version to return to (default: the previously deployed one)")
-    cmd.add_argument("--allow-replace", action="append", help=argparse.SUPPRESS)
-    cmd.add_argument("--recover", action="store_true", help=RECOVER_HELP)
-    cmd.set_defaults(run=_rollback)

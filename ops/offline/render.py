@@ -21,11 +21,15 @@ import yaml
 from catalogue.loader import load_catalogue
 from core.problems import ConfigError
 from guardrails.evaluate import GuardReport
-from ops.engine import DYNAMIC_TYPE, DynamicResolver, ProgramRun, RecordedResource, mask, run_program
-from ops.guard import enforce
+from ops.offline.engine import run_program
+from ops.offline.guardrail_gate import enforce
+from ops.offline.mocks import DynamicResolver
+from ops.offline.program_run import ProgramRun, RecordedResource
+from ops.offline.render_target import check_target, mark
+from ops.offline.rendered_manifests import render_file, render_yaml
+from ops.offline.wire_values import mask
 from ops.progress import Progress
-from ops.render_target import check_target, mark
-from ops.rendered_manifests import render_file, render_yaml
+from ops.resource_types import DYNAMIC_TYPE
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 
@@ -55,7 +59,7 @@ def render(
 ) -> RenderResult:
     """`overrides` replace stack config values (the demo points the stack at its local registry);
     `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot).
-    out_dir is replaced only when it is new, empty or a previous render (ops/render_target.py).
+    out_dir is replaced only when it is new, empty or a previous render (ops/offline/render_target.py).
     `progress` shows models resolved n/N, resources registered and files written (default: plain lines)."""
     progress = progress or Progress.plain()
     out_dir = out_dir or project_dir / "rendered" / stack

@@ -67,9 +67,9 @@ def _phase(client: KubeClient, path: str) -> str:
 def _gate(client: KubeClient, gate: Gate, action: str, ref: dict[str, Any]) -> None:
     body = {"name": ref["name"], "namespace": ref["namespace"]}
     response = client.service_proxy(gate.namespace, gate.service, gate.port, f"/gate/{action}", body)
-    if response.status_code not in (200, 202):
+    if response.status not in (200, 202):
         raise KubeError(
-            f"the load tester {gate.namespace}/{gate.service} answered HTTP {response.status_code} to /gate/{action} "
+            f"the load tester {gate.namespace}/{gate.service} answered HTTP {response.status} to /gate/{action} "
             "(fix: the caller needs RBAC create on services/proxy in that namespace)"
         )
 

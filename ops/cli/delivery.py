@@ -9,20 +9,19 @@ import sys
 from pathlib import Path
 
 from ops.automation.exit_codes import ExitCode
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from ops.cli import ci
+from ops.cli.ci import PROJECT_DIR
+from ops.cli.promotion import run_refusable
 
 
 def _driver(args: argparse.Namespace):
-    from ops import ci_commands
-
-    return ci_commands.driver_factory(ci_commands._options(args))  # tests replace the factory there
+    return ci.driver_factory(ci.run_options(args))  # tests replace the factory there
 
 
 def _approve(args: argparse.Namespace) -> int:
-    from ops.approval import approve
-    from ops.automation.driver import DriverError
+    from ops.automation.run_options import DriverError
     from ops.kube_api import KubeError, client_from_kubeconfig
+    from ops.promotion.approval import approve
     from ops.promotion.context import PromotionRefused, deployed
 
     try:
@@ -46,17 +45,16 @@ def _approve(args: argparse.Namespace) -> int:
 
 
 def _fallback(args: argparse.Namespace) -> int:
-    from ops.ci_commands import _promotion
-    from ops.fallback_switch import switch_fallback
+    from ops.promotion.fallback_switch import switch_fallback
 
-    return _promotion(
+    return run_refusable(
         lambda: switch_fallback(Path(args.project), args.stack, args.model, args.state == "on", _driver(args))
     )
 
 
 def _gke_cluster(args: argparse.Namespace) -> int:
     """The stack's GKE cluster as GITHUB_OUTPUT lines, for the credentials step of a workflow."""
-    from ops.offline_settings import offline_stack_settings
+    from ops.offline.stack_settings import offline_stack_settings
 
     cluster = offline_stack_settings(Path(args.project), args.stack).cluster
     if cluster.mode == "kubeconfig":

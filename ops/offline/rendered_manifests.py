@@ -86,7 +86,7 @@ def _as_go_would(value: Any) -> Any:
 
 
 class _GoYamlDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """libyaml's emitter when PyYAML has it (the same text as the Python one, as ops/render.py's YAML_DUMPER;
+    """libyaml's emitter when PyYAML has it (the same text as the Python one, as ops/offline/render.py's YAML_DUMPER;
     the golden renders hold gitops objects): the Python emitter was 3.3 s of a 20-model dev render."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from guardrails.evaluate import GuardReport, check_all
 from guardrails.rule import context_from_subjects
 from guardrails.subject import Subject
-from ops.engine import ProgramRun
+from ops.offline.program_run import ProgramRun
 
 
 class GuardrailViolations(Exception):

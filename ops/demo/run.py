@@ -16,10 +16,11 @@ from pathlib import Path
 
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
-from ops.demo_registry import DEMO_MODELS, seed_demo_registry
-from ops.local_mlflow import start_local_mlflow
+from ops.demo.local_mlflow import start_local_mlflow
+from ops.demo.registry import seed_demo_registry
+from ops.demo.trained_models import DEMO_MODELS
+from ops.offline.render import render, summary
 from ops.progress import Progress
-from ops.render import render, summary
 from registry.connection import Connection
 from registry.connection_keys import CONFIG_URI
 from registry.resolution import GateRefused, ResolutionError, resolve_and_gate

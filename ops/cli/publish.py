@@ -15,14 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ops import ci_commands
-from ops.automation.driver import DriverError, RunOptions
 from ops.automation.exit_codes import ExitCode
+from ops.automation.run_options import DriverError, RunOptions
+from ops.cli import ci
+from ops.cli.ci import PROJECT_DIR
 from ops.promotion.pins_file import read_pins, stack_file, write_pins
 from ops.publish.git_push import PushError, commit_and_push
 from ops.publish.manifest_tree import TreeError, apply_tree, tree_from_state
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def delivery_mode(project: Path, stack: str) -> str:
@@ -44,7 +43,7 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"mode={delivery_mode(Path(args.project), args.stack)}")
         return 0
     try:
-        stack = ci_commands.driver_factory(RunOptions(args.stack, Path(args.project))).stack()
+        stack = ci.driver_factory(RunOptions(args.stack, Path(args.project))).stack()
         tree = tree_from_state(dict(stack.export_stack().deployment or {}))
     except DriverError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from catalogue.loader import load_catalogue
 from core.config_keys import config_key
-from ops.automation.driver import Driver, Outcome
+from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.offline_settings import offline_stack_settings
+from ops.automation.run_options import Outcome
+from ops.offline.stack_settings import offline_stack_settings
 from ops.promotion.context import PromotionRefused
 from ops.stack_config import load_stack_config
 from plan.delivery import delivery_plans
