@@ -18,9 +18,10 @@ from guardrails.evaluate import check_resource
 from guardrails.rule import context_from_subjects
 from guardrails.rule_set import RULES
 from guardrails.subject import Subject
-from ops.engine import ProgramRun, run_program
-from ops.guard import guard_run
-from ops.render import _write
+from ops.offline.engine import run_program
+from ops.offline.guardrail_gate import guard_run
+from ops.offline.program_run import ProgramRun
+from ops.offline.render import _write
 from ops.stack_config import load_stack_config
 from plan.feature_store import PASSWORD_SECRET
 from policy.adapter import stack_reports
