@@ -1,0 +1,1 @@
+"""The platform's own data services: the MLflow tracking server."""
