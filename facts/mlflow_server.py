@@ -11,8 +11,10 @@ Sources (checked 2026-12):
                  password it refuses to start (MLflow ships no default admin password any more);
                  MLFLOW_FLASK_SERVER_SECRET_KEY signs its CSRF tokens and must be the same on every replica.
   [MLFLOW-IMG]   ghcr.io/mlflow/mlflow: the plain image has no PostgreSQL driver (mlflow/mlflow#9513); the
-                 `-full` variant has psycopg2 and the `extras` (google-cloud-storage) (maintainer answer in
-                 mlflow/mlflow#20926). Same version as the downloader image (facts/runtimes.py).
+                 `-full` variant is built by mlflow/mlflow docker/Dockerfile.full as
+                 `pip install mlflow[extras,azure,db,gateway,genai,auth]`: psycopg2 (db), google-cloud-storage
+                 (extras) and Flask-WTF for the basic-auth app (auth); the maintainers point to it for
+                 PostgreSQL in mlflow/mlflow#20926. Same version as the downloader image (facts/runtimes.py).
   [MLFLOW-HEALTH] the tracking server answers GET /health with "OK" (mlflow/server/__init__.py).
   [CSQL-PROXY]   GoogleCloudPlatform/cloud-sql-proxy examples/k8s-sidecar (v2 flags: --private-ip,
                  --structured-logs, --port, --health-check with --http-address/--http-port serving /startup,

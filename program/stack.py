@@ -39,6 +39,7 @@ from plan.quality_monitor import quality_monitor_plan
 from plan.quality_signals import quality_signals
 from plan.serving import select_models, serving_plans
 from program.first_registration import without_awaiting_models
+from program.mlflow_server_summary import mlflow_server_summary
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -170,7 +171,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 kube_provider=cluster.kube_provider,
             ),
         )
-        pulumi.export("mlflowServer", {"uri": mlflow_server.uri, "store": server_plan.store})
+    # Exported on every stack (null: the stack uses someone else's server), so a stack's outputs always say.
+    pulumi.export("mlflowServer", mlflow_server_summary(settings, server_plan, mlflow_server))
 
     # Argo CD and its projects and applications; and the provider each model's objects go through:
     # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).

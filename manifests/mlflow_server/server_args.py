@@ -19,10 +19,12 @@ PASSWORD_REFERENCE = f"$({PASSWORD_ENV})"
 
 
 def backend_store_uri(host: str, port: int, password: str, user: str = facts.DATABASE_USER) -> str:
-    """postgresql://<user>:<password>@<host>:<port>/<database>. `password` is the value, or
-    PASSWORD_REFERENCE for Kubernetes to substitute (kept as is: it is not quoted)."""
+    """postgresql+psycopg2://<user>:<password>@<host>:<port>/<database>. `password` is the value, or
+    PASSWORD_REFERENCE for Kubernetes to substitute (kept as is: it is not quoted). The driver is named:
+    SQLAlchemy 2.1 takes a bare postgresql:// to mean psycopg 3, which the `-full` image does not have
+    (it has psycopg2 [MLFLOW-IMG]); the real test saw exactly that failure."""
     secret = password if password == PASSWORD_REFERENCE else quote(password, safe="")
-    return f"postgresql://{quote(user, safe='')}:{secret}@{host}:{port}/{facts.DATABASE}"
+    return f"postgresql+psycopg2://{quote(user, safe='')}:{secret}@{host}:{port}/{facts.DATABASE}"
 
 
 def server_args(
