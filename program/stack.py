@@ -17,7 +17,6 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
-from components.data.mlflow_server import MlflowServer, MlflowServerArgs
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.gitops.gitops import GitOps, GitOpsArgs
@@ -33,13 +32,11 @@ from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
 from plan.delivery_metrics import delivery_metrics_plan
 from plan.gitops import gitops_plan
-from plan.mlflow_server import mlflow_server_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
 from plan.quality_signals import quality_signals
 from plan.serving import select_models, serving_plans
-from program.first_registration import without_awaiting_models
-from program.mlflow_server_summary import mlflow_server_summary
+from program.own_registry import own_registry, registered_models
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.resolution import ModelVersionArgs
@@ -72,12 +69,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     """Registers every resource of one stack from validated settings and catalogue."""
     settings = loaded.stack
     models = select_models(settings, catalogue)
-    server_plan = mlflow_server_plan(settings, tuple(m.name for m in models))
-    if server_plan is not None:
-        # The stack's own registry starts empty: models it has no version of wait for their first
-        # registration (named in a warning) instead of failing the run; they are served once registered.
-        models = without_awaiting_models(loaded, models)
-        server_plan = mlflow_server_plan(settings, tuple(m.name for m in models))
+    models, server_plan = registered_models(loaded, models)  # on its own server: those it has a version of
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
     batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
@@ -155,24 +147,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             opts=resolved,
         )
 
-    mlflow_server = None
-    if server_plan is not None:
-        # Not behind the versions barrier: it is the registry those versions come from.
-        mlflow_server = MlflowServer(
-            "mlflow-server",
-            MlflowServerArgs(
-                plan=server_plan,
-                database=settings.mlflow_server.database,
-                bucket_name=settings.mlflow_server.bucket_for(settings.cluster.project or "", settings.environment),
-                workload_pool=cluster.gke.workload_pool if cluster.gke is not None else "",
-                production=settings.production,
-                deletion_protection=settings.mlflow_server.deletion_protected(settings.production),
-                labels=cost_labels.as_gcp_labels() if cost_labels else {},
-                kube_provider=cluster.kube_provider,
-            ),
-        )
-    # Exported on every stack (null: the stack uses someone else's server), so a stack's outputs always say.
-    pulumi.export("mlflowServer", mlflow_server_summary(settings, server_plan, mlflow_server))
+    # The stack's own registry, if it provisions one; not behind the versions barrier: those come from it.
+    own_registry(settings, server_plan, cluster)
 
     # Argo CD and its projects and applications; and the provider each model's objects go through:
     # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).
