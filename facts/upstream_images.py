@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facts.charts import ARGO_CD, FLAGGER, KEDA, KUBE_PROMETHEUS_STACK, LOADTESTER, ChartFact
+from facts.mlflow_server import CLOUD_SQL_PROXY_IMAGE, POSTGRES_IMAGE
 from facts.pushgateway import IMAGE as PUSHGATEWAY_IMAGE
 from facts.runtimes import DOWNLOADER_IMAGE, TRITON, VLLM
 
@@ -111,6 +112,9 @@ PLATFORM_IMAGES: tuple[UpstreamImage, ...] = (
     UpstreamImage(_repository(VLLM.image), "model runtime vllm", "facts/runtimes.py VLLM.image"),
     UpstreamImage(_repository(DOWNLOADER_IMAGE), "model download init container", "facts/runtimes.py"),
     UpstreamImage(_repository(PUSHGATEWAY_IMAGE), "quality metrics Pushgateway", "facts/pushgateway.py IMAGE"),
+    # The stack's own MLflow server (its image is the downloader's repository, already above).
+    UpstreamImage(_repository(CLOUD_SQL_PROXY_IMAGE), "MLflow server's Cloud SQL Auth Proxy", "facts/mlflow_server.py"),
+    UpstreamImage(_repository(POSTGRES_IMAGE), "MLflow server's local PostgreSQL", "facts/mlflow_server.py"),
 )
 
 UPSTREAM_IMAGES: tuple[UpstreamImage, ...] = ADDON_IMAGES + PLATFORM_IMAGES

@@ -37,6 +37,7 @@ from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
+from program.own_registry import own_registry, registered_models
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.version_args import ModelVersionArgs
@@ -69,6 +70,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     """Registers every resource of one stack from validated settings and catalogue."""
     settings = loaded.stack
     models = select_models(settings, catalogue)
+    models, server_plan = registered_models(loaded, models)  # on its own server: those it has a version of
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
     batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
@@ -144,6 +146,9 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             ),
             opts=resolved,
         )
+
+    # The stack's own registry, if it provisions one; not behind the versions barrier: those come from it.
+    own_registry(settings, server_plan, cluster)
 
     # Argo CD and its projects and applications; and the provider each model's objects go through:
     # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).

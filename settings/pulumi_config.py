@@ -7,7 +7,9 @@ with the stack file, the full key and the fix.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import typing
 from dataclasses import dataclass
 
@@ -46,6 +48,11 @@ class LoadedSettings:
     argocd_oidc_client_secret: pulumi.Output[str] | None = None  # secret
     grafana_admin_password: pulumi.Output[str] | None = None  # a Pulumi secret, like the token
     alert_webhook_url: pulumi.Output[str] | None = None  # a Pulumi secret; None: canary alerts are off
+    # The registry connection as the ModelVersion provider sees it (full config keys -> text, and the
+    # MLFLOW_TRACKING_* variables that override them), for the program's own look-ups before it registers
+    # anything (registry/first_registration.py). Never printed: the token is in it.
+    registry_config: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
+    registry_environ: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
 
 def _is_structured(annotation: typing.Any) -> bool:
@@ -131,7 +138,23 @@ def read_stack_settings() -> LoadedSettings:
         argocd_oidc_client_secret=secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY],
         grafana_admin_password=secrets[GRAFANA_PASSWORD_KEY],
         alert_webhook_url=secrets[ALERT_WEBHOOK_KEY],
+        registry_config={
+            config_key(key): value
+            for key in REGISTRY_KEYS
+            if (value := (config.get(key) if key != TOKEN_KEY else _plain(config, key))) is not None
+        },
+        registry_environ={
+            k: os.environ[k] for k in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN") if k in os.environ
+        },
     )
+
+
+REGISTRY_KEYS = ("mlflowTrackingUri", TOKEN_KEY, "mlflowTimeoutSeconds", "mlflowRetries", "mlflowDeadlineSeconds")
+
+
+def _plain(config: pulumi.Config, key: str) -> str | None:
+    """A secret's text for the program's own registry client only (a stored-in-plain-text one is refused above)."""
+    return config.get(key) if runtime_config.is_config_secret(config_key(key)) else None
 
 
 def _secret(config: pulumi.Config, key: str, source: str, problems: ProblemCollector) -> pulumi.Output[str] | None:

@@ -20,6 +20,7 @@ from core.problems import Invalid
 from core.spec import Spec, raise_located
 from core.uris import strip_credentials, tracking_uri_problem
 from facts.kubernetes_versions import SCHEMA_VERSIONS
+from facts.mlflow_server import in_cluster_uri
 from settings.addon_checks import addons_problems
 from settings.addon_defaults import with_environment_defaults
 from settings.addons import AddonsSettings
@@ -30,6 +31,8 @@ from settings.feature_store import FeatureStoreSettings
 from settings.gitops import GitopsSettings
 from settings.gpu_node_pools import GpuNodePoolSettings, gpu_node_pool_problems
 from settings.guardrails import GuardrailSettings, budget_problems
+from settings.mlflow_server import MlflowServerSettings, mlflow_server_problems
+from settings.mlflow_server_defaults import with_environment_defaults as with_server_defaults
 from settings.quality import QualitySettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -81,8 +84,17 @@ class StackSettings(Spec):
                 mode = cluster.get("mode", "kubeconfig")
             else:
                 mode = getattr(cluster, "mode", "kubeconfig")
-            data = {**data, "addons": with_environment_defaults(str(data.get("environment")), mode, data.get("addons"))}
+            environment = str(data.get("environment"))
+            data = {
+                **data,
+                "addons": with_environment_defaults(environment, mode, data.get("addons")),
+                "mlflowServer": with_server_defaults(environment, data.get("mlflowServer")),
+            }
         return data
+
+    mlflow_server: MlflowServerSettings = Field(
+        description="The stack's own MLflow tracking server (settings/mlflow_server.py); off unless turned on."
+    )
 
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
@@ -176,7 +188,16 @@ class StackSettings(Spec):
             + self.feature_store.problems(
                 self.environment,
                 gke=self.cluster.mode != "kubeconfig",
-                reserved_namespaces=(self.monitoring_namespace, *self.traffic_namespaces, "kube-system", "default"),
+                reserved_namespaces=(
+                    self.monitoring_namespace,
+                    *self.traffic_namespaces,
+                    self.mlflow_server.namespace,
+                    "kube-system",
+                    "default",
+                ),
+            )
+            + mlflow_server_problems(
+                self.mlflow_server, self.environment, self.cluster, self.addons, self.namespace_prefix
             ),
         )
         return self
@@ -196,7 +217,13 @@ class StackSettings(Spec):
 
     @property
     def pods_tracking_uri(self) -> str:
-        return self.mlflow_serving_tracking_uri or self.mlflow_tracking_uri
+        """Empty mlflowServingTrackingUri: the stack's own server's Service where it provisions one, else
+        mlflowTrackingUri."""
+        if self.mlflow_serving_tracking_uri:
+            return self.mlflow_serving_tracking_uri
+        if self.mlflow_server.enabled:
+            return in_cluster_uri(self.mlflow_server.namespace)
+        return self.mlflow_tracking_uri
 
     @property
     def bucket_name(self) -> str:

@@ -23,7 +23,7 @@ STACKS = stack_names(PROJECT_DIR)
 # lands in the right tier without remembering a decorator.
 PROGRAM_FIXTURES = {"stack_runs", "rendered_local"}
 PROGRAM_MODULES = {"test_program", "test_golden", "test_cli"}
-REGISTRY_FIXTURES = {"mlflow_server", "registry_client", "make_model", "seeded_demo"}
+REGISTRY_FIXTURES = {"mlflow_server", "registry_client", "make_model", "seeded_demo", "postgres_mlflow"}
 
 
 def tier(item: pytest.Item) -> str:

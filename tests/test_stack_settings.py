@@ -66,6 +66,7 @@ def test_every_scalar_key_is_declared_with_description_and_default():
         "modelPins",
         "quality",
         "featureStore",
+        "mlflowServer",
     }  # Pulumi's project schema cannot type objects
     for key in declared_keys():
         if key in structured:

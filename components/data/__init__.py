@@ -1,1 +1,1 @@
-"""The platform's own data services (the Feast feature store)."""
+"""The platform's own data services: the MLflow tracking server and the Feast feature store."""

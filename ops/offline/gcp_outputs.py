@@ -37,6 +37,9 @@ def gcp_outputs(type_token: str, name: str, inputs: dict) -> dict:
     if type_token == "gcp:serviceaccount/account:Account":
         email = _email(inputs)
         return {"email": email, "name": f"projects/{inputs['project']}/serviceAccounts/{email}"}
+    if type_token == "gcp:sql/databaseInstance:DatabaseInstance":
+        # <project>:<region>:<instance>, as Cloud SQL names every instance's connection.
+        return {"connectionName": f"{inputs['project']}:{inputs['region']}:{inputs['name']}"}
     if type_token == "gcp:storage/bucket:Bucket":
         return {"url": f"gs://{inputs['name']}"}
     if type_token == "gcp:redis/instance:Instance":

@@ -1,0 +1,127 @@
+"""The stack's own MLflow server as the whole program registers it (Pulumi's mocks, a real registry): the
+Cloud SQL instance, bucket and identity on GKE, secrets that stay secrets, and an empty registry whose models
+wait for their first registration instead of failing the stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.problems import ConfigError
+from ops.demo.local_mlflow import start_local_mlflow
+from ops.demo.local_process import free_port
+from ops.offline.engine import run_program
+from ops.offline.program_run import ProgramError
+from ops.offline.wire_values import is_secret, unwrap
+from ops.stack_config import load_stack_config
+from settings.stack import config_key
+from tests.conftest import PROJECT_DIR, registry_overrides
+
+INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+
+
+def _run(stack: str, uri: str, **server):
+    overrides = {**registry_overrides(uri), config_key("mlflowServer"): json.dumps({"enabled": True, **server})}
+    return run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=overrides))
+
+
+def _one(run, type_token: str):
+    (found,) = run.by_type(type_token)
+    return found
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_gke_gets_a_private_backed_up_cloud_sql_instance_and_a_bucket_only_its_identity_uses(
+    mlflow_server, seeded_demo, stack
+):
+    run = _run(stack, mlflow_server.uri)
+    prod = stack == "prod"
+    instance = _one(run, INSTANCE)
+    settings = instance.inputs["settings"]
+    assert settings["ipConfiguration"]["ipv4Enabled"] is False
+    assert settings["ipConfiguration"]["privateNetwork"].endswith("/global/networks/default")
+    backups = settings["backupConfiguration"]
+    assert backups["enabled"] is True and backups["pointInTimeRecoveryEnabled"] is True
+    assert instance.inputs["deletionProtection"] is prod and settings["deletionProtectionEnabled"] is prod
+    assert instance.options.get("protect", False) is prod
+    assert settings["tier"] == ("db-custom-2-7680" if prod else "db-g1-small")
+    assert settings["availabilityType"] == ("REGIONAL" if prod else "ZONAL")
+
+    buckets = [b for b in run.by_type("gcp:storage/bucket:Bucket") if b.name.startswith("mlflow-server")]
+    (bucket,) = buckets
+    assert bucket.inputs["versioning"] == {"enabled": True} and bucket.inputs["uniformBucketLevelAccess"] is True
+    grants = [g for g in run.by_type("gcp:storage/bucketIAMMember:BucketIAMMember") if g.name.startswith("mlflow")]
+    assert [(g.inputs["bucket"], g.inputs["role"]) for g in grants] == [
+        (bucket.inputs["name"], "roles/storage.objectAdmin")
+    ]
+    (sql_client,) = [g for g in run.by_type("gcp:projects/iAMMember:IAMMember") if g.name.startswith("mlflow")]
+    assert sql_client.inputs["role"] == "roles/cloudsql.client"
+    assert f'/instances/{instance.inputs["name"]}"' in sql_client.inputs["condition"]["expression"]
+    (binding,) = [b for b in run.by_type("gcp:serviceaccount/iAMMember:IAMMember") if b.name.startswith("mlflow")]
+    assert binding.inputs["member"].endswith("[mlflow/mlflow]")
+
+    user = _one(run, "gcp:sql/user:User")
+    assert is_secret(user.inputs["password"])
+    for obj in run.kubernetes_objects():
+        if obj.inputs.get("kind") == "Secret" and obj.inputs["metadata"]["namespace"] == "mlflow":
+            assert is_secret(obj.inputs["stringData"]), obj.name
+    deployment = next(o for o in run.kubernetes_objects() if o.name == "mlflow-server-deployment")
+    proxy = unwrap(deployment.inputs)["spec"]["template"]["spec"]["initContainers"][0]
+    assert proxy["args"][-1] == f"{instance.inputs['project']}:{instance.inputs['region']}:{instance.inputs['name']}"
+    summary = run.outputs["mlflowServer"]
+    assert {k: summary[k] for k in ("uri", "store")} == {
+        "uri": "http://mlflow.mlflow.svc.cluster.local:5000",
+        "store": "cloud-sql",
+    }
+    assert summary["database"]["monthlyComputeUsd"] == (197.25 if prod else None)  # g1-small: no price in facts
+
+
+def _own_server(uri: str, **server) -> dict[str, str]:
+    return {**registry_overrides(uri), config_key("mlflowServer"): json.dumps({"enabled": True, **server})}
+
+
+def test_bootstrap_creates_the_server_and_serves_nothing_without_asking_the_registry():
+    closed = f"http://127.0.0.1:{free_port()}"  # the server this `up` creates does not answer yet
+    run = run_program(
+        PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=_own_server(closed, bootstrap=True))
+    )
+    assert any(o.name == "mlflow-server-deployment" for o in run.kubernetes_objects())
+    assert not [o for o in run.kubernetes_objects() if o.inputs["metadata"].get("namespace", "").startswith("ml-")]
+    assert run.outputs["models"] == {}
+    (warning,) = [w for w in run.warnings if "bootstrap is on" in w]
+    assert "churn-prediction" in warning and "turn bootstrap off" in warning
+
+
+def test_the_first_up_of_an_empty_registry_serves_nothing_and_names_every_waiting_model(tmp_path):
+    empty = start_local_mlflow(tmp_path / "empty")
+    try:
+        run = run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=_own_server(empty.uri)))
+    finally:
+        empty.stop()
+    assert run.by_type("pulumi-python:dynamic:Resource") == [] or all(
+        not r.name.endswith("-version") for r in run.by_type("pulumi-python:dynamic:Resource")
+    )
+    assert not [o for o in run.kubernetes_objects() if o.inputs["metadata"].get("namespace", "").startswith("ml-")]
+    assert any(o.name == "mlflow-server-deployment" for o in run.kubernetes_objects())
+    (warning,) = [w for w in run.warnings if "first registration" in w]
+    assert "churn-prediction, churn-prediction-baseline, fraud-detection" in warning
+    assert run.outputs["models"] == {}
+
+
+def test_a_registry_that_does_not_answer_stops_the_run_before_anything_is_registered():
+    closed = f"http://127.0.0.1:{free_port()}"
+    overrides = {
+        **_own_server(closed),
+        config_key("mlflowRetries"): "0",
+        config_key("mlflowTimeoutSeconds"): "2",
+    }
+    with pytest.raises(ProgramError) as caught:
+        run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=overrides))
+    assert isinstance(caught.value.cause, ConfigError)
+    (problem,) = caught.value.cause.problems
+    assert str(problem).startswith(
+        "Pulumi.local.yaml: mlops-platform:mlflowServer: the stack's own registry could not be asked which models "
+        f"it has yet: MLflow registry {closed}:"
+    )
+    assert caught.value.resources == []
