@@ -26,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facts.charts import ARGO_CD, FLAGGER, KEDA, KUBE_PROMETHEUS_STACK, LOADTESTER, ChartFact
-from facts.mlflow_server import CLOUD_SQL_PROXY_IMAGE, POSTGRES_IMAGE
+from facts.feast import IMAGE as FEAST_IMAGE
+from facts.mlflow_server import CLOUD_SQL_PROXY_IMAGE
 from facts.pushgateway import IMAGE as PUSHGATEWAY_IMAGE
 from facts.runtimes import DOWNLOADER_IMAGE, TRITON, VLLM
 
@@ -112,9 +113,10 @@ PLATFORM_IMAGES: tuple[UpstreamImage, ...] = (
     UpstreamImage(_repository(VLLM.image), "model runtime vllm", "facts/runtimes.py VLLM.image"),
     UpstreamImage(_repository(DOWNLOADER_IMAGE), "model download init container", "facts/runtimes.py"),
     UpstreamImage(_repository(PUSHGATEWAY_IMAGE), "quality metrics Pushgateway", "facts/pushgateway.py IMAGE"),
-    # The stack's own MLflow server (its image is the downloader's repository, already above).
+    # The stack's own data services on GKE (the MLflow server's image is the downloader's repository, above;
+    # its PostgreSQL and the feature store's Redis run only on `local`, which has no Binary Authorization).
     UpstreamImage(_repository(CLOUD_SQL_PROXY_IMAGE), "MLflow server's Cloud SQL Auth Proxy", "facts/mlflow_server.py"),
-    UpstreamImage(_repository(POSTGRES_IMAGE), "MLflow server's local PostgreSQL", "facts/mlflow_server.py"),
+    UpstreamImage(_repository(FEAST_IMAGE), "Feast feature server", "facts/feast.py IMAGE"),
 )
 
 UPSTREAM_IMAGES: tuple[UpstreamImage, ...] = ADDON_IMAGES + PLATFORM_IMAGES

@@ -104,27 +104,50 @@ def test_nothing_broader_than_one_repository_is_allowlisted():
         assert broad not in DEFAULT_ALLOWLIST
 
 
-def test_every_image_each_gke_stack_runs_is_allowlisted_or_attested(stack_runs):
+def _images_admitted(stack: str, run) -> int:
+    """Asserts every image `run` pulls is allowlisted or attested (ours); returns how many were checked."""
     built = {image.name for image in BUILT_IMAGES}
+    (policy,) = run.by_type(POLICY)
+    patterns = [p["namePattern"] for p in policy.inputs["admissionWhitelistPatterns"]]
+    assert patterns[: len(GKE_SYSTEM_IMAGES)] == list(GKE_SYSTEM_IMAGES)
+    assert set(DEFAULT_ALLOWLIST) <= set(patterns)
+    registry = offline_stack_settings(PROJECT_DIR, stack).image_registry
     checked = 0
-    for stack, run in stack_runs.items():
-        policies = run.by_type(POLICY)
-        if not policies:
-            continue  # no GKE project, no Binary Authorization
-        (policy,) = policies
-        patterns = [p["namePattern"] for p in policy.inputs["admissionWhitelistPatterns"]]
-        assert patterns[: len(GKE_SYSTEM_IMAGES)] == list(GKE_SYSTEM_IMAGES)
-        assert set(DEFAULT_ALLOWLIST) <= set(patterns)
-        registry = offline_stack_settings(PROJECT_DIR, stack).image_registry
-        for image in pulled_images(run):
-            checked += 1
-            name = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
-            if name in built and image.startswith(f"{registry}/"):
-                # Not allowlisted: images.yml signs the stack's scanAttestor attestation for its digest.
-                assert not admitted(patterns, image), f"{stack}: {image} bypasses the attestation"
-                continue
-            assert admitted(patterns, image), f"{stack}: Binary Authorization refuses {image}"
+    for image in pulled_images(run):
+        checked += 1
+        name = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
+        if name in built and image.startswith(f"{registry}/"):
+            # Not allowlisted: images.yml signs the stack's scanAttestor attestation for its digest.
+            assert not admitted(patterns, image), f"{stack}: {image} bypasses the attestation"
+            continue
+        assert admitted(patterns, image), f"{stack}: Binary Authorization refuses {image}"
+    return checked
+
+
+def test_every_image_each_gke_stack_runs_is_allowlisted_or_attested(stack_runs):
+    checked = sum(_images_admitted(stack, run) for stack, run in stack_runs.items() if run.by_type(POLICY))
     assert checked > 10
+
+
+def test_the_optional_data_services_images_are_admitted_on_prod(mlflow_server):
+    """The MLflow server (Cloud SQL Auth Proxy sidecar) and the Feast feature server are off on every
+    committed stack, so the test above never sees their images: prod with both on."""
+    import json
+
+    from ops.offline.engine import run_program
+    from ops.stack_config import load_stack_config
+    from settings.stack import config_key
+    from tests.conftest import registry_overrides
+
+    overrides = {
+        **registry_overrides(mlflow_server.uri),
+        config_key("mlflowServer"): json.dumps({"enabled": True}),
+        config_key("featureStore"): json.dumps({"enabled": True}),
+    }
+    run = run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "prod", overrides=overrides))
+    images = list(pulled_images(run))
+    assert any("cloud-sql-proxy" in i for i in images) and any("feature-server" in i for i in images), images
+    assert _images_admitted("prod", run) == len(images)
 
 
 def test_every_runtime_image_is_admitted():
