@@ -69,7 +69,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     settings = loaded.stack
     models = select_models(settings, catalogue)
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
-    batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
+    # A gs:// job on a local stack (or pvc:// on GKE), or a GKE stack with jobs but no batch pool stops the run here.
+    batches = batch_plans(settings, plans)
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
 
@@ -117,6 +118,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         ClusterAccessArgs(
             cluster=settings.cluster,
             gpu_node_pools=settings.gpu_node_pools,
+            batch_node_pool=settings.batch_node_pool,
             production=settings.production,
             last_deployment=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
         ),
