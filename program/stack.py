@@ -255,7 +255,11 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             admission_manifests=(
                 tuple(admission_policies(guard)) if settings.kubernetes_minor >= MIN_KUBERNETES_MINOR else ()
             ),
-            ceiling_summary=tuple(pools_ceiling(settings).summary(guard.gpu_budget)) if settings.gpu_node_pools else (),
+            ceiling_summary=(
+                tuple(pools_ceiling(settings).summary(guard.gpu_budget))
+                if settings.gpu_node_pools or settings.batch_node_pool
+                else ()
+            ),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )

@@ -61,10 +61,16 @@ def batch_node_pool_problems(
             )
         ]
     problems = []
-    taken = {p.name for p in gpu_pools} | ({cluster.system_node_pool.name} if cluster.mode == "gke" else set())
+    taken = {p.name: f"gpuNodePools[{i}]" for i, p in enumerate(gpu_pools)}
+    if cluster.mode == "gke":
+        taken[cluster.system_node_pool.name] = "the system node pool"
     if pool.name in taken:
         problems.append(
-            located((BATCH_POOL_KEY, "name"), f"pool name '{pool.name}' is already used by another pool", "rename it")
+            located(
+                (BATCH_POOL_KEY, "name"),
+                f"pool name '{pool.name}' is already used by {taken[pool.name]}",
+                "rename it (the default is batch-spot)",
+            )
         )
     for j, zone in enumerate(pool.node_locations):
         zone_match = ZONE.match(zone)

@@ -160,3 +160,23 @@ def test_unknown_price_is_reported_as_unknown_not_guessed():
     ceiling = gpu_ceiling([gcp(POOL, pool)])
     assert ceiling.total_gpus == 3 and ceiling.monthly_usd is None
     assert "price unknown" in "\n".join(ceiling.summary(None))
+
+
+def test_the_spot_batch_pool_adds_no_gpus_and_is_priced_beside_the_ceiling():
+    from facts.cpu_machines import SPOT_PRICES
+    from tests.guard_cases import batch_pool
+
+    gpu_only = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3))])
+    with_batch = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3)), gcp(POOL, batch_pool())])
+    assert with_batch.total_gpus == gpu_only.total_gpus == 3 and with_batch.monthly_usd == gpu_only.monthly_usd
+    assert with_batch.lines == gpu_only.lines
+    (line,) = with_batch.cpu_pools
+    e2 = SPOT_PRICES["e2"]
+    assert line.monthly_usd == pytest.approx(3 * (4 * e2.vcpu + 16 * e2.memory_gib) * HOURS_PER_MONTH)
+    assert (
+        f"  pool batch-spot: 3 nodes x e2-standard-4 (spot, no GPUs: not in the GPU ceiling), at most ${line.monthly_usd:,.0f}/month"
+        in (with_batch.summary(8))[-1]
+    )
+    unknown = batch_pool()
+    unknown["nodeConfig"]["machineType"] = "n2-standard-4"  # no N2 spot price recorded: unknown, not guessed
+    assert gpu_ceiling([gcp(POOL, unknown)]).cpu_pools[0].monthly_usd is None
