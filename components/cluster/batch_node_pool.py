@@ -1,9 +1,9 @@
 """The spot CPU node pool batch jobs run on, built from its typed settings (settings/batch_node_pool.py).
 
 Spot, tainted so that only batch pods (plan.pool_facts.batch_placement) tolerate it, and autoscaled
-from zero by default. Unlike a GPU pool it holds no state worth protecting: a replacement only
-delays the next run, so it is not protected in production (a batch Job's pod that loses its node is
-retried: a spot reclaim is a DisruptionTarget the Job ignores, manifests/batch.py).
+from zero by default. Protected in production like every pool of the cluster: a rename would delete
+it and create it again, and in prod that is done on purpose or not at all. (A batch pod that loses
+its node to a spot reclaim is retried for free: the Job ignores DisruptionTarget, manifests/batch.py.)
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class BatchNodePoolArgs:
     location: pulumi.Input[str]  # the cluster's location
     project: str
     node_service_account: pulumi.Input[str]  # email of the least-privilege node service account
+    production: bool = False  # protect the pool: the engine then refuses to delete or replace it
 
 
 class BatchNodePool(pulumi.ComponentResource):
@@ -74,7 +75,7 @@ class BatchNodePool(pulumi.ComponentResource):
         self.node_pool = gcp.container.NodePool(
             f"{name}-pool",
             **batch_pool_inputs(args.pool, args.cluster, args.location, args.project, args.node_service_account),
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.production, delete_before_replace=True),
         )
         self.name = self.node_pool.name
         self.labels = batch_pool_labels(args.pool)

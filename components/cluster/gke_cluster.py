@@ -255,6 +255,7 @@ class GkeCluster(pulumi.ComponentResource):
                     location=self.location,
                     project=gke.project,
                     node_service_account=node_sa.email,
+                    production=args.production,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=node_sa_roles),
             )
