@@ -23,7 +23,8 @@ from ops.demo_registry import DEMO_MODELS, log_and_register, train
 from ops.local_mlflow import start_local_mlflow
 from ops.progress import Progress
 from registry.client import MlflowRegistryClient
-from registry.resolution import ModelVersionArgs, resolve_and_gate, resolve_many
+from registry.resolution import resolve_and_gate, resolve_many
+from registry.version_args import ModelVersionArgs
 
 GATES = {
     "min_metrics": {"accuracy": 0.8},

@@ -39,7 +39,7 @@ def measure(project_dir: Path, stack: str, uri: str, dump: Path | None = None, p
     """Renders once, counting registry requests; returns the figures (and writes the dumps)."""
     from ops.engine import mask, unwrap
     from ops.render import render
-    from registry.resolution import CONFIG_URI
+    from registry.connection_keys import CONFIG_URI
 
     requests.adapters.HTTPAdapter.send = _counting_send  # type: ignore[method-assign]
     _REQUESTS.clear()

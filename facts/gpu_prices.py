@@ -39,14 +39,26 @@ class GpuPrice:
 
 
 PRICES: tuple[GpuPrice, ...] = (
-    GpuPrice("nvidia-tesla-t4", "us-central1", 0.35, 0.14, "[GPU-PRICING]"),
-    GpuPrice("nvidia-l4", "us-central1", 0.56, 0.22, "[GPU-PRICING]"),
-    GpuPrice("nvidia-tesla-v100", "us-central1", 2.48, 0.74, "[GPU-PRICING]"),
-    GpuPrice("nvidia-tesla-p4", "us-central1", 0.60, None, "[GPU-PRICING]; spot not recalled"),
-    GpuPrice("nvidia-tesla-p100", "us-central1", 1.46, None, "[GPU-PRICING]; spot not recalled"),
-    GpuPrice("nvidia-tesla-a100", "us-central1", 2.93, 1.17, "[GPU-PRICING]"),
-    GpuPrice("nvidia-a100-80gb", "us-central1", 3.93, 1.57, "[GPU-PRICING]"),
-    GpuPrice("nvidia-h100-80gb", "us-central1", None, 5.86, "[BILLING-2026]"),
+    GpuPrice(accelerator="nvidia-tesla-t4", region="us-central1", on_demand=0.35, spot=0.14, source="[GPU-PRICING]"),
+    GpuPrice(accelerator="nvidia-l4", region="us-central1", on_demand=0.56, spot=0.22, source="[GPU-PRICING]"),
+    GpuPrice(accelerator="nvidia-tesla-v100", region="us-central1", on_demand=2.48, spot=0.74, source="[GPU-PRICING]"),
+    GpuPrice(
+        accelerator="nvidia-tesla-p4",
+        region="us-central1",
+        on_demand=0.60,
+        spot=None,
+        source="[GPU-PRICING]; spot not recalled",
+    ),
+    GpuPrice(
+        accelerator="nvidia-tesla-p100",
+        region="us-central1",
+        on_demand=1.46,
+        spot=None,
+        source="[GPU-PRICING]; spot not recalled",
+    ),
+    GpuPrice(accelerator="nvidia-tesla-a100", region="us-central1", on_demand=2.93, spot=1.17, source="[GPU-PRICING]"),
+    GpuPrice(accelerator="nvidia-a100-80gb", region="us-central1", on_demand=3.93, spot=1.57, source="[GPU-PRICING]"),
+    GpuPrice(accelerator="nvidia-h100-80gb", region="us-central1", on_demand=None, spot=5.86, source="[BILLING-2026]"),
 )
 
 

@@ -8,7 +8,7 @@ a test can swap a row.
 from __future__ import annotations
 
 from core.problems import Finding
-from facts import gpus
+from facts import gpu_machine_types, gpus
 
 
 def _problem(message: str, fix: str) -> Finding:
@@ -38,8 +38,8 @@ def machine_problems(accelerator_type: str, machine: str, count: int) -> list[Fi
         return []
     if facts.machine_family == "n1":
         return _n1_problems(facts, machine, count)
-    bundled = gpus.machine_type(machine)
-    choices = gpus.machine_types_for(facts.type)
+    bundled = gpu_machine_types.machine_type(machine)
+    choices = gpu_machine_types.machine_types_for(facts.type)
     if bundled is None or bundled.accelerator != facts.type:
         return [
             _problem(
@@ -143,7 +143,7 @@ def queued_provisioning_problems(accelerator_type: str) -> list[Finding]:
 
 def capacity_problems(machine: str, capacity: str) -> list[Finding]:
     """Some machine types are only sold as spot, flex-start or reserved capacity."""
-    bundled = gpus.machine_type(machine)
+    bundled = gpu_machine_types.machine_type(machine)
     if bundled is None or capacity in bundled.capacity:
         return []
     ways = {

@@ -1,4 +1,4 @@
-"""The quality monitor's configuration: environment variables its CronJob sets (manifests/monitoring.py)
+"""The quality monitor's configuration: environment variables its CronJob sets (manifests/quality_monitor_job.py)
 and quality_monitor/config.py reads. One definition, so the two cannot drift apart."""
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import difflib
 
 from core.config_keys import config_key
 from core.problems import ConfigError, Problem
-from guardrails.registry import RULE_IDS
 from guardrails.rule import GuardContext
+from guardrails.rule_set import RULE_IDS
 from settings.stack import StackSettings
 
 

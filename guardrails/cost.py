@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facts.cpu_machines import cpu_machine
+from facts.gpu_machine_types import gpus_per_node
 from facts.gpu_prices import HOURS_PER_MONTH, PRICES_AS_OF, gpu_price
-from facts.gpus import gpus_per_node
 from guardrails.k8s_checks import ACCELERATOR_LABEL, gpus
 from guardrails.rule import GuardContext, Rule
 from guardrails.rules_capacity import NODE_POOL

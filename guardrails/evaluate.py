@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guardrails.cost import GpuCeiling, gpu_ceiling
-from guardrails.registry import RULES
 from guardrails.rule import GuardContext, Rule
+from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from guardrails.violation import Finding, Violation
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from core import labels as L
 from facts.runtimes import MODEL_DIR, MODEL_MOUNT
-from manifests.serving import model_download_container, model_uri, restricted_container_security
+from manifests.security_context import restricted_container_security, restricted_pod_security
+from manifests.serving import model_download_container, model_uri
 from plan.batch import BatchPlan
 
 BATCH_WORKLOAD = "batch"
@@ -92,13 +93,7 @@ def cronjob_manifest(plan: BatchPlan, version: str) -> dict:
         "serviceAccountName": serving.name,
         "automountServiceAccountToken": False,
         "restartPolicy": "Never",
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": user,
-            "runAsGroup": user,
-            "fsGroup": user,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(user, owns_volumes=True),
         "initContainers": [model_download_container(serving, version)],
         "containers": [_runner(plan, version)],
         "volumes": [

@@ -8,7 +8,8 @@ guardrail exempts it like the quality monitor. It needs no Kubernetes API: no to
 from __future__ import annotations
 
 from core import labels as L
-from manifests.serving import TOKEN_KEY, restricted_container_security
+from manifests.security_context import restricted_container_security, restricted_pod_security
+from manifests.serving import TOKEN_KEY
 from plan.delivery_metrics import DeliveryMetricsPlan
 
 RUN_AS_USER = 1000  # the image's user (delivery_metrics/Dockerfile)
@@ -69,12 +70,7 @@ def cronjob_manifest(plan: DeliveryMetricsPlan) -> dict:
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,
         "restartPolicy": "Never",
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(RUN_AS_USER),
         "containers": [container],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from facts import pushgateway as pgw
 from facts.scrapes import PUSHGATEWAY_SERVICE_MONITOR
+from manifests.security_context import restricted_container_security, restricted_pod_security
 
 _SELECTOR = {"app.kubernetes.io/name": pgw.NAME, "app.kubernetes.io/instance": f"{pgw.NAME}-quality"}
 LABELS = {
@@ -45,12 +46,7 @@ def deployment_manifest(namespace: str) -> dict:
                 "metadata": {"labels": LABELS},
                 "spec": {
                     "automountServiceAccountToken": False,
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": pgw.RUN_AS_USER,
-                        "runAsGroup": pgw.RUN_AS_USER,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
+                    "securityContext": restricted_pod_security(pgw.RUN_AS_USER),
                     "containers": [
                         {
                             "name": pgw.NAME,
@@ -62,14 +58,7 @@ def deployment_manifest(namespace: str) -> dict:
                                 "requests": {"cpu": "50m", "memory": "64Mi"},
                                 "limits": {"cpu": "500m", "memory": "256Mi"},
                             },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": True,
-                                "runAsNonRoot": True,
-                                "runAsUser": pgw.RUN_AS_USER,
-                                "capabilities": {"drop": ["ALL"]},
-                                "seccompProfile": {"type": "RuntimeDefault"},
-                            },
+                            "securityContext": restricted_container_security(pgw.RUN_AS_USER),
                         }
                     ],
                 },

@@ -1,5 +1,10 @@
-"""Pure builders of a model's Kubernetes objects. Dicts in the API server's own shape (camelCase),
-so they are validated against the Kubernetes OpenAPI schema as they are, and unit-tested directly."""
+"""Pure builders of a model's serving objects: Namespace, ServiceAccount, registry Secret, Deployment,
+Service and PDB. Dicts in the API server's own shape (camelCase), so they are validated against the
+Kubernetes OpenAPI schema as they are, and unit-tested directly.
+
+Beside them: the NetworkPolicies (manifests/network_policies.py), the securityContexts
+(manifests/security_context.py) and the model's autoscaler, HPA or ScaledObject, which ModelDelivery
+registers (manifests/delivery/autoscaling.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 from core import labels as L
 from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
 from manifests.containers import server_container
+from manifests.security_context import restricted_container_security, restricted_pod_security
 from plan.serving_plan import ServingPlan
 
 TOKEN_KEY = "MLFLOW_TRACKING_TOKEN"
@@ -70,17 +76,6 @@ def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
     }
 
 
-def _restricted_container_security(run_as_user: int) -> dict:
-    return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True,
-        "runAsUser": run_as_user,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
 def _downloader(plan: ServingPlan, version: str) -> dict:
     env: list[dict[str, Any]] = [
         {"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri},
@@ -102,7 +97,7 @@ def _downloader(plan: ServingPlan, version: str) -> dict:
         ],
         "env": env,
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
-        "securityContext": _restricted_container_security(plan.runtime.run_as_user),
+        "securityContext": restricted_container_security(plan.runtime.run_as_user),
         "volumeMounts": [
             {"name": "model-store", "mountPath": MODEL_MOUNT},
             {"name": "tmp", "mountPath": "/tmp"},
@@ -143,7 +138,7 @@ def _server(plan: ServingPlan, version: str) -> dict:
         "startupProbe": _http_probe(runtime.startup, "http", plan.name),
         "readinessProbe": _http_probe(runtime.readiness, "http", plan.name),
         "livenessProbe": _http_probe(runtime.liveness, "http", plan.name),
-        "securityContext": _restricted_container_security(runtime.run_as_user),
+        "securityContext": restricted_container_security(runtime.run_as_user),
         "volumeMounts": mounts,
     }
     if container.args:
@@ -164,13 +159,7 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
     pod_spec = {
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": plan.runtime.run_as_user,
-            "runAsGroup": plan.runtime.run_as_user,
-            "fsGroup": plan.runtime.run_as_user,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(plan.runtime.run_as_user, owns_volumes=True),
         "initContainers": [_downloader(plan, version)],
         "containers": [_server(plan, version)],
         "volumes": volumes,
@@ -193,7 +182,7 @@ def deployment_manifest(plan: ServingPlan, version: str) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        # No spec.replicas: the HPA owns the replica count (and Flagger later scales this target).
+        # No spec.replicas: the autoscaler owns the replica count (and Flagger later scales this target).
         "metadata": {**plan.metadata(), "labels": pod_labels},
         "spec": {
             "selector": {"matchLabels": plan.selector},
@@ -234,45 +223,6 @@ def service_manifest(plan: ServingPlan) -> dict:
     }
 
 
-def hpa_manifest(plan: ServingPlan) -> dict:
-    low, high = plan.model.replica_bounds(plan.environment)
-    scaling = plan.model.autoscaling
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": plan.metadata(),
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name},
-            "minReplicas": low,
-            "maxReplicas": high,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.target_cpu_utilization},
-                    },
-                },
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "memory",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.target_memory_utilization},
-                    },
-                },
-            ],
-            # Scale up fast on load, down slowly: model pods are slow to start.
-            "behavior": {
-                "scaleUp": {"stabilizationWindowSeconds": 0},
-                "scaleDown": {
-                    "stabilizationWindowSeconds": 300,
-                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
-                },
-            },
-        },
-    }
-
-
 def pdb_manifest(plan: ServingPlan) -> dict:
     # maxUnavailable (not minAvailable) so a one-replica dev model never blocks a node drain.
     spec = {"maxUnavailable": 1, "selector": {"matchLabels": model_pods_selector(plan)}}
@@ -282,68 +232,7 @@ def pdb_manifest(plan: ServingPlan) -> dict:
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": plan.metadata(), "spec": spec}
 
 
-def network_policy_manifests(plan: ServingPlan) -> list[dict]:
-    """Default-deny ingress for the namespace, then two narrow allows: serving traffic from the
-    traffic layer, and metrics scrapes from monitoring."""
-    runtime = plan.runtime
-    serving_ports = [{"protocol": "TCP", "port": runtime.http_port}]
-    if runtime.grpc_port:
-        serving_ports.append({"protocol": "TCP", "port": runtime.grpc_port})
-    traffic_peers = [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in plan.traffic_namespaces
-    ] + [{"ipBlock": {"cidr": cidr}} for cidr in plan.traffic_source_cidrs]
-    policies = [
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": plan.metadata("default-deny-ingress"),
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
-        },
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": plan.metadata("allow-metrics-scrape"),
-            "spec": {
-                "podSelector": {"matchLabels": model_pods_selector(plan)},
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {
-                                "namespaceSelector": {
-                                    "matchLabels": {"kubernetes.io/metadata.name": plan.monitoring_namespace}
-                                }
-                            }
-                        ],
-                        # For a server with metrics on its serving port (vLLM) this also opens the API to
-                        # monitoring: NetworkPolicy filters ports, not paths.
-                        "ports": [{"protocol": "TCP", "port": runtime.metrics_port}],
-                    }
-                ],
-            },
-        },
-    ]
-    if traffic_peers:
-        policies.append(
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "NetworkPolicy",
-                "metadata": plan.metadata("allow-serving-traffic"),
-                "spec": {
-                    "podSelector": {"matchLabels": model_pods_selector(plan)},
-                    "policyTypes": ["Ingress"],
-                    "ingress": [{"from": traffic_peers, "ports": serving_ports}],
-                },
-            }
-        )
-    return policies
-
-
 def model_download_container(plan: ServingPlan, version: str) -> dict:
     """The init container that downloads `version` into the model-store volume: the Deployment's own,
     reused by every other workload that loads the served model (batch jobs)."""
     return _downloader(plan, version)
-
-
-def restricted_container_security(run_as_user: int) -> dict:
-    return _restricted_container_security(run_as_user)

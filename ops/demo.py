@@ -21,7 +21,9 @@ from ops.local_mlflow import start_local_mlflow
 from ops.progress import Progress
 from ops.render import render, summary
 from registry.connection import Connection
-from registry.resolution import CONFIG_URI, GateRefused, ModelVersionArgs, ResolutionError, resolve_and_gate
+from registry.connection_keys import CONFIG_URI
+from registry.resolution import GateRefused, ResolutionError, resolve_and_gate
+from registry.version_args import ModelVersionArgs
 
 NEXT_ENVIRONMENT = {"local": "dev", "dev": "staging", "staging": "prod"}
 

@@ -7,7 +7,7 @@ without a Gateway to switch on, a strategy the traffic layer cannot run (plan/de
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from core.problems import ProblemCollector
@@ -56,8 +56,6 @@ class DeliveryPlan:
     alerts: bool = False  # an alert webhook URL is configured (secret config)
     alert_channel: AlertChannel = "slack"
     gke: bool = False  # a GKE cluster: its Gateway needs a HealthCheckPolicy per backend Service
-    # Quality series (facts/quality_metrics.py names) this model exports; alerts only for these.
-    quality_series: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def name(self) -> str:
@@ -80,13 +78,17 @@ class DeliveryPlan:
 
     @property
     def window_seconds(self) -> int:
-        """Each check's query window (the metric's `interval`): three scrapes, at least one tick."""
-        return max(SCRAPE_SECONDS * WINDOW_SCRAPES, self.policy.interval_seconds)
+        return check_window_seconds(self.policy.interval_seconds)
 
     @property
     def weighted(self) -> bool:
         """Progressive traffic weights need a weighted router; the kubernetes provider is blue/green."""
         return self.platform.flagger_provider != "kubernetes" and self.platform.gateway is not None
+
+
+def check_window_seconds(interval_seconds: int) -> int:
+    """Each check's query window (the metric's `interval`): three scrapes, at least one tick."""
+    return max(SCRAPE_SECONDS * WINDOW_SCRAPES, interval_seconds)
 
 
 def loadtester_namespace(url: str) -> str | None:
@@ -101,14 +103,13 @@ def delivery_plans(
     servings: dict[str, ServingPlan],
     platform: PlatformRefs,
     alerts: bool = False,
-    quality_series: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, DeliveryPlan]:
     """Every model's delivery plan, or one ConfigError listing every delivery problem."""
     problems = ProblemCollector()
     stack_file = f"Pulumi.{settings.stack}.yaml"
     policy = settings.delivery.policy(settings.environment)
     window = SCRAPE_SECONDS * WINDOW_SCRAPES
-    spike_ticks = -(-max(window, policy.interval_seconds) // policy.interval_seconds)
+    spike_ticks = -(-check_window_seconds(policy.interval_seconds) // policy.interval_seconds)
     if policy.analysis and spike_ticks > policy.threshold - 1:
         longer = (
             f"set intervalSeconds to at least {-(-window // (policy.threshold - 1))}, or "
@@ -211,7 +212,6 @@ def delivery_plans(
             alerts=alerts,
             alert_channel=settings.delivery.alert_channel,
             gke=gke,
-            quality_series=(quality_series or {}).get(name, frozenset()),
         )
     problems.raise_if_any()
     return plans

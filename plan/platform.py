@@ -52,7 +52,7 @@ class PlatformRefs:
     flagger_provider: FlaggerProvider = "kubernetes"
     gateway: GatewayRef | None = None  # None: no weighted router (blue/green through Flagger's kubernetes provider)
     loadtester_url: str = ""  # e.g. http://flagger-loadtester.<ns>/ ; empty: no load tester installed
-    keda: bool = False  # ScaledObjects can be used
+    # Whether models scale with KEDA is each ServingPlan's `scaling.keda` (plan/serving.py), decided once.
 
 
 # Helm release names: they fix the in-cluster names other objects address. kube-prometheus-stack's
@@ -94,7 +94,6 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
         flagger_provider="gatewayapi:v1" if gateway else "kubernetes",
         gateway=gateway,
         loadtester_url=f"http://{LOADTESTER_RELEASE}.{traffic.namespace}/" if addons.flagger.enabled else "",
-        keda=addons.keda.enabled,
     )
 
 
@@ -113,7 +112,7 @@ def platform_summary(settings: StackSettings, refs: PlatformRefs) -> dict[str, o
         "flaggerProvider": refs.flagger_provider,
         "gateway": f"{refs.gateway.namespace}/{refs.gateway.name}" if refs.gateway else None,
         "loadtesterUrl": refs.loadtester_url or None,
-        "keda": refs.keda,
+        "keda": addons.keda.enabled,
     }
     if addons.monitoring.enabled:
         summary["prometheusUrl"] = refs.prometheus_url

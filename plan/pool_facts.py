@@ -7,7 +7,7 @@ one answer: a pod placed by this plan tolerates exactly the taints the pool is c
 
 from __future__ import annotations
 
-from facts import gpus as catalog
+from facts.gpu_machine_types import gpus_per_node
 from plan.gpu_placement import PoolFacts, Taint
 from plan.serving_plan import Placement
 from settings.batch_node_pool import BATCH_ROLE, NODE_ROLE_KEY, BatchNodePoolSettings
@@ -47,7 +47,7 @@ def pool_scheduling_facts(pool: GpuNodePoolSettings) -> PoolFacts:
     return PoolFacts(
         name=pool.name,
         accelerator=acc.type,
-        gpus_per_node=catalog.gpus_per_node(acc.type, pool.machine_type, acc.count),
+        gpus_per_node=gpus_per_node(acc.type, pool.machine_type, acc.count),
         spot=pool.spot,
         sharing_strategy=acc.sharing.strategy if acc.sharing else None,
         max_shared_clients_per_gpu=acc.sharing.max_shared_clients_per_gpu if acc.sharing else None,

@@ -1,4 +1,4 @@
-"""The drift/accuracy monitor of one model on one stack, decided once (built by manifests/monitoring.py)."""
+"""The drift/accuracy monitor of one model on one stack, decided once (built by manifests/quality_monitor_job.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from facts import pushgateway
 from facts.built_images import QUALITY_MONITOR_IMAGE
 from facts.quality_metrics import DRIFT_SCORE
-from plan.quality_signals import quality_signals
 from plan.serving_plan import ServingPlan
 from settings.stack import StackSettings
 
@@ -27,7 +26,7 @@ class QualityMonitorPlan:
 
 def quality_monitor_plan(settings: StackSettings, serving: ServingPlan) -> QualityMonitorPlan | None:
     """The monitor of a model whose runtime logs samples and whose entry keeps the monitor on; else None."""
-    if DRIFT_SCORE not in quality_signals(serving.model):
+    if DRIFT_SCORE not in serving.quality_series:
         return None
     return QualityMonitorPlan(
         serving=serving,

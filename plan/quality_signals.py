@@ -7,7 +7,8 @@ No model server knows confidence, drift or accuracy by itself. On this platform:
 - triton and vllm: none. Their metrics have no per-prediction outputs, and they log no inputs for a
   monitor to compare (README, "Model quality signals", says what would be needed).
 A canary that queries a series nobody exports finds no data and fails every analysis, so the canary,
-alerts and dashboards ask here first.
+alerts, dashboards and the quality monitor read `ServingPlan.quality_series`, which plan/serving.py
+decides here, once per model.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from catalogue.schema import ModelSpec
 from core.problems import Problem
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, Series
 from facts.runtimes import runtime_for
+from plan.serving_plan import ServingPlan
 
 # Frameworks whose MLflow flavour exposes the underlying estimator, so the runtime can call
 # predict_proba (sklearn classifiers, XGBoost's sklearn API); a generic pyfunc has no probabilities.
@@ -46,18 +48,18 @@ def quality_signals(model: ModelSpec) -> frozenset[Series]:
     return frozenset(series)
 
 
-def canary_quality_checks(model: ModelSpec) -> tuple[QualityCheck, ...]:
+def canary_quality_checks(plan: ServingPlan) -> tuple[QualityCheck, ...]:
     """The quality checks this model's canary analysis runs, in a stable order."""
-    available = quality_signals(model)
-    chosen = model.monitoring.canary_checks
+    available = plan.quality_series
+    chosen = plan.model.monitoring.canary_checks
     if chosen is None:
         return tuple(check for check in QUALITY_CHECKS if CHECK_SERIES[check] in available)
     return tuple(check for check in QUALITY_CHECKS if check in chosen)
 
 
-def quality_check_problems(model: ModelSpec, source: str) -> list[Problem]:
-    """Checks an entry lists that its runtime or configuration cannot feed: one problem each."""
-    available = quality_signals(model)
+def quality_check_problems(model: ModelSpec, available: frozenset[Series], source: str) -> list[Problem]:
+    """Checks an entry lists that its runtime or configuration cannot feed (`available`: its
+    quality_signals, as its plan carries them): one problem each."""
     problems = []
     for check in model.monitoring.canary_checks or ():
         if CHECK_SERIES[check] not in available:

@@ -12,11 +12,12 @@ from dataclasses import replace
 from catalogue.loader import Catalogue
 from catalogue.schema import ModelSpec
 from core.problems import Problem, ProblemCollector
+from facts.quality_metrics import Series
 from facts.runtimes import RuntimePreset, runtime_for
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
-from plan.quality_signals import quality_check_problems
-from plan.serving_plan import Placement, ServingPlan
+from plan.quality_signals import quality_check_problems, quality_signals
+from plan.serving_plan import Placement, Scaling, ServingPlan
 from settings.stack import StackSettings, config_key
 
 TOKEN_SECRET_NAME = "mlflow-registry-token"
@@ -98,12 +99,13 @@ def serving_plans(settings: StackSettings, models: tuple[ModelSpec, ...]) -> dic
     problems = ProblemCollector()
     plans = {}
     for model in models:
-        problems.extend(quality_check_problems(model, f"{settings.models_dir}/{model.name}.yaml"))
+        series = quality_signals(model)  # decided here, once: the plan carries it to every reader
+        problems.extend(quality_check_problems(model, series, f"{settings.models_dir}/{model.name}.yaml"))
         placed = placement_for(settings, model)
         if isinstance(placed, list):
             problems.extend(placed)
         else:
-            plans[model.name] = serving_plan(settings, model, placed)
+            plans[model.name] = serving_plan(settings, model, placed, quality_series=series)
     problems.raise_if_any()
     return plans
 
@@ -117,12 +119,19 @@ def stack_runtime(settings: StackSettings, name: str) -> RuntimePreset:
     return replace(preset, image=preset.built_image.at(settings.image_registry, settings.quality.image_tag))
 
 
+def scaling_for(settings: StackSettings, model: ModelSpec) -> Scaling:
+    low, high = model.replica_bounds(settings.environment)
+    return Scaling(min_replicas=low, max_replicas=high, keda=settings.addons.keda.enabled)
+
+
 def serving_plan(
     settings: StackSettings,
     model: ModelSpec,
     placement: Placement | None = None,
     service_account_annotations: dict[str, str] | None = None,
+    quality_series: frozenset[Series] | None = None,
 ) -> ServingPlan:
+    """`quality_series`: what `quality_signals(model)` decided, when the caller has it already."""
     return ServingPlan(
         model=model,
         environment=settings.environment,
@@ -133,6 +142,8 @@ def serving_plan(
         monitoring_namespace=settings.monitoring_namespace,
         traffic_namespaces=settings.traffic_namespaces,
         traffic_source_cidrs=settings.traffic_source_cidrs,
+        scaling=scaling_for(settings, model),
+        quality_series=quality_signals(model) if quality_series is None else quality_series,
         pod_security_level=settings.pod_security_level,
         token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
         placement=placement or Placement(),

@@ -12,6 +12,7 @@ from typing import Any
 
 from catalogue.schema import ModelSpec
 from core import labels as L
+from facts.quality_metrics import Series
 from facts.runtimes import RuntimePreset
 
 
@@ -22,6 +23,18 @@ class Placement:
     node_selector: dict[str, str] = field(default_factory=dict)
     tolerations: tuple[dict, ...] = ()
     extra_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"nvidia.com/gpu": "1"}
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Who owns the model's replica count, and within which bounds (the catalogue's for the environment).
+
+    One decision for both autoscalers: a KEDA ScaledObject when the stack installs KEDA (it scales on
+    demand and makes its own HPA, so a second one would fight it), else a CPU/memory HPA."""
+
+    min_replicas: int
+    max_replicas: int
+    keda: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,10 @@ class ServingPlan:
     monitoring_namespace: str
     traffic_namespaces: tuple[str, ...]
     traffic_source_cidrs: tuple[str, ...]
+    scaling: Scaling
+    # The model-quality series Prometheus will have for this model (plan/quality_signals.py decides):
+    # the canary's checks, the alerts, the panels and the quality monitor read only these.
+    quality_series: frozenset[Series]
     pod_security_level: str = "restricted"
     token_secret: str | None = None  # name of the Secret holding MLFLOW_TRACKING_TOKEN, if any
     placement: Placement = field(default_factory=Placement)

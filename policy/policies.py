@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from guardrails.registry import RULES
 from guardrails.rule import Rule
+from guardrails.rule_set import RULES
 from guardrails.violation import Level
 from policy.adapter import stack_reports
 

@@ -34,11 +34,10 @@ from plan.delivery_metrics import delivery_metrics_plan
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
-from plan.quality_signals import quality_signals
 from plan.serving import select_models, serving_plans
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
-from registry.resolution import ModelVersionArgs
+from registry.version_args import ModelVersionArgs
 from settings.cluster import region_of
 from settings.pulumi_config import LoadedSettings, read_stack_settings
 
@@ -85,8 +84,6 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         plans,
         refs,
         alerts=loaded.alert_webhook_url is not None,
-        # Quality alerts and panels only for the series each model really exports.
-        quality_series={model.name: frozenset(s.name for s in quality_signals(model)) for model in models},
     )
 
     versions = {
@@ -197,7 +194,6 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
                 flagger_owns_service=True,
-                keda_owns_scaling=refs.keda,
                 quality_monitor=quality_monitor_plan(settings, plans[model.name]),
                 batch_jobs=batches.get(model.name, ()),
             ),
@@ -215,6 +211,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 plan=plan,
                 alert_webhook_url=loaded.alert_webhook_url,
                 target_deployment=servings[name].deployment_name,
+                serving=servings[name],
             ),
             # Its own serving stack (the Canary's target), and its fallback's (the switch route's backend):
             # never every model's, which would grow the edges with the square of the catalogue.

@@ -14,18 +14,13 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
-from core.config_keys import config_key
 from registry.client import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRIES,
     MlflowRegistryClient,
     RegistryError,
 )
-from registry.resolution import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
-
-CONFIG_DEADLINE = config_key("mlflowDeadlineSeconds")
-# Every stack config key the provider's configure() reads (full "project:key" names).
-CONNECTION_KEYS = (CONFIG_URI, CONFIG_TOKEN, CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_DEADLINE)
+from registry.connection_keys import CONFIG_DEADLINE, CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
 
 # -- connection: per process, never on the provider ---------------------------------------------------
 

@@ -1,6 +1,6 @@
 """`ModelVersion(name, args, opts)`: one concrete MLflow version of a catalogue model in one environment.
 
-The provider is in `registry.provider`; resolution in `registry.resolution`."""
+The provider is in `registry.provider`; resolution in `registry.resolution`; the args in `registry.version_args`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pulumi.dynamic import (
 
 from core.problems import ConfigError
 from registry.provider import ModelVersionProvider
-from registry.resolution import OUTPUT_ONLY_KEYS, RESOLVED_KEYS, ModelVersionArgs, validate_args
+from registry.version_args import OUTPUT_ONLY_KEYS, RESOLVED_KEYS, ModelVersionArgs, validate_args
 
 # -- the resource -------------------------------------------------------------------------------------
 

@@ -50,18 +50,16 @@ from registry.client import (
     metrics_of,
     tags_of,
 )
-from registry.connection import _CONNECTIONS, _CONNECTIONS_LOCK, CONNECTION_KEYS, connection_settings
-from registry.resolution import (
+from registry.connection import _CONNECTIONS, _CONNECTIONS_LOCK, connection_settings
+from registry.connection_keys import CONNECTION_KEYS
+from registry.resolution import GateRefused, ResolutionError, _iso, resolve_and_gate
+from registry.version_args import (
     INPUT_KEYS,
     REPLACE_KEYS,
     RESOLVED_KEYS,
     UPDATE_KEYS,
-    GateRefused,
     ModelVersionArgs,
-    ResolutionError,
-    _iso,
     parse_selector,
-    resolve_and_gate,
     validate_args,
 )
 

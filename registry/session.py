@@ -24,6 +24,7 @@ import requests
 
 from core.uris import strip_credentials, tracking_uri_problem
 from registry.answers import BROWSER_FIX, RawAnswer, decode, error_payload, expect, snippet, version_object
+from registry.connection_keys import CONFIG_DEADLINE, CONFIG_URI
 from registry.errors import RegistryError, RegistryUnavailable, UnexpectedAnswer
 from registry.transport import BrokenAnswer, CountingAdapter, DeadlineExceeded, fetch
 
@@ -33,7 +34,7 @@ DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2  # retries after the first attempt
 DEFAULT_BACKOFF = 0.25  # seconds before the first retry, doubled each time
 MAX_REDIRECTS = 5  # MLflow never redirects its API; a proxy's login flow or a loop does
-CHECK_URI_FIX = "check that the MLflow server is up and reachable from here, and the tracking URI (stack config mlops-platform:mlflowTrackingUri or env MLFLOW_TRACKING_URI)"
+CHECK_URI_FIX = f"check that the MLflow server is up and reachable from here, and the tracking URI (stack config {CONFIG_URI} or env MLFLOW_TRACKING_URI)"
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class RegistrySession:
                     f"(after {attempt + 1} attempt(s))",
                     registry=self.display_uri,
                     fix="a server or proxy that answers this slowly is broken; if the server is only slow, raise "
-                    "stack config mlops-platform:mlflowDeadlineSeconds",
+                    f"stack config {CONFIG_DEADLINE}",
                 ) from None
             except requests.TooManyRedirects:
                 raise UnexpectedAnswer(

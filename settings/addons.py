@@ -7,7 +7,8 @@ the stack's `addons:` key overrides any field of it (StackSettings lays one over
 validation). Chart versions default to the verified ones in facts/charts.py.
 
 What the add-ons need from the rest of the stack (the cluster mode, the traffic namespaces) is
-checked by `addons_problems`, which StackSettings calls with every other cross-key check.
+checked by `addons_problems` (settings/addon_checks.py), which StackSettings calls with every other
+cross-key check.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from core.hostnames import hostname_problem
 from core.names import DNS_SUBDOMAIN, GCP_RESOURCE_NAME
 from core.problems import Invalid
 from core.quantities import Quantity
-from core.spec import Located, Spec, located
+from core.spec import Spec
 from facts import charts
-from settings.cluster import ClusterSettings
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # A model name is at most 40 characters (catalogue), plus the dot before the suffix.
@@ -200,107 +200,3 @@ class AddonsSettings(Spec):
     flagger: FlaggerSettings
     keda: KedaSettings
     traffic: TrafficSettings
-
-
-def addons_problems(
-    addons: AddonsSettings, cluster: ClusterSettings, traffic_namespaces: tuple[str, ...]
-) -> list[Located]:
-    """What the add-ons need from the rest of the stack, every problem at once."""
-    problems = []
-    traffic = addons.traffic
-    if traffic.layer == "gke-gateway" and cluster.mode == "kubeconfig":
-        problems.append(
-            located(
-                ("addons", "traffic", "layer"),
-                "the GKE Gateway needs a GKE cluster",
-                "set layer: none for a kubeconfig cluster, or cluster.mode: gke",
-            )
-        )
-    if traffic.layer == "gke-gateway" and cluster.mode == "gke" and cluster.gateway_api_channel == "CHANNEL_DISABLED":
-        problems.append(
-            located(
-                ("cluster", "gatewayApiChannel"),
-                "the GKE Gateway needs the cluster's Gateway API",
-                "set gatewayApiChannel: CHANNEL_STANDARD",
-            )
-        )
-    if traffic.layer == "none" and (traffic.tls or traffic.static_ip_name or traffic.hostname_suffix):
-        problems.append(
-            located(
-                ("addons", "traffic"),
-                "tls, staticIpName and hostnameSuffix configure the Gateway",
-                "remove them or use layer: gke-gateway",
-            )
-        )
-    if traffic.static_ip_name and traffic.gateway_class != "gke-l7-global-external-managed":
-        problems.append(
-            located(
-                ("addons", "traffic", "staticIpName"),
-                "only the global class's address is reserved here; regional classes need a regional address in "
-                "the cluster's subnet",
-                "use gke-l7-global-external-managed, or remove staticIpName",
-            )
-        )
-    if traffic.layer == "gke-gateway" and not traffic.hostname_suffix:
-        problems.append(
-            located(
-                ("addons", "traffic", "hostnameSuffix"),
-                "the Gateway serves each model at <model>.<hostnameSuffix>; without a suffix every model's route "
-                "would match every host on the listener (only the oldest would get traffic), the pre-rollout load "
-                "test would have no host to call, and an HTTPS listener no hostname for its certificates",
-                "set addons.traffic.hostnameSuffix, e.g. models.dev.example.com (a DNS zone that resolves to the "
-                "Gateway's address)",
-            )
-        )
-    if traffic.tls and traffic.gateway_class == "gke-l7-rilb":
-        problems.append(
-            located(
-                ("addons", "traffic", "tls"),
-                "pre-shared certificates are global; gke-l7-rilb takes regional ones",
-                "use gke-l7-global-external-managed or remove tls",
-            )
-        )
-    if addons.flagger.enabled and traffic.namespace not in traffic_namespaces:
-        problems.append(
-            located(
-                ("addons", "traffic", "namespace"),
-                f"the load tester runs in {traffic.namespace!r}, which model NetworkPolicies do not admit",
-                f"add {traffic.namespace} to trafficNamespaces",
-            )
-        )
-    # Flagger, KEDA and Grafana query kube-prometheus-stack (README "Platform add-ons"). GKE's Managed Service
-    # for Prometheus is kept only where it brings what the stack's Prometheus cannot have: the DCGM GPU
-    # metrics GKE sends to it alone. Otherwise it would scrape the same targets again and bill the ingestion.
-    if (
-        cluster.mode == "gke"
-        and cluster.managed_prometheus
-        and "DCGM" not in cluster.monitoring_components
-        and addons.monitoring.enabled
-    ):
-        problems.append(
-            located(
-                ("cluster", "managedPrometheus"),
-                "the stack's own Prometheus already collects workload metrics; managed collection would only "
-                "scrape them twice",
-                "set managedPrometheus: false, or add DCGM to monitoringComponents",
-            )
-        )
-    if addons.keda.enabled and not addons.monitoring.enabled:
-        problems.append(
-            located(
-                ("addons", "keda", "enabled"),
-                "KEDA scales every model on Prometheus queries (requests, queue depth), and the stack's Prometheus "
-                "is off, so each ScaledObject would have no server to query",
-                "keep addons.monitoring.enabled: true, or set addons.keda.enabled: false (models then scale on CPU "
-                "and memory with an HPA)",
-            )
-        )
-    if addons.flagger.enabled and not addons.monitoring.enabled:
-        problems.append(
-            located(
-                ("addons", "flagger", "enabled"),
-                "Flagger's canary analysis queries the stack's Prometheus",
-                "keep addons.monitoring.enabled: true or disable Flagger",
-            )
-        )
-    return problems

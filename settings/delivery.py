@@ -48,10 +48,40 @@ class CanaryPolicy:
 # Dwell comes from checks_per_step: prod holds 1%, 5% and 25% for three passing checks each (1-2-3%,
 # 5-6-7%, 25-26-27%), each after its own route update. Dev only checks that the canary starts.
 ENVIRONMENT_DEFAULTS: dict[str, CanaryPolicy] = {
-    "prod": CanaryPolicy(True, 10, 3, (1, 5, 25), True, 1800, checks_per_step=3),
-    "staging": CanaryPolicy(True, 10, 3, (10, 50), True, 1200, checks_per_step=2),
-    "dev": CanaryPolicy(False, 60, 1, (50,), False, 900),
-    "local": CanaryPolicy(False, 30, 1, (50,), False, 600),
+    "prod": CanaryPolicy(
+        analysis=True,
+        interval_seconds=10,
+        threshold=3,
+        step_weights=(1, 5, 25),
+        approval=True,
+        progress_deadline_seconds=1800,
+        checks_per_step=3,
+    ),
+    "staging": CanaryPolicy(
+        analysis=True,
+        interval_seconds=10,
+        threshold=3,
+        step_weights=(10, 50),
+        approval=True,
+        progress_deadline_seconds=1200,
+        checks_per_step=2,
+    ),
+    "dev": CanaryPolicy(
+        analysis=False,
+        interval_seconds=60,
+        threshold=1,
+        step_weights=(50,),
+        approval=False,
+        progress_deadline_seconds=900,
+    ),
+    "local": CanaryPolicy(
+        analysis=False,
+        interval_seconds=30,
+        threshold=1,
+        step_weights=(50,),
+        approval=False,
+        progress_deadline_seconds=600,
+    ),
 }
 
 

@@ -1,8 +1,8 @@
 """Typed stack settings for GPU node pools (`gpuNodePools:`), and their checks against the cluster.
 
-GPU facts (which machine carries which GPU, MIG sizes, sharing limits) come from facts/gpus.py;
-constraints of GKE features are cited where they are checked. Every check returns every finding at
-once, each on the key to change.
+GPU facts (which machine carries which GPU, MIG sizes, sharing limits) come from facts/gpus.py and
+facts/gpu_machine_types.py; constraints of GKE features are cited where they are checked. Every check
+returns every finding at once, each on the key to change.
 """
 
 from __future__ import annotations

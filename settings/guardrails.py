@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from core.problems import Invalid
 from core.spec import Located, Spec, located, pattern_in_words
-from facts.gpus import gpus_per_node
+from facts.gpu_machine_types import gpus_per_node
 from settings.cluster import MAX_NODES
 from settings.gpu_node_pools import GpuNodePoolSettings
 
@@ -22,7 +22,7 @@ GcpLabelValue = Annotated[
     pattern_in_words(_GCP_LABEL_VALUE, "a GCP label value: 1 to 63 lowercase letters, digits, '_' or '-'"),
 ]
 # The most GPUs one GKE cluster can hold: 15,000 nodes (its node limit) x 16 GPUs (a2-megagpu-16g, the
-# largest GPU machine in facts/gpus.py). A larger budget is a typo, not a plan.
+# largest GPU machine in facts/gpu_machine_types.py). A larger budget is a typo, not a plan.
 MAX_GPU_BUDGET = MAX_NODES * 16
 GPU_BUDGET_RULE = "gpu-budget"  # guardrails/cost.py GPU_BUDGET, the rule that enforces the budget
 

@@ -20,8 +20,9 @@ from core.problems import Invalid
 from core.spec import Spec, raise_located
 from core.uris import strip_credentials, tracking_uri_problem
 from facts.kubernetes_versions import SCHEMA_VERSIONS
+from settings.addon_checks import addons_problems
 from settings.addon_defaults import with_environment_defaults
-from settings.addons import AddonsSettings, addons_problems
+from settings.addons import AddonsSettings
 from settings.batch_node_pool import BatchNodePoolSettings, batch_node_pool_problems
 from settings.cluster import ClusterSettings
 from settings.delivery import DeliverySettings

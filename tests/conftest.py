@@ -10,7 +10,7 @@ import pytest
 from ops.engine import ProgramRun, run_program
 from ops.render import RENDER_OVERRIDES
 from ops.stack_config import load_stack_config, stack_names
-from registry.resolution import CONFIG_URI
+from registry.connection_keys import CONFIG_URI
 
 pytest_plugins = ["tests.mlflow_server", "tests.gke_engine", "tests.provider_harness"]
 

@@ -67,5 +67,9 @@ def plans_for(
     return delivery_plans(settings, servings, platform or platform_refs(settings), **kwargs)
 
 
-def with_keda(platform: PlatformRefs, keda: bool) -> PlatformRefs:
-    return replace(platform, keda=keda)
+def with_keda(plans: dict[str, DeliveryPlan], keda: bool) -> dict[str, DeliveryPlan]:
+    """The plans as a stack with (or without) KEDA would have them: the serving plans' one scaling decision."""
+    return {
+        name: replace(plan, serving=replace(plan.serving, scaling=replace(plan.serving.scaling, keda=keda)))
+        for name, plan in plans.items()
+    }

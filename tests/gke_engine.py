@@ -8,6 +8,7 @@ import logging
 
 import pulumi
 import pytest
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -101,6 +102,8 @@ class RecordingMonitor(MockMonitor):
                 "deleteBeforeReplace": request.deleteBeforeReplace,
                 "ignoreChanges": list(request.ignoreChanges),
                 "dependencies": list(request.dependencies),
+                # Each alias as the SDK sends it: {"spec": {"parentUrn": ...}} or {"urn": ...}.
+                "aliases": [MessageToDict(alias) for alias in request.aliases],
             }
         )
         return response

@@ -3,12 +3,9 @@
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from registry.connection_keys import CONFIG_TOKEN, CONFIG_URI
 from registry.provider import ModelVersionProvider
-from registry.resolution import (
-    CONFIG_TOKEN,
-    CONFIG_URI,
-    ModelVersionArgs,
-)
+from registry.version_args import ModelVersionArgs
 
 TOKEN = "tok-PROVIDER-5e2a91c0"
 GATES = {

@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from catalogue.loader import load_catalogue
 from core.spec import problems_from_validation_error
 from facts import charts
 from plan.platform import GatewayRef, platform_refs, platform_summary
+from plan.serving import serving_plan
 from settings.stack import StackSettings
 from tests.addon_settings import stack_settings
+from tests.conftest import PROJECT_DIR
 
 
 def _problems(stack: str, **overrides) -> list[str]:
@@ -116,7 +119,6 @@ def test_platform_refs_on_gke():
     assert prod is not None and (prod.protocol, prod.port) == ("HTTPS", 443)
     assert prod.url("m.models.ml.example.com", "/v2") == "https://m.models.ml.example.com/v2"
     assert refs.loadtester_url == "http://flagger-loadtester.gateway/"
-    assert refs.keda is True
 
 
 def test_platform_refs_on_kind_use_blue_green_without_a_gateway():
@@ -126,8 +128,21 @@ def test_platform_refs_on_kind_use_blue_green_without_a_gateway():
 
 def test_platform_refs_of_a_stack_without_add_ons():
     off = {"enabled": False}
-    refs = platform_refs(stack_settings("local", addons={"monitoring": off, "flagger": off, "keda": off}))
-    assert (refs.prometheus_url, refs.monitor_selector_labels, refs.loadtester_url, refs.keda) == ("", {}, "", False)
+    settings = stack_settings("local", addons={"monitoring": off, "flagger": off, "keda": off})
+    refs = platform_refs(settings)
+    assert (refs.prometheus_url, refs.monitor_selector_labels, refs.loadtester_url) == ("", {}, "")
+    assert platform_summary(settings, refs)["keda"] is False
+
+
+def test_each_model_scales_with_keda_exactly_when_the_stack_installs_it():
+    """The HPA-or-KEDA decision is made once, in the serving plan, from addons.keda.enabled."""
+    churn = next(m for m in load_catalogue(PROJECT_DIR / "models").models if m.name == "churn-prediction")
+    on = serving_plan(stack_settings("dev"), churn)
+    off = serving_plan(stack_settings("local", addons={"keda": {"enabled": False}}), churn)
+    assert (on.scaling.keda, off.scaling.keda) == (True, False)
+    # The bounds are the catalogue's for the stack's environment, decided in the same place.
+    assert (on.scaling.min_replicas, on.scaling.max_replicas) == (1, 2)  # models/churn-prediction.yaml, dev
+    assert (off.scaling.min_replicas, off.scaling.max_replicas) == churn.replica_bounds("local")
 
 
 def test_platform_summary_says_how_to_reach_grafana_and_prometheus():

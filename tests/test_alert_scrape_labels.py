@@ -12,7 +12,6 @@ or on a target `namespace` the target is not in, selects nothing and the alert c
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from facts.runtime_metrics import FLAGGER, KUBE_STATE_METRICS, RUNTIME_METRICS, 
 from ops.engine import unwrap
 from tests.conftest import PROJECT_DIR, STACKS
 from tests.delivery_fixtures import CATALOGUE
+from tests.markdown_links import github_anchors
 from tests.promql import parse
 from tests.runs import charts_by_name
 
@@ -199,25 +199,15 @@ def test_every_dashboard_query_matches_labels_its_scrape_really_produces(stack_r
     assert not problems, "\n".join(problems)
 
 
-def _github_anchors(markdown: str) -> set[str]:
-    """GitHub's heading anchors: lowercased, punctuation other than '-' and '_' dropped, spaces to '-'."""
-    anchors = set()
-    for line in markdown.splitlines():
-        if match := re.match(r"^#{1,6}\s+(.*?)\s*$", line):
-            text = re.sub(r"[`*]", "", match.group(1)).lower()
-            anchors.add(re.sub(r"[^\w\- ]", "", text).replace(" ", "-"))
-    return anchors
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_runbook_link_points_at_a_readme_heading(stack_runs, stack):
-    anchors = _github_anchors((PROJECT_DIR / "README.md").read_text(encoding="utf-8"))
+def test_every_runbook_link_points_at_a_heading_of_the_delivery_doc(stack_runs, stack):
+    anchors = github_anchors((PROJECT_DIR / "docs" / "delivery.md").read_text(encoding="utf-8"))
     assert "progressive-delivery-per-model" in anchors  # the anchor rule itself, on a known heading
     for model, alert in _alerts(stack_runs[stack]):
         url = alert["annotations"]["runbook_url"]
         page, _, anchor = url.partition("#")
-        assert page.endswith("/README.md"), url
-        assert anchor in anchors, f"{model} {alert['alert']}: {url} names no heading of README.md"
+        assert page.endswith("/docs/delivery.md"), url
+        assert anchor in anchors, f"{model} {alert['alert']}: {url} names no heading of docs/delivery.md"
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -18,7 +18,8 @@ from guardrails.admission import ADMISSION_RULES, admission_policies, policy_nam
 from guardrails.evaluate import check_resource
 from guardrails.rule import GuardContext
 from manifests.batch import cronjob_manifest
-from manifests.serving import deployment_manifest, model_pods_selector, network_policy_manifests, pdb_manifest
+from manifests.network_policies import network_policy_manifests
+from manifests.serving import deployment_manifest, model_pods_selector, pdb_manifest
 from plan.batch import READ_ROLE, WRITE_ROLE, batch_plans, storage_grants
 from plan.serving import serving_plans
 from tests.addon_settings import stack_settings

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pulumi
 
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
+from components.serving.model_serving import ModelServing, ModelServingArgs
 from ops.engine import is_secret
 from plan.quality_signals import canary_quality_checks
-from tests.delivery_fixtures import plans_for, platform_refs, stack_settings
+from tests.delivery_fixtures import plans_for, platform_refs, stack_settings, with_keda
 from tests.gke_engine import run
 from tests.test_delivery_plan import plans_with_fallback
 
@@ -32,7 +33,7 @@ def test_registers_every_object_under_the_component_with_the_url_secret(engine):
     children = [r for r in engine.registered if r["parent"] == component["urn"]]
     names = sorted(r["name"] for r in children)
     # fraud-detection (MLServer, sklearn, sampled) exports confidence and drift: its canary checks both.
-    assert canary_quality_checks(plan.serving.model) == ("confidence", "drift")
+    assert canary_quality_checks(plan.serving) == ("confidence", "drift")
     assert names == sorted(
         f"fraud-detection-delivery-{role}"
         for role in (
@@ -77,3 +78,34 @@ def test_switched_model_registers_its_fallback_route(engine):
     assert route["inputs"]["metadata"]["name"] == "fraud-detection-fallback"
     engine.one("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant")
     assert engine.of_type("kubernetes:flagger.app/v1beta1:AlertProvider") == []  # no webhook URL configured
+
+
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+
+
+def test_without_keda_the_delivery_component_owns_the_hpa_aliased_to_its_old_parent(engine):
+    """One component owns the model's autoscaler: ModelDelivery, beside the Canary naming it. The HPA keeps
+    the name ModelServing gave it, with an alias to ModelServing as its parent: its URN before the move, so
+    an existing stack updates it in place instead of replacing it."""
+    plan = with_keda(PROD, False)["fraud-detection"]
+
+    def program():
+        serving = ModelServing("fraud-detection", ModelServingArgs(plan=plan.serving, version="3"))
+        ModelDelivery("fraud-detection-delivery", ModelDeliveryArgs(plan=plan, serving=serving))
+        return serving.version
+
+    run(program)
+    (serving,) = engine.of_type("mlops:serving:ModelServing")
+    (delivery,) = engine.of_type("mlops:delivery:ModelDelivery")
+    hpa = engine.one(HPA)
+    assert (hpa["name"], hpa["parent"]) == ("fraud-detection-autoscaler", delivery["urn"])
+    # (pulumi_kubernetes adds its own aliases to the older HPA API versions, all under the same parent)
+    moved = [a for a in hpa["aliases"] if a["spec"].get("parentUrn")]
+    assert moved == [{"spec": {"parentUrn": serving["urn"]}}]
+    assert hpa["inputs"]["spec"]["scaleTargetRef"]["name"] == "fraud-detection"
+    assert engine.of_type("kubernetes:keda.sh/v1alpha1:ScaledObject") == []
+    canary = engine.one("kubernetes:flagger.app/v1beta1:Canary")
+    assert canary["inputs"]["spec"]["autoscalerRef"]["kind"] == "HorizontalPodAutoscaler"
+    assert hpa["urn"] in canary["dependencies"]  # the Canary's autoscalerRef exists before Flagger reads it
+    with_scaler = with_keda(PROD, True)["fraud-detection"]
+    assert (with_scaler.serving.scaling.keda, plan.serving.scaling.keda) == (True, False)

@@ -15,14 +15,11 @@ from manifests.containers import server_container
 from manifests.delivery import alerting, analysis, autoscaling, canary, dashboard, fallback, health_checks, monitoring
 from manifests.delivery.analysis import BUILTIN_CHECKS
 from manifests.delivery.queries import POD_SUFFIX, Scope
-from plan.quality_signals import quality_signals
 from tests.conftest import STACKS
 from tests.delivery_fixtures import (
-    CATALOGUE,
     QUALITY,
     SHARED_TABLES,
     plans_for,
-    platform_refs,
     stack_settings,
     with_keda,
 )
@@ -33,14 +30,7 @@ WEBHOOK_URL = "https://hooks.example.com/services/T000/B000/XXXX"
 
 
 def all_plans(stack: str, keda: bool = True, alerts: bool = True):
-    settings = stack_settings(stack)
-    platform = with_keda(platform_refs(settings), keda)
-    return plans_for(stack, platform, alerts=alerts, quality_series=exported_quality_series())
-
-
-def exported_quality_series() -> dict[str, frozenset[str]]:
-    """What program/stack.py passes: the quality series each catalogue model really exports."""
-    return {m.name: frozenset(s.name for s in quality_signals(m)) for m in CATALOGUE.models}
+    return with_keda(plans_for(stack, alerts=alerts), keda)
 
 
 def delivery_objects(plan) -> list[dict]:
@@ -54,8 +44,10 @@ def delivery_objects(plan) -> list[dict]:
         alerting.alert_secret_manifest(plan, WEBHOOK_URL),
         *health_checks.health_check_policy_manifests(plan),
     ]
-    if plan.platform.keda:
+    if plan.serving.scaling.keda:
         objects.append(autoscaling.scaled_object_manifest(plan))
+    else:
+        objects.append(autoscaling.hpa_manifest(plan.serving))
     return objects
 
 
@@ -328,7 +320,10 @@ def test_alerts_have_severity_summary_runbook_and_quality_only_where_exported():
     assert churn["ModelConfidenceLow"]["expr"].endswith(
         f"< {plans['churn-prediction'].serving.model.quality.min_confidence}"
     )
-    labelled = replace(plans["churn-prediction"], quality_series=frozenset({Q.ACCURACY.name, Q.DRIFT_SCORE.name}))
+    churn_plan = plans["churn-prediction"]
+    labelled = replace(
+        churn_plan, serving=replace(churn_plan.serving, quality_series=frozenset({Q.ACCURACY, Q.DRIFT_SCORE}))
+    )
     with_accuracy = {r["alert"]: r for r in monitoring.alert_rules(labelled)}
     assert set(with_accuracy) == base | {
         "ModelAccuracyLow",

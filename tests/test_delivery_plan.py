@@ -1,5 +1,5 @@
 """Delivery plans: per-environment canary settings, the fallback switch and its checks, and the rollout
-timing the README documents (computed from each stack's config)."""
+timing docs/delivery.md documents (computed from each stack's config)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,15 @@ def problems_of(call) -> list[str]:
 
 
 def test_environment_defaults_and_overrides():
-    assert DeliverySettings().policy("prod") == CanaryPolicy(True, 10, 3, (1, 5, 25), True, 1800, checks_per_step=3)
+    assert DeliverySettings().policy("prod") == CanaryPolicy(
+        analysis=True,
+        interval_seconds=10,
+        threshold=3,
+        step_weights=(1, 5, 25),
+        approval=True,
+        progress_deadline_seconds=1800,
+        checks_per_step=3,
+    )
     assert DeliverySettings().policy("dev").analysis is False
     tuned = DeliverySettings.model_validate({"canary": {"stepWeights": [2, 10], "approval": False}}).policy("prod")
     assert tuned.step_weights == (2, 10) and tuned.approval is False and tuned.interval_seconds == 10
@@ -124,7 +132,7 @@ def test_switch_needs_a_fallback_and_a_gateway():
     assert any("has no Gateway" in p for p in local)
 
 
-def test_readme_table_is_computed_from_each_stacks_config():
+def test_the_delivery_docs_timing_table_is_computed_from_each_stacks_config():
     from manifests.delivery.timing import timing_table
     from plan.strategy_rows import strategy_plans
 
@@ -134,8 +142,8 @@ def test_readme_table_is_computed_from_each_stacks_config():
         for strategy, plan in strategy_plans(settings, CATALOGUE, platform_refs(settings), "churn-prediction"):
             rows.append((stack, strategy, plan))
     table = timing_table(rows)
-    readme = (PROJECT_DIR / "README.md").read_text()
-    assert table in readme, f"README is out of date; paste:\n{table}"
+    doc = (PROJECT_DIR / "docs" / "delivery.md").read_text(encoding="utf-8")
+    assert table in doc, f"docs/delivery.md is out of date; paste:\n{table}"
 
 
 def test_alert_webhook_url_must_be_secret_and_stays_an_output(tmp_path):

@@ -11,6 +11,7 @@ from plan.quality_signals import canary_quality_checks
 from tests.conftest import STACKS
 from tests.delivery_fixtures import CATALOGUE, QUALITY, SHARED_TABLES
 from tests.promql import unknown_names
+from tests.test_serving_manifests import make_plan
 
 
 def objects(run, kind: str) -> list[dict]:
@@ -27,7 +28,10 @@ def test_every_served_model_gets_its_delivery_objects(stack_runs, stack):
         assert sorted(o["metadata"]["name"] for o in objects(run, kind)) == served, kind
     # The traffic guard, success rate and p99 latency for every model, its quality checks where it exports
     # them, and an A/B test's two comparisons with the primary (fraud-detection in staging).
-    quality = {m.name: len(canary_quality_checks(m)) for m in CATALOGUE.models}
+    quality = {
+        m.name: len(canary_quality_checks(make_plan(model=m, environment=next(iter(m.environments)))))
+        for m in CATALOGUE.models
+    }
     ab = {m.name: 2 * (m.delivery.strategy_for(stack).type == "abTest") for m in CATALOGUE.models}
     assert len(objects(run, "MetricTemplate")) == sum(3 + quality[m] + ab[m] for m in served)
     if stack in ("prod", "staging"):  # ModelDelivery logs the plan's warnings: image-classifier has no load test
@@ -75,7 +79,7 @@ def test_canary_is_registered_after_its_target_and_templates(stack_runs):
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_the_stack_passes_each_models_quality_series_to_its_alerts(stack_runs, stack):
-    """program/stack.py wires quality_signals: churn-prediction (drift from the monitor, no labels source)
+    """Each serving plan's quality_series reaches its alerts: churn-prediction (drift from the monitor, no labels source)
     gets the drift alert and no accuracy alert; Triton and vLLM models get neither."""
     rules = {
         r["metadata"]["name"]: {a["alert"] for a in r["spec"]["groups"][0]["rules"]}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from components.cluster.gke_cluster import NODE_SERVICE_ACCOUNT_ROLES, GkeCluster, build_kubeconfig
+from components.cluster.gke_cluster import NODE_SERVICE_ACCOUNT_ROLES, GkeCluster
 from components.cluster.gpu_node_pool import replacement_fields
+from components.cluster.kubeconfig import build_kubeconfig
 from components.gcp.workload_identity import service_account_id
 from ops.gcp_outputs import CA_CERTIFICATE as CA  # the computed outputs the offline engine also uses
 from ops.gcp_outputs import DNS_ENDPOINT, ENDPOINT

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from facts import gpu_rules, gpus
+from facts import gpu_machine_types, gpu_rules, gpus
 
 
 class _Rendered:
-    """facts.gpus, with every check of facts.gpu_rules rendered as the user reads them ("what (fix: how)")."""
+    """facts.gpus and facts.gpu_machine_types, with every check of facts.gpu_rules rendered as the user reads them ("what (fix: how)")."""
 
     def __getattr__(self, name):
         if not name.endswith("_problems"):
-            return getattr(gpus, name)
+            return getattr(gpus, name) if hasattr(gpus, name) else getattr(gpu_machine_types, name)
         value = getattr(gpu_rules, name)
 
         def rendered(*args):

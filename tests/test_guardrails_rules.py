@@ -11,8 +11,8 @@ from core.problems import ConfigError
 from facts.gpu_prices import HOURS_PER_MONTH, gpu_price
 from guardrails.cost import gpu_ceiling
 from guardrails.evaluate import check_all
-from guardrails.registry import RULE_IDS, RULES, rule
 from guardrails.rule import GuardContext, context_from_inputs, context_from_subjects, context_inputs
+from guardrails.rule_set import RULE_IDS, RULES, rule
 from guardrails.rules_secrets import scan
 from guardrails.subject import Subject
 from tests.guard_cases import CASES, POOL, Case, canary, deployment, gcp, hpa, k8s, node_pool, registry_secret

@@ -10,8 +10,10 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from facts.gpus import gpus_per_node
-from guardrails.registry import RULES
+from facts.gpu_machine_types import gpus_per_node
+from facts.gpus import accelerator
+from guardrails.evaluate import GuardReport
+from guardrails.rule_set import RULES
 from guardrails.subject import Subject
 from ops.__main__ import main as ops_main
 from ops.guard import guard_run
@@ -62,6 +64,39 @@ def test_gpu_ceiling_is_the_stack_files_pools_at_max_nodes(stack_runs, stack):
     if expected:
         assert report.ceiling.monthly_usd is not None and report.ceiling.monthly_usd > 0
         assert report.budget is not None and expected <= report.budget
+
+
+def ceiling_row(stack: str, report: GuardReport) -> str:
+    """The stack's row of the GPU ceiling table in docs/guardrails.md, from what its render computes."""
+    ceiling, budget = report.ceiling, "none" if report.budget is None else str(report.budget)
+    if not ceiling.total_gpus:
+        return f"| {stack} | 0 | {budget} | none |"
+    # The pools in the stack file's order, then the canaries by name (registration order varies between runs).
+    stack_file = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    order = [p["name"] for p in stack_file["config"].get("mlops-platform:gpuNodePools", [])]
+    pools: list[tuple[int, str]] = []
+    canaries: list[str] = []
+    for line in ceiling.lines:
+        facts = accelerator(line.accelerator)
+        model = facts.model.removeprefix("NVIDIA ") if facts else line.accelerator
+        per_unit = f"{line.gpus_per_unit} " if line.gpus_per_unit > 1 else ""
+        spot = " spot" if line.spot else ""
+        name = line.what.removeprefix("pool ")
+        part = f"{name} {line.units} × {per_unit}{model}{spot}"
+        if line.what.startswith("canary "):
+            canaries.append(part)
+        else:
+            pools.append((order.index(name), part))
+    parts = [part for _, part in sorted(pools)] + sorted(canaries)
+    monthly = "unknown" if ceiling.monthly_usd is None else f"about ${ceiling.monthly_usd:,.0f}"
+    return f"| {stack} | {ceiling.total_gpus} ({', '.join(parts)}) | {budget} | {monthly} |"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_guardrails_docs_ceiling_table_is_what_each_render_computes(stack_runs, stack):
+    row = ceiling_row(stack, guard_run(stack_runs[stack]))
+    doc = (PROJECT_DIR / "docs" / "guardrails.md").read_text(encoding="utf-8")
+    assert row in doc.splitlines(), f"docs/guardrails.md is out of date; its {stack} row is:\n{row}"
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -7,11 +7,8 @@ import pytest
 from mlflow import MlflowClient
 
 from registry.client import tags_of
-from registry.resolution import (
-    GateRefused,
-    ModelVersionArgs,
-    resolve_and_gate,
-)
+from registry.resolution import GateRefused, resolve_and_gate
+from registry.version_args import ModelVersionArgs
 from tests.mlflow_server import FULL_EVIDENCE, force_version_status
 from tests.provider_harness import GATES, acc, checked, failure, news
 

@@ -14,17 +14,11 @@ from pulumi.runtime import rpc
 
 from core.problems import ConfigError
 from ops.dynamic_runner import DYNAMIC_TYPE, DynamicProviderError, run_dynamic
+from registry.connection_keys import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
 from registry.model_version import ModelVersion
 from registry.provider import ModelVersionProvider
-from registry.resolution import (
-    CONFIG_READ_TIMEOUT,
-    CONFIG_RETRIES,
-    CONFIG_TOKEN,
-    CONFIG_URI,
-    GateRefused,
-    ModelVersionArgs,
-    resolve_and_gate,
-)
+from registry.resolution import GateRefused, resolve_and_gate
+from registry.version_args import ModelVersionArgs
 from tests.mlflow_server import FULL_EVIDENCE
 from tests.provider_harness import GATES, TOKEN, acc, checked, configured, failure, news
 

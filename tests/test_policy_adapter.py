@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from guardrails.registry import rule
 from guardrails.rule import GUARDRAILS_TYPE, GuardContext, context_inputs
+from guardrails.rule_set import rule
 from policy.adapter import stack_reports
 from tests.guard_cases import CASES, Case
 

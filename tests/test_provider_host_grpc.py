@@ -21,8 +21,9 @@ from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2 as pb
 from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
 
+from registry.connection_keys import CONFIG_TOKEN, CONFIG_URI
 from registry.provider import ModelVersionProvider
-from registry.resolution import CONFIG_TOKEN, CONFIG_URI, ModelVersionArgs
+from registry.version_args import ModelVersionArgs
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TOKEN = "tok-GRPC-HOST-93be17"

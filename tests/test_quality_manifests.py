@@ -19,8 +19,8 @@ from facts.built_images import IMAGE_TAG, QUALITY_MONITOR_IMAGE, SERVING_RUNTIME
 from facts.quality_metrics import ACCURACY, DRIFT_SCORE, FEATURE_DRIFT, PREDICTION_CONFIDENCE, PREDICTIONS
 from facts.quality_samples import SAMPLE_RATE_ENV
 from manifests.containers import QUALITY_RUNTIME_CLASS
-from manifests.monitoring import quality_monitor_manifests
 from manifests.pushgateway import pushgateway_manifests
+from manifests.quality_monitor_job import quality_monitor_manifests
 from manifests.serving import deployment_manifest
 from plan.quality_monitor import QualityMonitorPlan
 from plan.quality_signals import canary_quality_checks, quality_check_problems, quality_signals
@@ -131,15 +131,17 @@ def test_signals_per_runtime():
     assert quality_signals(FRAUD) == {PREDICTION_CONFIDENCE, PREDICTIONS, FEATURE_DRIFT, DRIFT_SCORE}
     labelled = with_monitoring(FRAUD, labelsSource={"uri": "file:///labels.jsonl"})
     assert ACCURACY in quality_signals(labelled)
-    assert canary_quality_checks(labelled) == ("confidence", "drift", "accuracy")
-    assert canary_quality_checks(CATALOGUE["churn-prediction"]) == ("confidence", "drift")
+    assert canary_quality_checks(make_plan(model=labelled)) == ("confidence", "drift", "accuracy")
+    assert canary_quality_checks(make_plan(model=CATALOGUE["churn-prediction"])) == ("confidence", "drift")
     pyfunc = FRAUD.model_copy(update={"serving": FRAUD.serving.model_copy(update={"framework": "pyfunc"})})
-    assert PREDICTION_CONFIDENCE not in quality_signals(pyfunc) and canary_quality_checks(pyfunc) == ("drift",)
+    assert PREDICTION_CONFIDENCE not in quality_signals(pyfunc) and canary_quality_checks(make_plan(model=pyfunc)) == (
+        "drift",
+    )
     no_samples = with_monitoring(FRAUD, sampleRate=0)
     assert quality_signals(no_samples) == {PREDICTION_CONFIDENCE, PREDICTIONS}
     for gpu_model in ("image-classifier", "support-assistant"):  # triton, vllm
         assert quality_signals(CATALOGUE[gpu_model]) == set()
-        assert canary_quality_checks(CATALOGUE[gpu_model]) == ()
+        assert canary_quality_checks(make_plan(model=CATALOGUE[gpu_model])) == ()
 
 
 def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
@@ -147,7 +149,7 @@ def test_a_canary_check_the_runtime_cannot_feed_is_one_clear_problem():
     model = triton.model_copy(
         update={"monitoring": Monitoring.model_validate({"canaryChecks": ["confidence", "drift"]})}
     )
-    problems = [str(p) for p in quality_check_problems(model, "models/image-classifier.yaml")]
+    problems = [str(p) for p in quality_check_problems(model, quality_signals(model), "models/image-classifier.yaml")]
     assert problems == [
         f"models/image-classifier.yaml: monitoring.canaryChecks: {check} has no data for this model: runtime triton "
         f"exports no model-quality series (fix: remove {check} from monitoring.canaryChecks)"

@@ -11,9 +11,10 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from registry.client import MlflowRegistryClient, RegistryError, RegistryUnavailable, UnexpectedAnswer
-from registry.connection import CONFIG_DEADLINE, connection_settings
+from registry.connection import connection_settings
+from registry.connection_keys import CONFIG_DEADLINE, CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_URI
 from registry.provider import ModelVersionProvider
-from registry.resolution import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_URI, ModelVersionArgs
+from registry.version_args import ModelVersionArgs
 from tests.fake_registry import answer, elapsed, fake_registry, redirect_to_itself, trickle
 
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head><body>" + b"x" * 5000 + b"</body>"

@@ -12,17 +12,18 @@ import yaml
 from catalogue.loader import load_catalogue
 from catalogue.schema import ModelSpec
 from facts.runtimes import MLSERVER, MODEL_DIR, RUNTIMES, TRITON, VLLM
+from manifests.delivery.autoscaling import hpa_manifest
+from manifests.network_policies import network_policy_manifests
 from manifests.serving import (
     deployment_manifest,
-    hpa_manifest,
     namespace_manifest,
-    network_policy_manifests,
     pdb_manifest,
     registry_secret_manifest,
     service_account_manifest,
     service_manifest,
 )
-from plan.serving_plan import Placement, ServingPlan
+from plan.quality_signals import quality_signals
+from plan.serving_plan import Placement, Scaling, ServingPlan
 from tests.schemas import validate
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -54,6 +55,8 @@ def make_plan(model: ModelSpec, **changes) -> ServingPlan:
         monitoring_namespace="monitoring",
         traffic_namespaces=("gateway",),
         traffic_source_cidrs=("35.191.0.0/16",),
+        scaling=Scaling(*model.replica_bounds("prod")),
+        quality_series=quality_signals(model),
         token_secret="mlflow-registry-token",
         placement=L4_PLACEMENT,
     )

@@ -9,17 +9,18 @@ import pytest
 
 from catalogue.loader import load_catalogue
 from facts.runtimes import MLSERVER, MODEL_DIR
+from manifests.delivery.autoscaling import hpa_manifest
+from manifests.network_policies import network_policy_manifests
 from manifests.serving import (
     deployment_manifest,
-    hpa_manifest,
     namespace_manifest,
-    network_policy_manifests,
     pdb_manifest,
     registry_secret_manifest,
     service_account_manifest,
     service_manifest,
 )
-from plan.serving_plan import Placement, ServingPlan
+from plan.quality_signals import quality_signals
+from plan.serving_plan import Placement, Scaling, ServingPlan
 from tests.schemas import validate
 
 CATALOGUE = load_catalogue(Path(__file__).resolve().parent.parent / "models")
@@ -27,9 +28,13 @@ FRAUD = next(m for m in CATALOGUE.models if m.name == "fraud-detection")
 
 
 def make_plan(**changes) -> ServingPlan:
+    """A prod plan of fraud-detection; the scaling and quality series follow a changed model or environment,
+    as plan/serving.py decides them."""
+    model, environment = changes.get("model", FRAUD), changes.get("environment", "prod")
+    low, high = model.replica_bounds(environment)
     plan = ServingPlan(
-        model=FRAUD,
-        environment="prod",
+        model=model,
+        environment=environment,
         namespace="ml-fraud-detection",
         runtime=MLSERVER,
         tracking_uri="http://mlflow.mlflow.svc:5000",
@@ -37,6 +42,8 @@ def make_plan(**changes) -> ServingPlan:
         monitoring_namespace="monitoring",
         traffic_namespaces=("gateway",),
         traffic_source_cidrs=("35.191.0.0/16",),
+        scaling=Scaling(min_replicas=low, max_replicas=high),
+        quality_series=quality_signals(model),
         token_secret="mlflow-registry-token",
     )
     return replace(plan, **changes)

@@ -3,6 +3,7 @@ read by the program's one config reader, and every broken value reported with fi
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,33 @@ def test_stack_listing_a_model_missing_from_the_catalogue(tmp_path):
         "Pulumi.local.yaml: mlops-platform:models: model 'churn-predicton' is not in the catalogue"
     )
     assert "known models: churn-prediction, churn-prediction-baseline, fraud-detection" in problem
+
+
+def test_the_settings_doc_names_every_key_and_quotes_each_declared_default():
+    """docs/stacks-and-settings.md has one row per key Pulumi.yaml declares, with its type and its default (in
+    backticks, the declared value itself; in words only for a list too long for a cell), and names every other
+    key a stack may set: the structured ones and the secrets."""
+    from settings.pulumi_config import SECRET_KEYS
+
+    doc = (PROJECT_DIR / "docs" / "stacks-and-settings.md").read_text(encoding="utf-8")
+    rows = {
+        m["key"]: (m["type"], m["default"].strip())
+        for line in doc.splitlines()
+        if (
+            m := re.match(
+                r"^\| `(?P<key>\w+)` \| (?P<type>(?:string|integer|boolean)(?:\[\])?) \| (?P<default>[^|]+)\|", line
+            )
+        )
+    }
+    declared = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text(encoding="utf-8"))["config"]
+    assert sorted(rows) == sorted(declared)
+    for key, declaration in declared.items():
+        kind, default = rows[key]
+        items = declaration.get("items", {}).get("type")
+        assert kind == (f"{items}[]" if declaration["type"] == "array" else declaration["type"]), key
+        if default.startswith("`") and default.endswith("`"):
+            assert yaml.safe_load(default.strip("`")) == declaration["default"], key
+        else:
+            assert isinstance(declaration["default"], list) and len(declaration["default"]) > 1, (key, default)
+    undeclared = (set(declared_keys()) - set(declared)) | set(SECRET_KEYS)
+    assert not [key for key in sorted(undeclared) if f"`{key}`" not in doc]

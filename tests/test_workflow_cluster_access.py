@@ -3,7 +3,7 @@
 The jobs run on GitHub-hosted runners, whose addresses no masterAuthorizedNetworks list can name, so
 every GKE stack reaches its control plane through the IAM-gated DNS-based endpoint (controlPlaneAccess:
 dns), and every such job installs gke-gcloud-auth-plugin, which the program's kubeconfig runs as its
-exec credential (components/cluster/gke_cluster.py)."""
+exec credential (components/cluster/kubeconfig.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from components.cluster.gke_cluster import AUTH_PLUGIN
+from components.cluster.kubeconfig import AUTH_PLUGIN
 from ops.offline.stack_settings import offline_settings
 from ops.stack_config import stack_names
 from tests.conftest import PROJECT_DIR

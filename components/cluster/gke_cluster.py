@@ -2,14 +2,13 @@
 node service account, its system node pool, its GPU node pools, the spot pool batch jobs run on and a
 Kubernetes provider for it.
 
-The Kubernetes provider authenticates the way `gcloud container clusters get-credentials` does:
-an exec entry that runs gke-gcloud-auth-plugin, so no token or client key is ever written into the
-kubeconfig or the Pulumi state, and whoever runs `pulumi up` uses their own Google credentials.
+The Kubernetes provider authenticates the way `gcloud container clusters get-credentials` does
+(components/cluster/kubeconfig.py): no token or client key is ever written into the kubeconfig or
+the Pulumi state.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,6 +19,7 @@ import pulumi_kubernetes as k8s
 
 from components.cluster.batch_node_pool import BatchNodePool, BatchNodePoolArgs
 from components.cluster.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, hardened_node_config
+from components.cluster.kubeconfig import build_kubeconfig, dns_endpoint_of, kubeconfig_context_name
 from components.gcp.workload_identity import service_account_id
 from plan.gpu_placement import PoolFacts
 from settings.batch_node_pool import BatchNodePoolSettings
@@ -35,47 +35,6 @@ NODE_SERVICE_ACCOUNT_ROLES = (
     "roles/stackdriver.resourceMetadata.writer",
     "roles/artifactregistry.reader",
 )
-AUTH_PLUGIN = "gke-gcloud-auth-plugin"
-_AUTH_PLUGIN_HINT = (
-    "Install gke-gcloud-auth-plugin for use with kubectl by following "
-    "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin"
-)
-
-
-def build_kubeconfig(name: str, endpoint: str, ca_cert: str | None) -> str:
-    """A kubeconfig (JSON, which is YAML) for one cluster whose credentials come from the gcloud
-    auth plugin at use time. ca_cert is the base64 PEM GKE reports as clusterCaCertificate; None for
-    the DNS-based endpoint, which serves a publicly trusted certificate (as `gcloud container clusters
-    get-credentials --dns-endpoint` writes it)."""
-    cluster: dict[str, str] = {"server": f"https://{endpoint}"}
-    if ca_cert is not None:
-        cluster["certificate-authority-data"] = ca_cert
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": name, "cluster": cluster}],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-        "current-context": name,
-        "users": [
-            {
-                "name": name,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": AUTH_PLUGIN,
-                        "installHint": _AUTH_PLUGIN_HINT,
-                        "provideClusterInfo": True,
-                    }
-                },
-            }
-        ],
-    }
-    return json.dumps(config, indent=2)
-
-
-def kubeconfig_context_name(project: str, location: str, cluster: str) -> str:
-    """The context name gcloud get-credentials uses, so people recognise it."""
-    return f"gke_{project}_{location}_{cluster}"
 
 
 def cluster_inputs(settings: ClusterSettings) -> dict[str, Any]:
@@ -203,7 +162,7 @@ class GkeCluster(pulumi.ComponentResource):
             cluster = gcp.container.Cluster(f"{name}-cluster", **cluster_inputs(settings), opts=protected)
             self.name, self.location, self.endpoint = cluster.name, cluster.location, cluster.endpoint
             self.ca_certificate = cluster.master_auth.cluster_ca_certificate
-            dns_endpoint = cluster.control_plane_endpoints_config.apply(_dns_endpoint)
+            dns_endpoint = cluster.control_plane_endpoints_config.apply(dns_endpoint_of)
             self.workload_pool = cluster.workload_identity_config.workload_pool
             system_pool = gcp.container.NodePool(
                 f"{name}-system-pool",
@@ -222,7 +181,7 @@ class GkeCluster(pulumi.ComponentResource):
             self.name, self.location, self.endpoint = found.name, found.location, found.endpoint
             self.ca_certificate = found.master_auths.apply(lambda auths: auths[0].cluster_ca_certificate)
             dns_endpoint = found.control_plane_endpoints_configs.apply(
-                lambda configs: _dns_endpoint(configs[0] if configs else None)
+                lambda configs: dns_endpoint_of(configs[0] if configs else None)
             )
             self.workload_pool = found.workload_identity_configs.apply(
                 lambda configs: _adopted_workload_pool(settings, configs)
@@ -310,20 +269,6 @@ class GkeCluster(pulumi.ComponentResource):
             for role in NODE_SERVICE_ACCOUNT_ROLES
         ]
         return account, roles
-
-
-def _dns_endpoint(config) -> str:
-    """The DNS-based endpoint from a cluster's controlPlaneEndpointsConfig (resource or data source)."""
-    dns = getattr(config, "dns_endpoint_config", None)
-    if dns is None:
-        dns = next(iter(getattr(config, "dns_endpoint_configs", None) or []), None)
-    endpoint = getattr(dns, "endpoint", None) if dns is not None else None
-    if not endpoint:
-        raise ValueError(
-            "the cluster reports no DNS-based control-plane endpoint (fix: gcloud container clusters update <name> "
-            "--enable-dns-access, or set cluster.controlPlaneAccess: ip and run from a network the IP endpoint admits)"
-        )
-    return endpoint
 
 
 def _named(pools: list | None, name: str) -> dict:

@@ -16,6 +16,9 @@ class ModelDeliveryArgs:
     plan: DeliveryPlan  # the validated model, canary policy and platform references
     alert_webhook_url: pulumi.Input[str] | None = None  # secret Output; None: no AlertProvider
     target_deployment: pulumi.Input[str] | None = None  # ModelServing.deployment_name; None: plan.name
+    # The model's ModelServing, which registered the HPA before this component owned the autoscaler:
+    # the HPA keeps its name and is aliased to its old parent, so an existing stack does not replace it.
+    serving: pulumi.Resource | None = None
 
 
 class ModelDelivery(pulumi.ComponentResource):
@@ -54,8 +57,18 @@ class ModelDelivery(pulumi.ComponentResource):
                     pulumi.ResourceOptions(parent=self, depends_on=[secret]),
                 )
             )
-        if plan.platform.keda:
+        # The one autoscaler the plan chooses (plan.serving.scaling); the Canary's autoscalerRef names it.
+        if plan.serving.scaling.keda:
             before_canary.append(kube_object(f"{name}-scaled-object", autoscaling.scaled_object_manifest(plan), child))
+        else:
+            moved = [pulumi.Alias(parent=args.serving)] if args.serving is not None else None
+            before_canary.append(
+                kube_object(
+                    f"{plan.name}-autoscaler",
+                    autoscaling.hpa_manifest(plan.serving),
+                    pulumi.ResourceOptions(parent=self, aliases=moved),
+                )
+            )
         canary_manifest = canary.canary_manifest(plan)
         if args.target_deployment is not None:
             # The registered Deployment's name (equal to plan.name) as an input: the Canary waits for its

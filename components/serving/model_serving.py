@@ -13,6 +13,7 @@ from components.serving.quality_monitor import QualityMonitor, QualityMonitorArg
 from facts.waits import deployment_timeouts
 from manifests import batch as batch_build
 from manifests import serving as build
+from manifests.network_policies import network_policy_manifests
 from plan.batch import BatchPlan
 from plan.quality_monitor import QualityMonitorPlan
 from plan.serving_plan import ServingPlan
@@ -27,8 +28,6 @@ class ModelServingArgs:
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # A Flagger Canary creates and owns the Service `<name>` (it rewrites its selector): do not manage it too.
     flagger_owns_service: bool = False
-    # A KEDA ScaledObject owns scaling (KEDA makes its own HPA): a second HPA would fight it.
-    keda_owns_scaling: bool = False
     # The drift/accuracy monitor of this model (plan/quality_monitor.py); None: the model has none.
     quality_monitor: QualityMonitorPlan | None = None
     # Scheduled batch scoring with the served version (plan/batch.py); each a CronJob beside the Deployment.
@@ -40,7 +39,7 @@ def _cronjob(job: BatchPlan, version: object) -> dict:
 
 
 class ModelServing(pulumi.ComponentResource):
-    """Namespace, ServiceAccount, Deployment, Service, HPA, PDB, NetworkPolicies and batch CronJobs of one model."""
+    """Namespace, ServiceAccount, Deployment, Service, PDB, NetworkPolicies, batch CronJobs and monitor of one model."""
 
     namespace: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
@@ -89,10 +88,9 @@ class ModelServing(pulumi.ComponentResource):
         else:
             service = kube_object(f"{name}-service", build.service_manifest(plan), in_ns)
             service_name = service.metadata.apply(lambda m: m.name)
-        if not args.keda_owns_scaling:
-            kube_object(f"{name}-autoscaler", build.hpa_manifest(plan), in_ns)
+        # The autoscaler (HPA or ScaledObject, plan.scaling) is ModelDelivery's, beside the Canary naming it.
         kube_object(f"{name}-disruption-budget", build.pdb_manifest(plan), in_ns)
-        for policy in build.network_policy_manifests(plan):
+        for policy in network_policy_manifests(plan):
             kube_object(f"{name}-{policy['metadata']['name']}", policy, in_ns)
         for job in args.batch_jobs:
             # The Deployment's own version Output: a batch job never scores with another version.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.kube import kube_object
-from manifests import monitoring as build
+from manifests import quality_monitor_job as build
 from plan.quality_monitor import QualityMonitorPlan
 
 

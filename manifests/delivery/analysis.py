@@ -81,7 +81,7 @@ def quality_checks(plan: DeliveryPlan) -> tuple[Check, ...]:
         "drift": Check("input-drift", QQ.canary_drift(model, scope), max=quality.max_drift),
         "accuracy": Check("accuracy", QQ.canary_accuracy(model, scope), min=quality.min_accuracy),
     }
-    return tuple(by_check[check] for check in canary_quality_checks(plan.serving.model))
+    return tuple(by_check[check] for check in canary_quality_checks(plan.serving))
 
 
 def template_name(plan: DeliveryPlan, check: Check) -> str:

@@ -1,13 +1,15 @@
-"""KEDA ScaledObject of one model: scale on demand, not only on CPU.
+"""The autoscaler of one model: a KEDA ScaledObject (scale on demand, not only on CPU) when the plan's
+`serving.scaling.keda` says so, else a CPU/memory HorizontalPodAutoscaler. ModelDelivery registers the
+one the plan chooses, beside the Canary whose `autoscalerRef` names it.
 
 CPU runtimes (MLServer) scale on requests per second per pod (the source documents: 100 per pod,
 catalogue `delivery.requestsPerPod`); GPU runtimes (Triton, vLLM) on the server's queue depth
 (`delivery.queueDepthPerPod`), because a GPU server's CPU says little about its load. Bounds are the
-catalogue's replica bounds for the environment.
+plan's (`serving.scaling`: the catalogue's replica bounds for the environment).
 
 The ScaledObject targets the Canary's target Deployment `<name>`; Flagger copies it to `<name>-primary`
 for the primary Deployment and swaps in `primaryScalerQueries` so each one reads its own pods.
-When a ScaledObject owns scaling, the serving component creates no HPA (KEDA makes its own).
+When a ScaledObject owns scaling there is no HPA of ours (KEDA makes its own).
 
 The ScaledObject we write is the CANARY's: Flagger (v1.44.0, docs/gitbook/tutorials/keda-scaledobject.md,
 pkg/canary/scaled_object_reconciler.go PauseTargetScaler/ResumeTargetScaler, pkg/controller/scheduler.go)
@@ -26,9 +28,16 @@ import math
 
 from manifests.delivery.queries import Scope, queries_for
 from plan.delivery import DeliveryPlan
+from plan.serving_plan import ServingPlan
 
 KEDA_API = "keda.sh/v1alpha1"
+HPA_API = "autoscaling/v2"
 TRIGGER = "demand"
+
+
+def autoscaler_kind(plan: ServingPlan) -> tuple[str, str]:
+    """(apiVersion, kind) of the model's autoscaler, as the Canary's autoscalerRef names it."""
+    return (KEDA_API, "ScaledObject") if plan.scaling.keda else (HPA_API, "HorizontalPodAutoscaler")
 
 
 def _demand(plan: DeliveryPlan, scope: Scope) -> tuple[str, int]:
@@ -44,15 +53,15 @@ def _demand(plan: DeliveryPlan, scope: Scope) -> tuple[str, int]:
 def canary_replicas(plan: DeliveryPlan) -> tuple[int, int]:
     """(min, max) pods of the canary during an analysis: one to start, at most what the highest step's
     share of traffic needs at the catalogue's maximum (one pod for blue/green, which gets no live traffic)."""
-    _, high = plan.serving.model.replica_bounds(plan.serving.environment)
+    high = plan.serving.scaling.max_replicas
     top = max(plan.policy.step_weights) if plan.weighted and plan.policy.step_weights else 0
     return 1, max(1, math.ceil(high * top / 100))
 
 
 def primary_scaler_replicas(plan: DeliveryPlan) -> dict[str, int]:
     """Flagger's `autoscalerRef.primaryScalerReplicas`: the primary scales within the catalogue's bounds."""
-    low, high = plan.serving.model.replica_bounds(plan.serving.environment)
-    return {"minReplicas": low, "maxReplicas": high}
+    scaling = plan.serving.scaling
+    return {"minReplicas": scaling.min_replicas, "maxReplicas": scaling.max_replicas}
 
 
 def primary_scaler_queries(plan: DeliveryPlan) -> dict[str, str]:
@@ -89,5 +98,44 @@ def scaled_object_manifest(plan: DeliveryPlan) -> dict:
                     },
                 }
             ],
+        },
+    }
+
+
+def hpa_manifest(plan: ServingPlan) -> dict:
+    """The CPU/memory HPA of a stack without KEDA; Flagger copies it to the primary Deployment."""
+    scaling = plan.model.autoscaling
+    return {
+        "apiVersion": HPA_API,
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": plan.metadata(),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name},
+            "minReplicas": plan.scaling.min_replicas,
+            "maxReplicas": plan.scaling.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": scaling.target_cpu_utilization},
+                    },
+                },
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "memory",
+                        "target": {"type": "Utilization", "averageUtilization": scaling.target_memory_utilization},
+                    },
+                },
+            ],
+            # Scale up fast on load, down slowly: model pods are slow to start.
+            "behavior": {
+                "scaleUp": {"stabilizationWindowSeconds": 0},
+                "scaleDown": {
+                    "stabilizationWindowSeconds": 300,
+                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+                },
+            },
         },
     }

@@ -9,7 +9,7 @@ Nothing else may manage those: the serving component leaves out its Service and 
 from __future__ import annotations
 
 from manifests.delivery.analysis import FLAGGER_API, canary_metrics
-from manifests.delivery.autoscaling import primary_scaler_queries, primary_scaler_replicas
+from manifests.delivery.autoscaling import autoscaler_kind, primary_scaler_queries, primary_scaler_replicas
 from manifests.delivery.webhooks import webhooks
 from plan.delivery import DeliveryPlan
 
@@ -76,10 +76,9 @@ def canary_manifest(plan: DeliveryPlan) -> dict:
                 "providerRef": {"name": ALERT_PROVIDER, "namespace": plan.namespace},
             }
         ]
-    kscaler = "ScaledObject" if platform.keda else "HorizontalPodAutoscaler"
-    api = "keda.sh/v1alpha1" if platform.keda else "autoscaling/v2"
-    autoscaler: dict = {"apiVersion": api, "kind": kscaler, "name": autoscaler_name(plan)}
-    if platform.keda:
+    api, kind = autoscaler_kind(plan.serving)
+    autoscaler: dict = {"apiVersion": api, "kind": kind, "name": autoscaler_name(plan)}
+    if plan.serving.scaling.keda:
         # The ScaledObject holds the canary's bounds; the primary gets the catalogue's (autoscaling.py).
         autoscaler["primaryScalerQueries"] = primary_scaler_queries(plan)
         autoscaler["primaryScalerReplicas"] = primary_scaler_replicas(plan)

@@ -58,15 +58,15 @@ def panels(plan: DeliveryPlan) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def quality_panels(plan: DeliveryPlan, primary: Scope, canary: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Confidence and drift, only where the model exports them (plan.quality_series)."""
+    """Confidence and drift, only where the model exports them (plan.serving.quality_series)."""
     result = []
-    if Q.PREDICTION_CONFIDENCE.name in plan.quality_series:
+    if Q.PREDICTION_CONFIDENCE in plan.serving.quality_series:
         confidence = [
             (legend, QQ.mean_confidence(plan.name, scope, "5m"))
             for legend, scope in (("primary", primary), ("canary", canary))
         ]
         result.append(("Mean prediction confidence", confidence))
-    if Q.DRIFT_SCORE.name in plan.quality_series:
+    if Q.DRIFT_SCORE in plan.serving.quality_series:
         result.append(("Input drift score", [("v{{version}}", QQ.drift_by_version(plan.name))]))
     return result
 

@@ -18,13 +18,13 @@ from manifests.serving import model_pods_selector
 from plan.delivery import SCRAPE_SECONDS, DeliveryPlan
 
 MONITORING_API = "monitoring.coreos.com/v1"
-# Each alert's runbook is the README heading named after it ("Alerts and their runbooks"); a test keeps
-# every rendered link pointing at a heading that exists.
-RUNBOOK_README = "https://github.com/acme/mlops-platform/blob/main/README.md"
+# Each alert's runbook is the docs/delivery.md heading named after it ("Alerts and their runbooks"); a test
+# keeps every rendered link pointing at a heading that exists.
+RUNBOOK_PAGE = "https://github.com/acme/mlops-platform/blob/main/docs/delivery.md"
 
 
 def runbook_url(alert: str) -> str:
-    return f"{RUNBOOK_README}#{alert.lower()}"  # GitHub's anchor of a heading that is just the alert's name
+    return f"{RUNBOOK_PAGE}#{alert.lower()}"  # GitHub's anchor of a heading that is just the alert's name
 
 
 def _metadata(plan: DeliveryPlan, name: str) -> dict:
@@ -106,7 +106,7 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
             f"{name}: the last canary analysis failed and was rolled back",
         ),
     ]
-    if Q.PREDICTION_CONFIDENCE.name in plan.quality_series:
+    if Q.PREDICTION_CONFIDENCE in plan.serving.quality_series:
         # Not a rollback trigger of the source documents (the canary analysis gates confidence): a warning.
         rules.append(
             _rule(
@@ -119,7 +119,7 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
             )
         )
     # Pushed series carry the Pushgateway's namespace, not the model's: selected by job and model.
-    if Q.ACCURACY.name in plan.quality_series:
+    if Q.ACCURACY in plan.serving.quality_series:
         accuracy = QQ.accuracy(name)
         rules.append(
             _rule(
@@ -141,7 +141,7 @@ def alert_rules(plan: DeliveryPlan) -> list[dict]:
                 f"{name}: accuracy dropped more than {quality.max_accuracy_drop} within a day",
             )
         )
-    if Q.DRIFT_SCORE.name in plan.quality_series:
+    if Q.DRIFT_SCORE in plan.serving.quality_series:
         rules.append(
             _rule(
                 plan,

@@ -16,7 +16,7 @@ from ops.automation.driver import Driver
 from ops.stack_config import load_stack_config
 from registry.client import MlflowRegistryClient
 from registry.connection import connection_settings
-from registry.resolution import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
+from registry.connection_keys import CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_TOKEN, CONFIG_URI
 
 DriverFactory = Callable[[str], Driver]  # stack name -> a Driver on that stack
 

@@ -16,8 +16,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails.registry import RULES
 from guardrails.rule import GUARDRAILS_TYPE, GuardContext, context_inputs
+from guardrails.rule_set import RULES
 from policy.policies import policies
 from tests.guard_cases import CASES
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core import labels as L
 from facts import quality_monitor_env as env
+from manifests.security_context import restricted_container_security, restricted_pod_security
 from manifests.serving import TOKEN_KEY
 from plan.quality_monitor import QualityMonitorPlan
 
@@ -105,12 +106,7 @@ def cronjob_manifest(plan: QualityMonitorPlan) -> dict:
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": True,
         "restartPolicy": "Never",
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(RUN_AS_USER),
         "containers": [
             {
                 "name": "monitor",
@@ -120,14 +116,7 @@ def cronjob_manifest(plan: QualityMonitorPlan) -> dict:
                     "requests": {"cpu": "100m", "memory": "256Mi"},
                     "limits": {"cpu": "1", "memory": "1Gi"},
                 },
-                "securityContext": {
-                    "allowPrivilegeEscalation": False,
-                    "readOnlyRootFilesystem": True,
-                    "runAsNonRoot": True,
-                    "runAsUser": RUN_AS_USER,
-                    "capabilities": {"drop": ["ALL"]},
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                "securityContext": restricted_container_security(RUN_AS_USER),
                 "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
             }
         ],

@@ -1,0 +1,17 @@
+"""The stack config keys of the registry connection (full "project:key" names): the only list of them.
+
+The provider's configure() reads exactly CONNECTION_KEYS; ops (promote, rollback) and the tests name
+the same keys from here.
+"""
+
+from __future__ import annotations
+
+from core.config_keys import config_key
+
+CONFIG_URI = config_key("mlflowTrackingUri")
+CONFIG_TOKEN = config_key("mlflowToken")
+CONFIG_READ_TIMEOUT = config_key("mlflowTimeoutSeconds")
+CONFIG_RETRIES = config_key("mlflowRetries")
+CONFIG_DEADLINE = config_key("mlflowDeadlineSeconds")
+# Every stack config key the provider's configure() reads.
+CONNECTION_KEYS = (CONFIG_URI, CONFIG_TOKEN, CONFIG_READ_TIMEOUT, CONFIG_RETRIES, CONFIG_DEADLINE)
