@@ -39,4 +39,5 @@ def guard_context(settings: StackSettings) -> GuardContext:
         environment=settings.environment,
         gpu_budget=settings.guardrails.gpu_budget,
         overrides={o.rule: o.level for o in settings.guardrails.overrides},
+        spot_capacity=settings.cluster.mode != "kubeconfig",
     )

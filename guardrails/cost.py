@@ -4,6 +4,10 @@ Ceiling = sum over GPU node pools of (most nodes the autoscaler may create x GPU
 for every Canary, the GPUs of the canary's own pods: during an analysis Flagger runs the canary
 Deployment beside `<name>-primary`, each scaled by its own autoscaler up to maxReplicas.
 Read from the resources' wire inputs, so every gate computes the same figure.
+
+Spot CPU pools (the batch pool, settings/batch_node_pool.py) hold no GPUs: they add nothing to the
+ceiling or the budget, and are listed beside it with their own spot VM price (facts/cpu_machines.py),
+so the figure stays what its name says and the batch pool's cost is still in view.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from facts.cpu_machines import cpu_machine
 from facts.gpu_machine_types import gpus_per_node
 from facts.gpu_prices import HOURS_PER_MONTH, PRICES_AS_OF, gpu_price
 from guardrails.k8s_checks import ACCELERATOR_LABEL, gpus
@@ -53,8 +58,33 @@ class GpuLine:
 
 
 @dataclass(frozen=True)
+class SpotCpuLine:
+    """A spot pool without GPUs (the batch pool) at its most nodes, and its VM price."""
+
+    what: str  # "pool batch-spot"
+    machine: str
+    nodes: int
+
+    @property
+    def monthly_usd(self) -> float | None:
+        machine = cpu_machine(self.machine)
+        hourly = machine.spot_hourly() if machine else None
+        return None if hourly is None else hourly * self.nodes * HOURS_PER_MONTH
+
+    def describe(self) -> str:
+        cost = self.monthly_usd
+        shown = (
+            f"at most ${cost:,.0f}/month (spot VM price, facts/cpu_machines.py)"
+            if cost is not None
+            else "price unknown"
+        )
+        return f"{self.what}: {self.nodes} nodes x {self.machine} (spot, no GPUs: not in the GPU ceiling), {shown}"
+
+
+@dataclass(frozen=True)
 class GpuCeiling:
     lines: tuple[GpuLine, ...]
+    cpu_pools: tuple[SpotCpuLine, ...] = ()  # beside the ceiling, never in it
 
     @property
     def total_gpus(self) -> int:
@@ -77,6 +107,7 @@ class GpuCeiling:
             total = self.monthly_usd
             shown = f"at most ${total:,.0f}/month" if total is not None else "unknown (a price is missing)"
             lines.append(f"  monthly GPU cost ceiling: {shown} (GPU list prices only, {PRICES_AS_OF})")
+        lines += [f"  {pool.describe()}" for pool in self.cpu_pools]
         return lines
 
 
@@ -120,7 +151,12 @@ def pools_ceiling(settings: StackSettings) -> GpuCeiling:
                 settings.cluster.location or "",
             )
             for p in settings.gpu_node_pools
-        )
+        ),
+        tuple(
+            SpotCpuLine(f"pool {p.name}", p.machine_type, p.autoscaling.total_max_node_count)
+            for p in (settings.batch_node_pool,)
+            if p is not None
+        ),
     )
 
 
@@ -147,6 +183,18 @@ def _pool_line(pool: Subject) -> GpuLine | None:
         nodes,
         config.get("spot") is True,
         str(pool.plain.get("location", "")),
+    )
+
+
+def _spot_cpu_line(pool: Subject) -> SpotCpuLine | None:
+    config = pool.plain.get("nodeConfig") or {}
+    if config.get("guestAccelerators") or config.get("spot") is not True:
+        return None
+    scaling = pool.plain.get("autoscaling") or {}
+    return SpotCpuLine(
+        f"pool {pool.plain.get('name') or pool.name}",
+        str(config.get("machineType", "")),
+        _number(scaling.get("totalMaxNodeCount", 0)),
     )
 
 
@@ -200,7 +248,8 @@ def gpu_ceiling(subjects: Sequence[Subject]) -> GpuCeiling:
         if s.kind == "Canary"
         if (line := _canary_line(s, subjects, pools, deployments)) is not None
     ]
-    return GpuCeiling(tuple(pools + canaries))
+    cpu_pools = tuple(cpu for s in subjects if s.type == NODE_POOL if (cpu := _spot_cpu_line(s)) is not None)
+    return GpuCeiling(tuple(pools + canaries), cpu_pools)
 
 
 def _budget(subjects: Sequence[Subject], context: GuardContext) -> list[Finding]:

@@ -19,6 +19,9 @@ class GuardContext:
     # False where values arrive revealed (the policy pack): the secrets rule then cannot require Secret
     # objects to hold Pulumi secrets, and skips their own values instead of reporting them.
     secretness_known: bool = True
+    # Whether the cluster offers spot nodes (GKE); a kind or other kubeconfig cluster does not, so a rule
+    # that asks for spot cannot be met there (Rule.without_spot).
+    spot_capacity: bool = True
 
     @property
     def production(self) -> bool:
@@ -37,12 +40,19 @@ class Rule:
     stack_check: StackCheck | None = None  # judges the resources together (e.g. "every Deployment has a PDB")
     in_prod: Level = "mandatory"
     elsewhere: Level = "advisory"
+    # Outside prod, on a cluster without spot nodes: the level instead of `elsewhere` (None: `elsewhere`).
+    without_spot: Level | None = None
 
     def level(self, context: GuardContext) -> Level:
-        """The stack's override if it has one, else mandatory in prod and advisory elsewhere."""
+        """The stack's override if it has one, else mandatory in prod and advisory elsewhere (or the
+        rule's own levels)."""
         if self.id in context.overrides:
             return context.overrides[self.id]
-        return self.in_prod if context.production else self.elsewhere
+        if context.production:
+            return self.in_prod
+        if not context.spot_capacity and self.without_spot is not None:
+            return self.without_spot
+        return self.elsewhere
 
 
 # The program registers one component of this type whose inputs are the stack's guardrail context, so
@@ -55,6 +65,7 @@ def context_inputs(context: GuardContext) -> dict:
         "environment": context.environment,
         "gpuBudget": context.gpu_budget,
         "overrides": dict(context.overrides),
+        "spotCapacity": context.spot_capacity,
     }
 
 
@@ -64,6 +75,8 @@ def context_from_inputs(inputs: Mapping) -> GuardContext:
         environment=str(inputs.get("environment") or "prod"),
         gpu_budget=None if budget is None else int(float(budget)),
         overrides=dict(inputs.get("overrides") or {}),
+        # Absent (an older stack): judged as a cluster with spot nodes, the stricter reading.
+        spot_capacity=inputs.get("spotCapacity") is not False,
     )
 
 

@@ -72,7 +72,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     models = select_models(settings, catalogue)
     models, server_plan = registered_models(loaded, models)  # on its own server: those it has a version of
     plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
-    batches = batch_plans(settings, plans)  # a gs:// job on a local stack (or pvc:// on GKE) stops the run here
+    # A gs:// job on a local stack (or pvc:// on GKE), or a GKE stack with jobs but no batch pool stops the run here.
+    batches = batch_plans(settings, plans)
     guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
     delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
     features = feature_store_plan(settings, models)  # so does a model reading features on a stack without them
@@ -119,6 +120,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         ClusterAccessArgs(
             cluster=settings.cluster,
             gpu_node_pools=settings.gpu_node_pools,
+            batch_node_pool=settings.batch_node_pool,
             production=settings.production,
             last_deployment=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
         ),
@@ -283,7 +285,11 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             admission_manifests=(
                 tuple(admission_policies(guard)) if settings.kubernetes_minor >= MIN_KUBERNETES_MINOR else ()
             ),
-            ceiling_summary=tuple(pools_ceiling(settings).summary(guard.gpu_budget)) if settings.gpu_node_pools else (),
+            ceiling_summary=(
+                tuple(pools_ceiling(settings).summary(guard.gpu_budget))
+                if settings.gpu_node_pools or settings.batch_node_pool
+                else ()
+            ),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import types
 import typing
 from dataclasses import dataclass
 
@@ -57,6 +58,8 @@ class LoadedSettings:
 
 def _is_structured(annotation: typing.Any) -> bool:
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):  # an optional structured key, e.g. batchNodePool
+        return any(_is_structured(a) for a in typing.get_args(annotation) if a is not type(None))
     if origin in (tuple, list, dict):
         return True
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)

@@ -24,6 +24,7 @@ from facts.mlflow_server import in_cluster_uri
 from settings.addon_checks import addons_problems
 from settings.addon_defaults import with_environment_defaults
 from settings.addons import AddonsSettings
+from settings.batch_node_pool import BatchNodePoolSettings, batch_node_pool_problems
 from settings.cluster import ClusterSettings
 from settings.delivery import DeliverySettings
 from settings.environment_rules import environment_problems
@@ -64,6 +65,9 @@ class StackSettings(Spec):
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
+    batch_node_pool: BatchNodePoolSettings | None = Field(
+        None, description="The spot CPU pool the catalogue's batch jobs run on (settings/batch_node_pool.py)."
+    )
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
     gitops: GitopsSettings = Field(default_factory=GitopsSettings)
     model_pins: dict[str, int] = Field(
@@ -180,6 +184,7 @@ class StackSettings(Spec):
         raise_located(
             "StackSettings",
             gpu_node_pool_problems(self.cluster, self.gpu_node_pools)
+            + batch_node_pool_problems(self.cluster, self.gpu_node_pools, self.batch_node_pool)
             + environment_problems(self.environment, self.cluster)
             + self.gitops.problems(self.environment)
             + addons_problems(self.addons, self.cluster, self.traffic_namespaces)

@@ -149,6 +149,24 @@ def node_pool(
     }
 
 
+def batch_pool(taints: list[dict] | None = None) -> dict:
+    """The spot CPU pool batch jobs run on, as components/cluster/batch_node_pool.py sends it (GKE's spelling)."""
+    spot_taint = {"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NO_SCHEDULE"}
+    batch_taint = {"key": "mlops.platform/node-role", "value": "batch", "effect": "NO_SCHEDULE"}
+    return {
+        "name": "batch-spot",
+        "location": "us-central1",
+        "nodeConfig": {
+            "machineType": "e2-standard-4",
+            "spot": True,
+            "labels": {"mlops.platform/node-role": "batch"},
+            "taints": taints if taints is not None else [spot_taint, batch_taint],
+            "resourceLabels": {"team": "ml-platform", "cost-centre": "cc-1"},
+        },
+        "autoscaling": {"totalMinNodeCount": 0.0, "totalMaxNodeCount": 3.0},
+    }
+
+
 def bucket(labels: dict | None) -> dict:
     inputs: dict[str, Any] = {"name": "b", "location": "us-central1"}
     if labels is not None:
@@ -399,6 +417,40 @@ CASES: tuple[Case, ...] = (
         environment="dev",
     ),
     Case("prod-serving-on-demand", "missing-spot-setting", (gcp(POOL, node_pool(spot=None)),), False),
+    # The batch pool is spot in prod too: its taint keeps serving pods off it, and a Deployment tolerating it is not.
+    Case("prod-serving-on-demand", "pass-spot-batch-pool", (gcp(POOL, batch_pool()),), False),
+    Case(
+        "prod-serving-on-demand",
+        "fail-spot-pool-without-the-batch-taint",
+        (
+            gcp(
+                POOL,
+                batch_pool(taints=[{"key": "cloud.google.com/gke-spot", "value": "true", "effect": "NO_SCHEDULE"}]),
+            ),
+        ),
+        True,
+    ),
+    Case(
+        "prod-serving-on-demand",
+        "fail-deployment-tolerates-the-batch-taint",
+        (
+            k8s(
+                patched(
+                    deployment(),
+                    f"{_POD}.tolerations",
+                    [
+                        {
+                            "key": "mlops.platform/node-role",
+                            "operator": "Equal",
+                            "value": "batch",
+                            "effect": "NoSchedule",
+                        }
+                    ],
+                )
+            ),
+        ),
+        True,
+    ),
     # gcp-cost-labels
     Case("gcp-cost-labels", "pass", (gcp(BUCKET, bucket({"team": "t", "cost-centre": "c"})),), False),
     Case("gcp-cost-labels", "fail-team-only", (gcp(BUCKET, bucket({"team": "t"})),), True),

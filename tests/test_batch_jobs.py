@@ -204,9 +204,12 @@ def test_the_guardrail_flags_a_batch_job_placed_off_spot():
     local = batches["churn-prediction"][0]
     assert local.placement.node_selector == {}  # a kind cluster has no spot nodes
     subject = k8s(cronjob_manifest(local, "7"))
-    flagged = check_resource(subject, GuardContext("local"))
+    flagged = check_resource(subject, GuardContext("local", spot_capacity=False))
     assert [v.rule for v in flagged] == ["batch-on-spot"] and flagged[0].level == "advisory"
-    assert "batch-on-spot" in {v.rule for v in check_resource(subject, GuardContext("prod"))}
+    # Where the cluster has spot nodes (every GKE stack has a batch pool) it is mandatory, prod or not.
+    for context in (GuardContext("dev"), GuardContext("staging"), GuardContext("prod", spot_capacity=False)):
+        (found,) = [v for v in check_resource(subject, context) if v.rule == "batch-on-spot"]
+        assert found.level == "mandatory", context
     policy = next(m for m in admission_policies(GuardContext("prod")) if "batch-on-spot" in m["metadata"]["name"])
     assert failed_messages(policy, subject.plain)
 

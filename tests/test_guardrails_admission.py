@@ -80,7 +80,8 @@ def test_batch_policy_matches_jobs_only():
 @pytest.mark.parametrize("environment", ["prod", "dev"])
 @pytest.mark.parametrize("version", ["1.30", "1.33"])
 def test_policies_and_bindings_are_strictly_valid_and_scoped_to_model_namespaces(environment, version):
-    manifests = admission_policies(GuardContext(environment))
+    # A kind cluster (no spot nodes) outside prod: every rule advisory, batch-on-spot included.
+    manifests = admission_policies(GuardContext(environment, spot_capacity=environment == "prod"))
     for manifest in manifests:
         validate(manifest, version)
     bindings = [m for m in manifests if m["kind"] == "ValidatingAdmissionPolicyBinding"]
@@ -93,6 +94,16 @@ def test_policies_and_bindings_are_strictly_valid_and_scoped_to_model_namespaces
         expected = ["Deny"] if environment == "prod" else ["Warn", "Audit"]
         assert binding["spec"]["validationActions"] == expected
     assert ("mlops-image-digest" in policies) == (environment == "prod")
+
+
+def test_batch_on_spot_denies_wherever_the_cluster_has_spot_nodes():
+    def actions(context: GuardContext) -> list[str]:
+        (binding,) = [m for m in admission_policies(context) if m["metadata"]["name"] == "mlops-batch-on-spot"][1:]
+        return binding["spec"]["validationActions"]
+
+    assert actions(GuardContext("dev")) == actions(GuardContext("staging")) == ["Deny"]  # GKE: the batch pool
+    assert actions(GuardContext("local", spot_capacity=False)) == ["Warn", "Audit"]  # kind: no spot to ask for
+    assert actions(GuardContext("prod", spot_capacity=False)) == ["Deny"]
 
 
 def test_overrides_change_the_binding_or_drop_the_policy():

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core.problems import ConfigError
@@ -44,8 +46,15 @@ def test_mandatory_in_prod_advisory_elsewhere_unless_overridden(case):
     assert {v.level for v in violations_of(case)} == {"mandatory"}
     if case.rule not in ("image-digest", "prod-serving-on-demand", "prod-model-canary"):  # prod-only rules
         elsewhere = Case(case.rule, case.name, case.subjects, True, environment="dev", gpu_budget=case.gpu_budget)
-        assert {v.level for v in violations_of(elsewhere)} == {"advisory"}
-        assert {v.level for v in violations_of(elsewhere, overrides={case.rule: "mandatory"})} == {"mandatory"}
+        # batch-on-spot is mandatory wherever the cluster has spot nodes, advisory on one without (kind) only.
+        spot_rule = case.rule == "batch-on-spot"
+        assert {v.level for v in violations_of(elsewhere)} == {"mandatory" if spot_rule else "advisory"}
+        if spot_rule:
+            for kind in (elsewhere, replace(elsewhere, environment="local")):
+                assert {v.level for v in violations_of(kind, spot_capacity=False)} == {"advisory"}
+            assert {v.level for v in violations_of(case, spot_capacity=False)} == {"mandatory"}  # prod stays strict
+        else:
+            assert {v.level for v in violations_of(elsewhere, overrides={case.rule: "mandatory"})} == {"mandatory"}
     assert violations_of(case, overrides={case.rule: "disabled"}) == []
     assert {v.level for v in violations_of(case, overrides={case.rule: "advisory"})} == {"advisory"}
 
@@ -60,6 +69,10 @@ def test_rule_ids_are_unique_and_described():
 def test_context_round_trips_through_the_component_inputs_and_defaults_to_production():
     context = GuardContext("dev", gpu_budget=6, overrides={"image-tag": "mandatory"})
     assert context_from_inputs(context_inputs(context)) == context
+    kind = GuardContext("local", spot_capacity=False)
+    assert context_from_inputs(context_inputs(kind)) == kind
+    # A context without the key (a stack deployed before it existed) is judged as having spot nodes.
+    assert context_from_inputs({"environment": "dev"}).spot_capacity
     # Numbers come back from the wire as floats.
     assert context_from_inputs({"environment": "dev", "gpuBudget": 6.0}).gpu_budget == 6
     # A stack without the guardrails component is judged as production, the strictest.
@@ -81,7 +94,8 @@ def test_guardrails_settings_and_an_unknown_override_name_file_field_and_fix(tmp
     }
     settings = read(tmp_path / "good", "local", LOCAL | {key: good}).stack
     context = guard_context(settings)
-    assert context == GuardContext("local", gpu_budget=2, overrides={"image-tag": "mandatory"})
+    # a kubeconfig cluster: no spot nodes (batch-on-spot stays advisory there)
+    assert context == GuardContext("local", gpu_budget=2, overrides={"image-tag": "mandatory"}, spot_capacity=False)
     assert settings.guardrails.labels.as_gcp_labels() == {"team": "ml", "cost-centre": "cc-1"}
 
     bad = {"overrides": [{"rule": "image-tags", "level": "advisory", "reason": "a typo in the rule id"}]}
@@ -146,3 +160,23 @@ def test_unknown_price_is_reported_as_unknown_not_guessed():
     ceiling = gpu_ceiling([gcp(POOL, pool)])
     assert ceiling.total_gpus == 3 and ceiling.monthly_usd is None
     assert "price unknown" in "\n".join(ceiling.summary(None))
+
+
+def test_the_spot_batch_pool_adds_no_gpus_and_is_priced_beside_the_ceiling():
+    from facts.cpu_machines import SPOT_PRICES
+    from tests.guard_cases import batch_pool
+
+    gpu_only = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3))])
+    with_batch = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3)), gcp(POOL, batch_pool())])
+    assert with_batch.total_gpus == gpu_only.total_gpus == 3 and with_batch.monthly_usd == gpu_only.monthly_usd
+    assert with_batch.lines == gpu_only.lines
+    (line,) = with_batch.cpu_pools
+    e2 = SPOT_PRICES["e2"]
+    assert line.monthly_usd == pytest.approx(3 * (4 * e2.vcpu + 16 * e2.memory_gib) * HOURS_PER_MONTH)
+    assert (
+        f"  pool batch-spot: 3 nodes x e2-standard-4 (spot, no GPUs: not in the GPU ceiling), at most ${line.monthly_usd:,.0f}/month"
+        in (with_batch.summary(8))[-1]
+    )
+    unknown = batch_pool()
+    unknown["nodeConfig"]["machineType"] = "n2-standard-4"  # no N2 spot price recorded: unknown, not guessed
+    assert gpu_ceiling([gcp(POOL, unknown)]).cpu_pools[0].monthly_usd is None

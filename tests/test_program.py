@@ -117,12 +117,12 @@ def test_local_stack_needs_no_cloud(stack_runs):
     assert provider.inputs["context"] == "kind-mlops"
 
 
-def test_prod_protects_the_cluster_and_its_gpu_pools_and_dev_does_not(stack_runs):
+def test_prod_protects_the_cluster_and_its_pools_and_dev_does_not(stack_runs):
     prod, dev = stack_runs["prod"], stack_runs["dev"]
     protected = [
         r for r in prod.resources if r.type in ("gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool")
     ]
-    assert len(protected) == 1 + 1 + 2  # cluster, system pool, l4 and a100 pools
+    assert len(protected) == 1 + 1 + 2 + 1  # cluster, system pool, l4 and a100 pools, the spot batch pool
     assert all(r.options["protect"] for r in protected)
     assert prod.by_type("gcp:container/cluster:Cluster")[0].inputs["deletionProtection"] is True
     assert not any(r.options["protect"] for r in dev.resources)

@@ -59,6 +59,7 @@ def test_every_scalar_key_is_declared_with_description_and_default():
     structured = {
         "cluster",
         "gpuNodePools",
+        "batchNodePool",
         "addons",
         "delivery",
         "guardrails",

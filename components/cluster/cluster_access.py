@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cluster.gke_cluster import GkeCluster, GkeClusterArgs
+from settings.batch_node_pool import BatchNodePoolSettings
 from settings.cluster import ClusterSettings
 from settings.gpu_node_pools import GpuNodePoolSettings
 
@@ -28,6 +29,7 @@ class ClusterAccessArgs:
     cluster: ClusterSettings
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
     production: bool = False  # protect the cluster and its pools
+    batch_node_pool: BatchNodePoolSettings | None = None  # gke modes: the spot pool batch jobs run on
     # Fully qualified name of this very stack ("org/project/stack"): its last deployed outputs say how the
     # GPU pools were configured, so the preview can call out a change that replaces a pool.
     last_deployment: str | None = None
@@ -63,6 +65,7 @@ class ClusterAccess(pulumi.ComponentResource):
                     gpu_node_pools=args.gpu_node_pools,
                     production=args.production,
                     previous_gpu_node_pools=previous,
+                    batch_node_pool=args.batch_node_pool,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

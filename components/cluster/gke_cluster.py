@@ -1,5 +1,6 @@
 """The GKE cluster a stack deploys to, created here (`gke`) or adopted (`gke-existing`), with its
-node service account, its system node pool, its GPU node pools and a Kubernetes provider for it.
+node service account, its system node pool, its GPU node pools, the spot pool batch jobs run on and a
+Kubernetes provider for it.
 
 The Kubernetes provider authenticates the way `gcloud container clusters get-credentials` does
 (components/cluster/kubeconfig.py): no token or client key is ever written into the kubeconfig or
@@ -16,10 +17,12 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.cluster.batch_node_pool import BatchNodePool, BatchNodePoolArgs
 from components.cluster.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, hardened_node_config
 from components.cluster.kubeconfig import build_kubeconfig, dns_endpoint_of, kubeconfig_context_name
 from components.gcp.workload_identity import service_account_id
 from plan.gpu_placement import PoolFacts
+from settings.batch_node_pool import BatchNodePoolSettings
 from settings.cluster import ClusterSettings
 from settings.gpu_node_pools import GpuNodePoolSettings
 
@@ -126,6 +129,7 @@ class GkeClusterArgs:
     # The pools as last deployed (the stack's `gpuNodePools` output: camelCase dicts), for replacement
     # warnings on the preview; None on a first deployment.
     previous_gpu_node_pools: pulumi.Input[list | None] = None
+    batch_node_pool: BatchNodePoolSettings | None = None  # the spot pool of the catalogue's batch jobs
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -140,6 +144,7 @@ class GkeCluster(pulumi.ComponentResource):
     node_service_account_email: pulumi.Output[str]
     gpu_node_pools: tuple[GpuNodePool, ...]
     pool_facts: tuple[PoolFacts, ...]
+    batch_node_pool: BatchNodePool | None
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:infra:GkeCluster", name, None, opts)
@@ -200,6 +205,22 @@ class GkeCluster(pulumi.ComponentResource):
             for pool in args.gpu_node_pools
         )
         self.pool_facts = tuple(pool.facts for pool in self.gpu_node_pools)
+        self.batch_node_pool = (
+            BatchNodePool(
+                f"{name}-{args.batch_node_pool.name}",
+                BatchNodePoolArgs(
+                    pool=args.batch_node_pool,
+                    cluster=self.name,
+                    location=self.location,
+                    project=gke.project,
+                    node_service_account=node_sa.email,
+                    production=args.production,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=node_sa_roles),
+            )
+            if args.batch_node_pool
+            else None
+        )
 
         context = kubeconfig_context_name(gke.project, gke.location, gke.name)
         if settings.control_plane_access == "dns":

@@ -71,3 +71,21 @@ def test_override_from_the_stack_turns_a_blocking_violation_into_a_warning():
     relaxed = stack(case, overrides={"gpu-limit-per-container": "advisory"})
     assert run(PACK["gpu-limit-per-container"], relaxed) == []
     assert run(PACK["gpu-limit-per-container-advisory"], relaxed)
+
+
+def judged_in(case, context: GuardContext) -> StackValidationArgs:
+    """The case's resources under a guardrails component carrying this context."""
+    return StackValidationArgs(
+        [resource(GUARDRAILS_TYPE, "s", context_inputs(context))]
+        + [resource(s.type, s.name, s.plain) for s in case.subjects]
+    )
+
+
+def test_batch_off_spot_blocks_on_a_gke_dev_stack_and_only_warns_on_a_kind_cluster():
+    """The stack's spot capacity reaches the pack through the guardrails component's inputs."""
+    case = next(c for c in CASES if c.id == "batch-on-spot:fail-no-toleration")
+    for environment in ("dev", "staging"):
+        on_gke = judged_in(case, GuardContext(environment))
+        assert run(PACK["batch-on-spot"], on_gke) and run(PACK["batch-on-spot-advisory"], on_gke) == []
+    on_kind = judged_in(case, GuardContext("local", spot_capacity=False))
+    assert run(PACK["batch-on-spot"], on_kind) == [] and run(PACK["batch-on-spot-advisory"], on_kind)
