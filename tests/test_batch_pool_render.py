@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from core import labels as L
-from ops.engine import ProgramRun, unwrap
+from ops.offline.program_run import ProgramRun
+from ops.offline.wire_values import unwrap
 from ops.stack_config import load_stack_config
 from tests.conftest import PROJECT_DIR, STACKS
 
