@@ -13,6 +13,7 @@ from typing import Any
 from core import labels as L
 from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
 from manifests.containers import server_container
+from manifests.pod_security_namespace import pod_security_namespace
 from manifests.security_context import restricted_container_security, restricted_pod_security
 from plan.serving_plan import ServingPlan
 
@@ -31,21 +32,7 @@ def model_uri(registered_model: str, version: str) -> str:
 
 
 def namespace_manifest(plan: ServingPlan) -> dict:
-    level = plan.pod_security_level
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": plan.namespace,
-            "labels": {
-                **plan.labels,
-                # The API server itself refuses pods that break the standard, whatever created them.
-                "pod-security.kubernetes.io/enforce": level,
-                "pod-security.kubernetes.io/audit": level,
-                "pod-security.kubernetes.io/warn": level,
-            },
-        },
-    }
+    return pod_security_namespace(plan.namespace, plan.labels, plan.pod_security_level)
 
 
 def service_account_manifest(plan: ServingPlan) -> dict:

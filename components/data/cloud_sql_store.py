@@ -13,7 +13,7 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 
 from components.gcp.model_storage import lifecycle_rules
-from components.gcp.workload_identity import KSA_ANNOTATION, service_account_id, workload_identity_member
+from components.gcp.workload_identity import KSA_ANNOTATION, bound_service_account, service_account_id
 from facts import mlflow_server as facts
 from settings.mlflow_server import CloudSqlSettings
 
@@ -107,22 +107,15 @@ class CloudSqlStore(pulumi.ComponentResource):
             labels=labels,
             opts=protected,
         )
-        account = gcp.serviceaccount.Account(
-            f"{name}-gsa",
+        account, member = bound_service_account(
+            name,
             project=args.project,
             account_id=service_account_id(facts.NAME, args.environment),
             display_name=f"MLflow tracking server ({args.environment})",
             description=f"Workload Identity of {args.namespace}/{facts.NAME}; its artifact bucket and database only.",
-            opts=child,
-        )
-        member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        gcp.serviceaccount.IAMMember(
-            f"{name}-workload-identity",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=pulumi.Output.from_input(args.workload_pool).apply(
-                lambda pool: workload_identity_member(pool, args.namespace, facts.NAME)
-            ),
+            workload_pool=args.workload_pool,
+            namespace=args.namespace,
+            kubernetes_service_account=facts.NAME,
             opts=child,
         )
         gcp.storage.BucketIAMMember(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.workload_identity import KSA_ANNOTATION, service_account_id, workload_identity_member
+from components.gcp.workload_identity import KSA_ANNOTATION, bound_service_account, service_account_id
 from facts.feast import MEMORYSTORE_REDIS_VERSION
 from plan.feature_store import REGISTRY_OBJECT, SERVER_NAME, FeatureStorePlan
 
@@ -60,24 +60,17 @@ class OnlineStore(pulumi.ComponentResource):
             deletion_protection=args.production,
             opts=child,
         )
-        account = gcp.serviceaccount.Account(
-            f"{name}-gsa",
+        account, member = bound_service_account(
+            name,
             project=args.project,
             account_id=service_account_id("feast", plan.environment),
             display_name=f"Feast feature server ({plan.environment})",
             description=f"Workload Identity of {plan.namespace}/{SERVER_NAME}; reads and writes the Feast registry (feast/) only.",
+            workload_pool=args.workload_pool,
+            namespace=plan.namespace,
+            kubernetes_service_account=SERVER_NAME,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        gcp.serviceaccount.IAMMember(
-            f"{name}-workload-identity",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=pulumi.Output.from_input(args.workload_pool).apply(
-                lambda pool: workload_identity_member(pool, plan.namespace, SERVER_NAME)
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        member = account.email.apply(lambda email: f"serviceAccount:{email}")
         # Feast's GCS registry store reads the bucket itself first (storage.buckets.get), and a server that finds
         # no registry file writes an empty one (registry.py: "Registry file not found. Creating new registry."),
         # so objects under feast/ only may be read and written; no other object of the bucket.

@@ -43,6 +43,40 @@ def workload_identity_member(workload_pool: str, namespace: str, kubernetes_serv
     return f"serviceAccount:{workload_pool}[{namespace}/{kubernetes_service_account}]"
 
 
+def bound_service_account(
+    name: str,
+    *,
+    project: str,
+    account_id: str,
+    display_name: str,
+    description: str,
+    workload_pool: pulumi.Input[str],
+    namespace: str,
+    kubernetes_service_account: str,
+    opts: pulumi.ResourceOptions,
+) -> tuple[gcp.serviceaccount.Account, pulumi.Output[str]]:
+    """A Google service account `{name}-gsa` that only `namespace/kubernetes_service_account` may act as
+    (`{name}-workload-identity`); returns it and its IAM member string for the grants that follow."""
+    account = gcp.serviceaccount.Account(
+        f"{name}-gsa",
+        project=project,
+        account_id=account_id,
+        display_name=display_name,
+        description=description,
+        opts=opts,
+    )
+    gcp.serviceaccount.IAMMember(
+        f"{name}-workload-identity",
+        service_account_id=account.name,
+        role="roles/iam.workloadIdentityUser",
+        member=pulumi.Output.from_input(workload_pool).apply(
+            lambda pool: workload_identity_member(pool, namespace, kubernetes_service_account)
+        ),
+        opts=opts,
+    )
+    return account, account.email.apply(lambda email: f"serviceAccount:{email}")
+
+
 @dataclass(frozen=True)
 class ModelIdentityArgs:
     project: str
@@ -65,22 +99,15 @@ class ModelIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:infra:ModelIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account = gcp.serviceaccount.Account(
-            f"{name}-gsa",
+        account, member = bound_service_account(
+            name,
             project=args.project,
             account_id=service_account_id(args.model, args.environment),
             display_name=f"Model {args.model} ({args.environment})",
             description=f"Workload Identity of {args.namespace}/{args.kubernetes_service_account}; reads model artifacts only.",
-            opts=child,
-        )
-        member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        gcp.serviceaccount.IAMMember(
-            f"{name}-workload-identity",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=pulumi.Output.from_input(args.workload_pool).apply(
-                lambda pool: workload_identity_member(pool, args.namespace, args.kubernetes_service_account)
-            ),
+            workload_pool=args.workload_pool,
+            namespace=args.namespace,
+            kubernetes_service_account=args.kubernetes_service_account,
             opts=child,
         )
         gcp.storage.BucketIAMMember(

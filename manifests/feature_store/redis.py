@@ -5,7 +5,7 @@ copies from the offline data, so a restart costs a re-run of `feast materialize`
 from __future__ import annotations
 
 from facts.feast import LOCAL_REDIS_IMAGE, LOCAL_REDIS_USER, PASSWORD_ENV, REDIS_PORT
-from manifests.serving import restricted_container_security
+from manifests.security_context import restricted_container_security
 from plan.feature_store import PASSWORD_KEY, PASSWORD_SECRET, REDIS_NAME, FeatureStorePlan
 
 COMPONENT = "online-store"

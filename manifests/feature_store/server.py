@@ -11,7 +11,8 @@ from typing import Any
 
 from facts.feast import CONFIG_FILE, HEALTH_PATH, IMAGE, PASSWORD_ENV, RUN_AS_USER, SERVER_PORT, serve_command
 from manifests.feature_store.config import REDIS_CA_CONFIG_MAP
-from manifests.serving import restricted_container_security
+from manifests.pod_security_namespace import pod_security_namespace
+from manifests.security_context import restricted_container_security
 from plan.feature_store import (
     CONFIG_DIR,
     CONFIG_MAP,
@@ -32,17 +33,7 @@ def server_selector(plan: FeatureStorePlan) -> dict[str, str]:
 
 
 def namespace_manifest(plan: FeatureStorePlan) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": plan.namespace,
-            "labels": {
-                **plan.labels,
-                **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")},
-            },
-        },
-    }
+    return pod_security_namespace(plan.namespace, plan.labels, "restricted")
 
 
 def service_account_manifest(plan: FeatureStorePlan, annotations: Any = None) -> dict:

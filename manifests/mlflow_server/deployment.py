@@ -17,7 +17,7 @@ from manifests.mlflow_server.server_args import (
     backend_store_uri,
     server_args,
 )
-from manifests.serving import restricted_container_security
+from manifests.security_context import restricted_container_security
 from plan.mlflow_server import MlflowServerPlan
 
 ARTIFACTS_MOUNT = "/mlartifacts"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from facts import mlflow_server as facts
+from manifests.pod_security_namespace import pod_security_namespace
 from plan.mlflow_server import MlflowServerPlan
 
 DATABASE_SECRET = "mlflow-database"  # password: the database user's (Cloud SQL, or the local PostgreSQL)
@@ -17,18 +18,11 @@ def metadata(plan: MlflowServerPlan, name: str = facts.NAME, labels: dict[str, s
 
 def namespace_manifest(plan: MlflowServerPlan) -> dict[str, Any]:
     """Restricted: every pod of it (the server, the proxy, the local PostgreSQL) meets the standard."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": plan.namespace,
-            "labels": {
-                "app.kubernetes.io/part-of": plan.labels["app.kubernetes.io/part-of"],
-                "app.kubernetes.io/managed-by": "pulumi",
-                **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")},
-            },
-        },
+    labels = {
+        "app.kubernetes.io/part-of": plan.labels["app.kubernetes.io/part-of"],
+        "app.kubernetes.io/managed-by": "pulumi",
     }
+    return pod_security_namespace(plan.namespace, labels, "restricted")
 
 
 def service_account_manifest(plan: MlflowServerPlan, annotations: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from facts import mlflow_server as facts
+from manifests.security_context import restricted_container_security
 from plan.mlflow_server import MlflowServerPlan
 
 POSTGRES_NAME = "mlflow-postgres"
@@ -60,14 +61,7 @@ def statefulset_manifest(plan: MlflowServerPlan, password_secret: str) -> dict[s
         "readinessProbe": _ready_check(5, 3),
         "livenessProbe": _ready_check(10, 6),
         "resources": plan.local.database_resources.as_values(),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": uid,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_container_security(uid),
         "volumeMounts": [
             {"name": "data", "mountPath": "/var/lib/postgresql/data"},
             {"name": "run", "mountPath": "/var/run/postgresql"},  # the server's socket and lock file
