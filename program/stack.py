@@ -17,27 +17,25 @@ import pulumi
 from catalogue.loader import Catalogue, load_catalogue
 from components.addons.platform import PlatformAddons, PlatformAddonsArgs
 from components.cluster.cluster_access import GPU_POOLS_OUTPUT, ClusterAccess, ClusterAccessArgs, gpu_pools_output
-from components.data.feature_store import FeatureStore, FeatureStoreArgs, FeatureStoreGcp
 from components.delivery.model_delivery import ModelDelivery, ModelDeliveryArgs
 from components.gcp.gcp_platform import GcpPlatform, GcpPlatformArgs, ServedModel
 from components.gitops.gitops import GitOps, GitOpsArgs
 from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
-from components.serving.delivery_metrics import DeliveryMetrics, DeliveryMetricsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
-from components.serving.pushgateway import Pushgateway, PushgatewayArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
 from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
 from plan.batch import batch_plans, storage_grants
 from plan.delivery import delivery_plans
-from plan.delivery_metrics import delivery_metrics_plan
 from plan.feature_store import feature_store_plan
 from plan.gitops import gitops_plan
 from plan.platform import platform_refs, platform_summary
 from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
+from program.feature_store import feature_store
 from program.own_registry import own_registry, registered_models
+from program.stack_jobs import stack_jobs
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.version_args import ModelVersionArgs
@@ -192,29 +190,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     pulumi.export("platform", addons.summary)
 
     if features is not None:
-        # Feast's server and online store, in their own namespace; models reach it over the cluster network,
-        # so nothing of theirs waits for it (a model starts without features and Feast answers once ready).
-        feature_store = FeatureStore(
-            "feature-store",
-            FeatureStoreArgs(
-                plan=features,
-                gcp=FeatureStoreGcp(
-                    project=settings.cluster.gke_identity.project,
-                    region=region_of(settings.cluster.gke_identity.location),
-                    network=settings.cluster.networking.network,
-                    workload_pool=cluster.gke.workload_pool,
-                    production=settings.production,
-                )
-                if cluster.gke is not None
-                else None,
-                kube_provider=cluster.kube_provider,
-            ),
-            opts=resolved,
-        )
-        pulumi.export(
-            "featureStore",
-            {"url": feature_store.server_url, "readers": {r.model: r.service for r in features.readers}},
-        )
+        feature_store(settings, features, cluster, resolved)
 
     servings = {
         model.name: ModelServing(
@@ -260,23 +236,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         for name, plan in deliveries_planned.items()
     }
 
-    # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
-    # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
-    # The delivery metrics (deploy frequency, lead time, failure rate, restore, freshness) go there too.
-    metrics_plan = delivery_metrics_plan(settings, refs)
-    if metrics_plan is not None or any(quality_monitor_plan(settings, plan) for plan in plans.values()):
-        Pushgateway(
-            "pushgateway",
-            PushgatewayArgs(namespace=refs.monitoring_namespace, monitor_selector_labels=refs.monitor_selector_labels),
-            # The monitoring namespace and the ServiceMonitor CRD come with the add-ons.
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
-        )
-    if metrics_plan is not None:
-        DeliveryMetrics(
-            "delivery-metrics",
-            DeliveryMetricsArgs(plan=metrics_plan, registry_token=loaded.mlflow_token),
-            opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=addons.ready),
-        )
+    stack_jobs(settings, refs, plans, cluster, addons, loaded.mlflow_token)
 
     Guardrails(
         "guardrails",  # the render groups its admission policies under rendered/<stack>/guardrails/
