@@ -9,9 +9,11 @@ import json
 import pytest
 
 from core.problems import ConfigError
+from facts.cloud_sql_prices import monthly_compute_usd
 from ops.demo.local_mlflow import start_local_mlflow
 from ops.demo.local_process import free_port
 from ops.offline.engine import run_program
+from ops.offline.guardrail_gate import guard_run
 from ops.offline.program_run import ProgramError
 from ops.offline.wire_values import is_secret, unwrap
 from ops.stack_config import load_stack_config
@@ -125,3 +127,15 @@ def test_a_registry_that_does_not_answer_stops_the_run_before_anything_is_regist
         f"it has yet: MLflow registry {closed}:"
     )
     assert caught.value.resources == []
+
+
+def test_the_cost_line_counts_the_cloud_sql_instance_at_its_tier(mlflow_server, seeded_demo, stack_runs):
+    """prod's database (two dedicated vCPUs, regional) is added to the cost line the PR comment shows, at the
+    facts table's compute price; the same stack without the server costs exactly that much less."""
+    with_server, without = guard_run(_run("prod", mlflow_server.uri)), guard_run(stack_runs["prod"])
+    (service,) = with_server.services
+    assert service.what == "Cloud SQL for PostgreSQL db-custom-2-7680 REGIONAL"
+    assert service.monthly_usd == pytest.approx(monthly_compute_usd("db-custom-2-7680", "REGIONAL"))
+    assert service.monthly_usd > 0
+    assert with_server.monthly_usd == pytest.approx(without.monthly_usd + service.monthly_usd)
+    assert any("managed service: Cloud SQL for PostgreSQL" in line for line in with_server.summary())
