@@ -17,11 +17,7 @@ from registry.client import MlflowRegistryClient, ModelNotFound, tags_of
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
 MODEL = "churn-prediction"
-
-
 # What program/stack.py exports for the model's Canary (tests/test_promotion_canary.py checks it against a real run).
 CANARY = {
     "apiVersion": "flagger.app/v1beta1",
@@ -30,11 +26,7 @@ CANARY = {
     "name": MODEL,
     "primaryDeployment": f"{MODEL}-primary",
 }
-
-
-BETTER = {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}
-
-
+BETTER = {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}  # beats make_model's default 0.9 (tests/mlflow_server.py)
 PROMOTE = PromoteRequest(MODEL, "staging", "prod")
 
 
