@@ -73,3 +73,11 @@ def with_keda(plans: dict[str, DeliveryPlan], keda: bool) -> dict[str, DeliveryP
         name: replace(plan, serving=replace(plan.serving, scaling=replace(plan.serving.scaling, keda=keda)))
         for name, plan in plans.items()
     }
+
+
+WEBHOOK_URL = "https://hooks.example.com/services/T000/B000/XXXX"
+
+
+def all_plans(stack: str, keda: bool = True, alerts: bool = True):
+    """Every model's plan on a stack, with or without KEDA and alerts (the delivery manifest tests' input)."""
+    return with_keda(plans_for(stack, alerts=alerts), keda)

@@ -25,7 +25,7 @@ from plan.serving import serving_plans
 from tests.addon_settings import stack_settings
 from tests.cel_admission import failed_messages
 from tests.conftest import PROJECT_DIR
-from tests.guard_cases import k8s
+from tests.guard_objects import k8s
 from tests.schemas import validate
 from tests.test_serving_manifests import make_plan
 

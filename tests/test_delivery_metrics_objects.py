@@ -24,7 +24,7 @@ from plan.delivery_metrics import delivery_metrics_plan
 from plan.platform import platform_refs
 from tests.conftest import STACKS
 from tests.delivery_fixtures import DELIVERY, plans_for, stack_settings
-from tests.guard_cases import k8s
+from tests.guard_objects import k8s
 from tests.promql import parse, unknown_names
 from tests.schemas import validate
 

@@ -9,7 +9,8 @@ from core.labels import MODEL
 from guardrails.admission import ADMISSION_RULES, admission_policies, policy_name
 from guardrails.rule import GuardContext
 from tests.cel_admission import failed_messages, matches
-from tests.guard_cases import ADMISSION_CASES, deployment, job
+from tests.guard_cases import ADMISSION_CASES
+from tests.guard_objects import deployment, job
 from tests.schemas import validate
 
 ADMISSION_RULE_IDS = {entry.rule.id for entry in ADMISSION_RULES}

@@ -15,7 +15,8 @@ from guardrails.rule import GuardContext, context_from_inputs, context_from_subj
 from guardrails.rule_set import RULE_IDS, RULES, rule
 from guardrails.rules_secrets import scan
 from guardrails.subject import Subject
-from tests.guard_cases import CASES, POOL, Case, canary, deployment, gcp, hpa, k8s, node_pool, registry_secret
+from tests.guard_cases import CASES
+from tests.guard_objects import POOL, Case, canary, deployment, gcp, hpa, k8s, node_pool, registry_secret
 
 
 def violations_of(case: Case, **context):
@@ -164,7 +165,7 @@ def test_unknown_price_is_reported_as_unknown_not_guessed():
 
 def test_the_spot_batch_pool_adds_no_gpus_and_is_priced_beside_the_ceiling():
     from facts.cpu_machines import SPOT_PRICES
-    from tests.guard_cases import batch_pool
+    from tests.guard_objects import batch_pool
 
     gpu_only = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3))])
     with_batch = gpu_ceiling([gcp(POOL, node_pool(max_nodes=3)), gcp(POOL, batch_pool())])

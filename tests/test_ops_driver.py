@@ -1,38 +1,18 @@
 """The Automation API driver against a fake Pulumi CLI (tests/fake_pulumi.py) that speaks the real
-event format: summaries, model version changes, the prod guard, policy, errors, locks, drift."""
+event format: preview's summaries and model version changes, and what every command shares (plugins,
+policy, errors, locks, the CLI's version and event file, inline mode). up and refresh are in
+test_ops_driver_up_and_refresh.py, a CLI or backend not set up in test_ops_driver_environment.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from semver import VersionInfo
 
 from ops.automation.cli_setup import MIN_CLI_VERSION, required_plugins
-from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
-from ops.automation.run_options import RunOptions
-from ops.report.drift import drift_notes
 from ops.report.model_versions import model_version_changes
-from tests.fake_pulumi import FakePulumiCommand, Scenario, policy_event, refresh_event, summary, urn
-from tests.report_scenarios import DYNAMIC, churn_v6_to_v7, deployment_update, gpu_pool_replaced, prod_preview_events
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
-
-
-def driver(scenario: Scenario, stack: str = "prod", **options) -> tuple[Driver, FakePulumiCommand, list[str]]:
-    command = FakePulumiCommand(scenario)
-    lines: list[str] = []
-    return (
-        Driver(RunOptions(stack, PROJECT_DIR, **options), command, write=lines.append, sleep=lambda s: None),
-        command,
-        lines,
-    )
-
-
-def operations(command: FakePulumiCommand) -> list[str]:
-    return [c[0] for c in command.calls if c[0] in ("preview", "up", "refresh")]
+from tests.driver_fixtures import driver, operations
+from tests.fake_pulumi import Scenario, policy_event, summary, urn
+from tests.report_scenarios import churn_v6_to_v7, deployment_update, prod_preview_events
 
 
 def test_preview_collects_counts_model_versions_and_prints_a_line_per_event():
@@ -69,30 +49,6 @@ def test_policy_pack_directory_is_passed_to_the_cli(tmp_path):
     d.preview()
     preview = next(c for c in command.calls if c[0] == "preview")
     assert preview[preview.index("--policy-pack") + 1] == str(pack)
-
-
-def test_up_in_prod_refuses_a_gpu_pool_replacement_and_changes_nothing():
-    d, command, _ = driver(Scenario(events={"preview": prod_preview_events(), "up": [summary({"update": 3})]}))
-    outcome = d.up()
-    assert outcome.code == ExitCode.REFUSED
-    assert "GPU node pool prod-gpu-l4 would be replaced" in outcome.messages[0]
-    assert "--allow-replace prod-gpu-l4" in outcome.messages[0]
-    assert operations(command) == ["preview"]
-
-
-def test_up_in_prod_proceeds_when_the_replacement_is_allowed_by_name():
-    d, command, _ = driver(
-        Scenario(events={"preview": prod_preview_events(), "up": [summary({"update": 3, "replace": 1})]}),
-        allow_replace=("prod-gpu-l4",),
-    )
-    assert d.up().code == ExitCode.OK
-    assert operations(command) == ["preview", "up"]
-
-
-def test_up_outside_prod_does_not_preview_first():
-    d, command, _ = driver(Scenario(events={"up": [gpu_pool_replaced("dev"), summary({"replace": 1})]}), stack="dev")
-    assert d.up().code == ExitCode.OK
-    assert operations(command) == ["up"]
 
 
 def test_mandatory_policy_violation_is_its_own_exit_code_with_the_policy_named():
@@ -169,142 +125,9 @@ def test_file_event_log_of_older_clis_is_read_too():
     assert [c.name for c in outcome.log.changed()] == ["churn-prediction-version", "churn-prediction-server"]
 
 
-@pytest.mark.parametrize("op", ["refresh", "update"])  # the step's op, or the result op the engine derives
-def test_refresh_expect_no_changes_exits_3_and_names_the_moved_alias(op):
-    before = {
-        "model": "churn-prediction",
-        "registered_model": "churn-prediction",
-        "version": "7",
-        "aliases": ["champion", "prod-live"],
-    }
-    after = {**before, "aliases": ["prod-live"]}
-    events = [
-        refresh_event(DYNAMIC, "churn-prediction-version", before, after, "prod", op),
-        refresh_event("kubernetes:core/v1:ConfigMap", "dashboards", {"data": {"a": "1"}}, None, "prod"),
-        refresh_event("kubernetes:core/v1:Namespace", "ml-churn", {"x": 1}, {"x": 1}, "prod"),
-    ]
-    d, command, _ = driver(Scenario(events={"refresh": events}))
-    outcome = d.refresh(expect_no_changes=True)
-    assert outcome.code == ExitCode.CHANGES
-    assert drift_notes(outcome.log) == [
-        "model churn-prediction: alias(es) champion moved away from deployed v7",
-        "kubernetes:core/v1:ConfigMap dashboards: deleted outside Pulumi",
-    ]
-    refresh = next(c for c in command.calls if c[0] == "refresh")
-    assert "--preview-only" in refresh  # drift is reported, never written into the state
-    assert driver(Scenario(events={"refresh": events[2:]}))[0].refresh(expect_no_changes=True).code == ExitCode.OK
-
-
-@pytest.mark.parametrize("op", ["delete", "replace"])
-def test_cluster_deletion_or_replacement_is_refused_in_prod(op):
-    from tests.fake_pulumi import pre_event
-
-    event = pre_event(op, "gcp:container/cluster:Cluster", "mlops-prod", "prod", old=({"name": "mlops-prod"},))
-    outcome = driver(Scenario(events={"preview": [event, summary({op: 1})]}))[0].up()
-    assert outcome.code == ExitCode.REFUSED
-    assert "GKE cluster mlops-prod would be" in outcome.messages[0]
-
-
 def test_inline_mode_runs_the_program_in_process_through_the_sdk_language_server():
     d, command, _ = driver(Scenario(events={"preview": [summary({"same": 1})]}), stack="dev", inline=True)
     assert d.preview().code == ExitCode.OK
     preview = next(c for c in command.calls if c[0] == "preview")
     assert preview[preview.index("--exec-kind") + 1] == "auto.inline"
     assert any(a.startswith("--client=127.0.0.1:") for a in preview)  # where the CLI would call program.main
-
-
-def test_outputs_events_of_an_up_are_not_drift():
-    from tests.fake_pulumi import refresh_event
-
-    moved = refresh_event(DEPLOYMENT_TYPE, "churn-prediction-server", {"v": "6"}, {"v": "7"}, "dev", "update")
-    outcome = driver(Scenario(events={"up": [moved, summary({"update": 1})]}), stack="dev")[0].up()
-    assert outcome.code == ExitCode.OK and outcome.log.drift == []
-
-
-def test_a_backend_without_stack_tags_is_a_message_not_a_failure():
-    class NoTags(FakePulumiCommand):
-        def run(self, args, cwd, additional_env, on_output=None, on_error=None):
-            if args[:3] == ["stack", "tag", "set"] or args[1:4] == ["stack", "tag", "set"]:
-                return self._fail("error: stack tags are not supported by this backend")
-            return super().run(args, cwd, additional_env, on_output, on_error)
-
-    d = Driver(RunOptions("prod", PROJECT_DIR), NoTags(Scenario()), write=lambda _: None)
-    refused = d.set_tag("mlops.promoted.churn-prediction", "v7")
-    assert refused is not None and "not supported by this backend" in refused
-
-
-# -- the CLI and its backend not set up, events the driver cannot read: one line, an exit code -------------
-
-
-def test_a_missing_pulumi_cli_is_one_line_and_exit_7(monkeypatch, tmp_path, capsys):
-    from ops.__main__ import main
-
-    monkeypatch.setenv("PATH", str(tmp_path))  # the real PulumiCommand looks for `pulumi` there
-    outcome = Driver(RunOptions("dev", PROJECT_DIR), write=lambda _: None).preview()
-    assert outcome.code == ExitCode.ENVIRONMENT
-    assert outcome.messages == [
-        "error: the Pulumi CLI is not installed: no `pulumi` on PATH "
-        "(fix: install it, e.g. curl -fsSL https://get.pulumi.com | sh, and put it on PATH)"
-    ]
-    assert main(["preview", "--stack", "dev"]) == ExitCode.ENVIRONMENT
-    captured = capsys.readouterr()
-    assert "no `pulumi` on PATH" in captured.err and "Traceback" not in captured.err + captured.out
-
-
-def test_a_pulumi_cli_that_does_not_run_is_one_line_and_exit_7(monkeypatch, tmp_path):
-    broken = tmp_path / "pulumi"
-    broken.write_text("#!/bin/sh\necho 'segmentation fault' >&2\nexit 139\n")
-    broken.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    outcome = Driver(RunOptions("dev", PROJECT_DIR), write=lambda _: None).preview()
-    assert outcome.code == ExitCode.ENVIRONMENT
-    assert outcome.messages[0].startswith("error: the Pulumi CLI on PATH does not run (`pulumi version`:")
-    assert outcome.messages[0].endswith("(fix: reinstall it)")
-
-
-class NotLoggedIn(FakePulumiCommand):
-    """Every command fails as the real CLI does in CI without a backend login."""
-
-    def run(self, args, cwd, additional_env, on_output=None, on_error=None):
-        self.calls.append(list(args))
-        return self._fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions")
-
-
-def test_a_backend_that_is_not_logged_in_names_the_login_fix():
-    d = Driver(RunOptions("dev", PROJECT_DIR), NotLoggedIn(Scenario()), write=lambda _: None)
-    outcome = d.preview()
-    assert outcome.code == ExitCode.ENVIRONMENT
-    assert outcome.messages == [
-        "error: the Pulumi CLI is not logged in to a backend: the CLI said "
-        "'error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions' (fix: log in to "
-        "the stack's state backend: set PULUMI_ACCESS_TOKEN for Pulumi Cloud, or PULUMI_BACKEND_URL (e.g. "
-        "gs://BUCKET) for a self-managed backend, or run `pulumi login` once on this machine)"
-    ]
-
-
-def test_not_logged_in_is_one_line_from_promote_too(monkeypatch, capsys):
-    import ops.cli.ci as ci
-    from ops.__main__ import main
-
-    command = NotLoggedIn(Scenario())
-    monkeypatch.setattr(ci, "driver_factory", lambda options: Driver(options, command, write=lambda _: None))
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # never reached: the CLI fails first
-    code = main(["promote", "--model", "churn-prediction", "--from", "staging", "--to", "prod"])
-    err = capsys.readouterr().err
-    assert code == ExitCode.ENVIRONMENT
-    assert err.count("\n") == 1 and "PULUMI_ACCESS_TOKEN" in err and "Traceback" not in err
-
-
-@pytest.mark.parametrize("cli", ["3.272.0", "3.200.0"])  # gRPC event stream, and the event file of older CLIs
-def test_an_engine_event_the_sdk_cannot_read_fails_closed_with_one_line(cli):
-    from tests.fake_pulumi import pre_event
-
-    unknown = pre_event("frobnicate", "gcp:container/nodePool:NodePool", "prod-gpu-l4", "prod")
-    d, command, _ = driver(Scenario(version=cli, events={"preview": [unknown, summary({"same": 3})]}))
-    outcome = d.up()  # prod: the guard's preview must see every step, or `up` must not run
-    assert outcome.code == ExitCode.ENVIRONMENT
-    (message,) = outcome.messages
-    assert message.startswith("error: preview: the driver could not read the Pulumi CLI's engine events (")
-    assert "'frobnicate' is not a valid OpType" in message
-    assert "so it counts as failed (fix: use a Pulumi CLI that the pinned SDK pulumi==" in message
-    assert operations(command) == ["preview"]

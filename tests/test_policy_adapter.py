@@ -11,7 +11,8 @@ import pytest
 from guardrails.rule import GUARDRAILS_TYPE, GuardContext, context_inputs
 from guardrails.rule_set import rule
 from policy.adapter import stack_reports
-from tests.guard_cases import CASES, Case
+from tests.guard_cases import CASES
+from tests.guard_objects import Case
 
 # The pack sees every value revealed, so it cannot tell a plain Secret from one filled from secret config.
 NEEDS_SECRETNESS = {"secrets-as-secret-config:fail-plain-secret"}

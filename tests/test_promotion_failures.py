@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import threading
 
 import pytest
 
-import ops.cli.ci as ci
 from ops.__main__ import main
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
@@ -19,56 +17,33 @@ from ops.automation.run_options import RunOptions
 from ops.promotion.audit import PINS_KEY
 from ops.promotion.context import PromotionRefused
 from ops.promotion.lock import LOCK_SUFFIX, LockHeld
-from ops.promotion.promote import PromoteRequest, promote
+from ops.promotion.promote import promote
 from ops.promotion.rollback import RollbackRequest, rollback
 from ops.resource_types import DYNAMIC_TYPE
-from registry.client import MlflowRegistryClient, ModelNotFound, tags_of
+from registry.client import MlflowRegistryClient
 from tests.fake_pulumi import FakePulumiCommand, Scenario, summary
-from tests.fault_proxy import fault_proxy
 from tests.mlflow_server import force_version_status
-from tests.test_promotion import CANARY, MODEL, PROJECT_DIR, drivers, live, ops_run, use_registered_model
-
-BETTER = {"metrics": {"accuracy": 0.95, "f1_weighted": 0.95}}
-PROMOTE = PromoteRequest(MODEL, "staging", "prod")
+from tests.promotion_fixtures import (
+    BETTER,
+    MODEL,
+    PROMOTE,
+    alias_at,
+    audit_tags,
+    cli,
+    copy_project,
+    drivers,
+    live,
+    lock_of,
+    ops_run,
+    serving,
+    use_registered_model,
+)
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, mlflow_server):
-    """The stack files and catalogue (as tests/test_promotion.py's fixture), the registry the real server."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.uri)
-    monkeypatch.setenv("GITHUB_ACTOR", "oncall-bot")
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
-        shutil.copy(PROJECT_DIR / name, root / name)
-    shutil.copytree(PROJECT_DIR / "models", root / "models")
-    return root
-
-
-def cli(scenario: Scenario, monkeypatch) -> FakePulumiCommand:
-    command = FakePulumiCommand(scenario)
-    monkeypatch.setattr(ci, "driver_factory", lambda options: Driver(options, command, write=lambda _: None))
-    return command
-
-
-def alias_at(client: MlflowRegistryClient, name: str, alias: str = "champion") -> str:
-    return str(client.get_version_by_alias(name, alias)["version"])
-
-
-def lock_of(client: MlflowRegistryClient, name: str) -> dict | None:
-    try:
-        return tags_of(client.get_registered_model(name + LOCK_SUFFIX))
-    except ModelNotFound:
-        return None
-
-
-def audit_tags(client: MlflowRegistryClient, name: str, version: str) -> dict[str, str]:
-    tags = tags_of(client.get_version(name, version))
-    return {k: v for k, v in tags.items() if k.startswith(("promoted.", "rolledback."))}
-
-
-def serving(version: str, also: dict | None = None) -> dict:
-    return {"staging": {"models": {MODEL: {"version": version, "canary": CANARY}}}, **(also or {})}
+    """The stack files and catalogue, the registry the real server."""
+    return copy_project(tmp_path, monkeypatch, mlflow_server)
 
 
 # -- bad input: refused before anything is touched ------------------------------------------------------
@@ -128,85 +103,6 @@ def test_a_candidate_the_target_gates_refuse_moves_nothing(project, make_model, 
     )
     assert alias_at(registry_client, model.name) == v1 and lock_of(registry_client, model.name) is None
     assert ops_run(command, "prod") == [] and PINS_KEY not in scenario.config.get("prod", {})
-
-
-# -- the registry failing half-way ----------------------------------------------------------------------
-
-
-def test_registry_lost_at_the_alias_move_leaves_a_pending_record_that_recover_undoes(
-    project, make_model, registry_client, mlflow_server, monkeypatch
-):
-    model = make_model([{"aliases": ["champion"]}, BETTER])
-    use_registered_model(project, model.name)
-    v1, v2 = model.versions
-    scenario = Scenario(stack_outputs=serving(v2, {"prod": {"models": {MODEL: {"version": v1}}}}))
-    command, driver_for = drivers(project, scenario)
-    with fault_proxy(mlflow_server.uri) as proxy:
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.uri)
-        proxy.break_at("POST", "/registered-models/alias")  # the alias moves, the answer and the registry are lost
-
-        outcome = promote(project, PROMOTE, driver_for, live(v2))
-
-        assert outcome.code == ExitCode.FAILED
-        checked, error, pending_note = outcome.messages  # the canary check first, then what failed and what stays
-        assert checked.startswith("Canary ") and error.startswith("error: MLflow registry")
-        assert "the alias may have moved" in pending_note
-        assert f"{PROMOTE.command()} --recover" in pending_note
-        assert alias_at(registry_client, model.name) == v2  # moved on the server, as in a real outage ...
-        pending = lock_of(registry_client, model.name)  # ... and the pending record says so
-        assert pending is not None and pending["mlops.intent.version"] == v2 and pending["mlops.intent.previous"] == v1
-        assert audit_tags(registry_client, model.name, v2) == {} and ops_run(command, "prod") == []
-
-        proxy.heal()
-        recovered = promote(project, PROMOTE, driver_for, live(v2), recover_run=True)
-
-    assert recovered.code == ExitCode.OK
-    assert recovered.messages[0] == f"alias 'champion' moved back to v{v1}"
-    assert "so it was undone; re-run the command" in recovered.messages[1]
-    assert alias_at(registry_client, model.name) == v1 and lock_of(registry_client, model.name) is None
-    assert audit_tags(registry_client, model.name, v2) == {} and ops_run(command, "prod") == []
-
-
-def test_registry_lost_at_the_audit_step_after_up_is_completed_by_recover(
-    project, make_model, registry_client, mlflow_server, monkeypatch
-):
-    model = make_model([{"aliases": ["champion"]}, BETTER])
-    use_registered_model(project, model.name)
-    v1, v2 = model.versions
-    scenario = Scenario(
-        stack_outputs=serving(v2, {"prod": {"models": {MODEL: {"version": v1}}}}),
-        events={"preview": [summary({"same": 3})], "up": [summary({"update": 2})]},
-    )
-    command, driver_for = drivers(project, scenario)
-    with fault_proxy(mlflow_server.uri) as proxy:
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.uri)
-        proxy.break_at("POST", "/model-versions/set-tag", forward=False)
-
-        outcome = promote(project, PROMOTE, driver_for, live(v2))
-
-        assert outcome.code == ExitCode.FAILED
-        assert outcome.messages[-2].startswith(f"error: v{v2} was deployed, but the registry failed:")
-        assert "--recover" in outcome.messages[-1]
-        assert alias_at(registry_client, model.name) == v2 and ops_run(command, "prod") == ["preview", "up"]
-        assert lock_of(registry_client, model.name) is not None and audit_tags(registry_client, model.name, v2) == {}
-
-        proxy.heal()
-        scenario.stack_outputs["prod"] = {"models": {MODEL: {"version": v2}}}  # what the finished up left
-        recovered = promote(project, PROMOTE, driver_for, live(v2), recover_run=True)
-
-    assert recovered.code == ExitCode.OK and "it had deployed; its audit record is written" in recovered.messages[-1]
-    tags = audit_tags(registry_client, model.name, v2)
-    assert tags["promoted.prod.from"] == "staging" and tags["promoted.prod.by"] == "oncall-bot"
-    assert scenario.tags["prod"]["mlops.promoted.churn-prediction"].startswith(f"v{v2} from staging")
-    assert alias_at(registry_client, model.name) == v2 and lock_of(registry_client, model.name) is None
-
-
-def test_recover_with_nothing_pending_says_so(project, make_model):
-    model = make_model([{"aliases": ["champion"]}])
-    use_registered_model(project, model.name)
-    _, driver_for = drivers(project, Scenario())
-    outcome = promote(project, PROMOTE, driver_for, live(""), recover_run=True)
-    assert outcome.messages == [f"nothing to recover: no promotion or rollback holds '{model.name}{LOCK_SUFFIX}'"]
 
 
 # -- two promotions at once -----------------------------------------------------------------------------
