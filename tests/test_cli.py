@@ -57,8 +57,8 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
     out, result = rendered_local
     groups = sorted(p.name for p in out.iterdir() if p.is_dir())
     # Each model's serving stack and its progressive-delivery objects (components/delivery), the guardrails'
-    # admission policies, the stack's own MLflow server (on for local), the platform add-ons' objects and the
-    # quality monitors' Pushgateway.
+    # admission policies, the platform add-ons' objects and the quality monitors' Pushgateway (the stack's own
+    # MLflow server is off by default, local included).
     assert groups == [
         "churn-prediction",
         "churn-prediction-baseline",
@@ -68,7 +68,6 @@ def test_render_writes_one_object_per_file_grouped_by_model(rendered_local):
         "fraud-detection",
         "fraud-detection-delivery",
         "guardrails",
-        "mlflow-server",
         "platform",
         "pushgateway",
     ]

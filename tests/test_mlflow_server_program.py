@@ -139,3 +139,27 @@ def test_the_cost_line_counts_the_cloud_sql_instance_at_its_tier(mlflow_server, 
     assert service.monthly_usd > 0
     assert with_server.monthly_usd == pytest.approx(without.monthly_usd + service.monthly_usd)
     assert any("managed service: Cloud SQL for PostgreSQL" in line for line in with_server.summary())
+
+
+def test_local_with_its_own_server_renders_strictly_valid_files_with_every_secret_masked(
+    mlflow_server, seeded_demo, tmp_path
+):
+    """The render as `ops render` writes it: every file valid, the server's Secrets masked value by value
+    (the shape kept, so the schema still checks them)."""
+    import yaml
+
+    from ops.offline.render import _write
+    from tests.schemas import validate
+
+    run = _run("local", mlflow_server.uri)
+    _write(run, tmp_path)
+    version = load_stack_config(PROJECT_DIR, "local").values[config_key("kubernetesVersion")]
+    rendered = [yaml.safe_load(p.read_text()) for p in sorted((tmp_path / "mlflow-server").rglob("*.yaml"))]
+    assert {m["kind"] for m in rendered} >= {"Deployment", "StatefulSet", "Secret", "NetworkPolicy"}
+    for manifest in rendered:
+        validate(manifest, version)
+    secrets = {m["metadata"]["name"]: m["stringData"] for m in rendered if m["kind"] == "Secret"}
+    assert secrets == {
+        "mlflow-auth": {"admin-password": "[secret]", "basic_auth.ini": "[secret]", "flask-secret-key": "[secret]"},
+        "mlflow-database": {"password": "[secret]"},
+    }
