@@ -76,7 +76,19 @@ def _attempt(
 ) -> RawAnswer:
     remaining = max(0.01, until - time.monotonic())
     connect, read = (min(t, remaining) for t in timeouts)
-    resp = send(timeout=(connect, read), stream=True)
+    # When the deadline is nearer than a timeout, that socket timeout *is* the deadline: say so, rather than
+    # race the caller's wait with a "timed out" that hides which bound was hit.
+    connect_is_deadline, read_is_deadline = remaining < timeouts[0], remaining < timeouts[1]
+    try:
+        resp = send(timeout=(connect, read), stream=True)
+    except requests.ConnectTimeout:
+        if connect_is_deadline:
+            raise DeadlineExceeded from None
+        raise
+    except requests.ReadTimeout:
+        if read_is_deadline:
+            raise DeadlineExceeded from None
+        raise
     chunks: list[bytes] = []
     size = 0
     try:
@@ -92,7 +104,7 @@ def _attempt(
             chunks.append(chunk)
     except urllib3.exceptions.ReadTimeoutError:
         resp.close()
-        raise requests.Timeout from None
+        raise (DeadlineExceeded if read_is_deadline else requests.Timeout) from None
     except urllib3.exceptions.HTTPError as exc:  # IncompleteRead, connection reset, bad encoding
         resp.close()
         raise BrokenAnswer(f"the answer broke off after {size} bytes ({type(exc).__name__})") from None

@@ -12,7 +12,7 @@ def test_wrong_types_and_unknown_keys_with_a_did_you_mean():
     assert refused_with("prod", mlflowServer={"enabled": "maybe", "replica": 2}) == [
         f"{KEY}.enabled: 'maybe' is not true or false (fix: write true or false)",
         f"{KEY}.replica: unknown key (fix: did you mean 'replicas'? remove it or use one of: artifactBucket, auth, "
-        "database, enabled, local, namespace, replicas, resources, workers)",
+        "bootstrap, database, enabled, local, namespace, replicas, resources, workers)",
     ]
     assert refused_with("prod", mlflowServer=["enabled"]) == [
         f"{KEY}: ['enabled'] is not a mapping (fix: write a mapping)"
