@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from core.problems import ConfigError
 from facts.cloud_sql_prices import monthly_compute_usd
@@ -15,10 +16,12 @@ from ops.demo.local_process import free_port
 from ops.offline.engine import run_program
 from ops.offline.guardrail_gate import guard_run
 from ops.offline.program_run import ProgramError
+from ops.offline.render import _write
 from ops.offline.wire_values import is_secret, unwrap
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
 from tests.conftest import PROJECT_DIR, registry_overrides
+from tests.schemas import validate
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
@@ -146,11 +149,6 @@ def test_local_with_its_own_server_renders_strictly_valid_files_with_every_secre
 ):
     """The render as `ops render` writes it: every file valid, the server's Secrets masked value by value
     (the shape kept, so the schema still checks them)."""
-    import yaml
-
-    from ops.offline.render import _write
-    from tests.schemas import validate
-
     run = _run("local", mlflow_server.uri)
     _write(run, tmp_path)
     version = load_stack_config(PROJECT_DIR, "local").values[config_key("kubernetesVersion")]

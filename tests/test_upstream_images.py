@@ -8,6 +8,7 @@ checks it pushes what the stacks pull)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,11 @@ from components.gcp.binary_authorization import GKE_SYSTEM_IMAGES
 from facts.built_images import BUILT_IMAGES
 from facts.charts import CHARTS
 from facts.upstream_images import ADDON_IMAGES, DEFAULT_ALLOWLIST, SUBCHART, UPSTREAM_IMAGES
+from ops.offline.engine import run_program
 from ops.offline.stack_settings import offline_stack_settings
-from tests.conftest import PROJECT_DIR
+from ops.stack_config import load_stack_config
+from settings.stack import config_key
+from tests.conftest import PROJECT_DIR, registry_overrides
 from tests.test_images_build import pulled_images
 
 CHART_VALUES = PROJECT_DIR / "tests" / "data" / "charts"
@@ -132,13 +136,6 @@ def test_every_image_each_gke_stack_runs_is_allowlisted_or_attested(stack_runs):
 def test_the_optional_data_services_images_are_admitted_on_prod(mlflow_server):
     """The MLflow server (Cloud SQL Auth Proxy sidecar) and the Feast feature server are off on every
     committed stack, so the test above never sees their images: prod with both on."""
-    import json
-
-    from ops.offline.engine import run_program
-    from ops.stack_config import load_stack_config
-    from settings.stack import config_key
-    from tests.conftest import registry_overrides
-
     overrides = {
         **registry_overrides(mlflow_server.uri),
         config_key("mlflowServer"): json.dumps({"enabled": True}),
