@@ -42,7 +42,9 @@ HEALTH_PATH = "/health"
 IMAGE = f"{DOWNLOADER_IMAGE}-full"
 # Any non-root UID: the image declares no user; the writable places are mounted volumes and /tmp.
 RUN_AS_USER = 1000
-ADMIN_USERNAME = "admin"
+# A basic-auth password has at least this many characters: MLflow refuses a shorter one, and a server given a
+# shorter admin password does not start (mlflow.utils.validation._validate_password, mlflow 3.17.2).
+MIN_PASSWORD_LENGTH = 12
 AUTH_CONFIG_DIR = "/etc/mlflow-auth"
 AUTH_CONFIG_FILE = "basic_auth.ini"
 # The auth app's default: every signed-in user may read; writes need a grant by the admin [MLFLOW-AUTH].

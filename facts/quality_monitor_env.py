@@ -6,7 +6,8 @@ from __future__ import annotations
 MODEL = "MONITOR_MODEL"  # catalogue name: the `model` label of every series
 REGISTERED_MODEL = "MONITOR_REGISTERED_MODEL"  # MLflow registered model whose versions' runs hold the reference
 TRACKING_URI = "MLFLOW_TRACKING_URI"  # read by the MLflow client too
-TRACKING_TOKEN = "MLFLOW_TRACKING_TOKEN"  # optional, from the registry token Secret
+# The registry credentials come from the registry credentials Secret, under MLflow's own names
+# (facts/mlflow_client_env.py; not imported: this file is copied into the monitor's image alone).
 NAMESPACE = "MONITOR_NAMESPACE"  # where the model's pods run
 POD_SELECTOR = "MONITOR_POD_SELECTOR"  # label selector of the model's pods, e.g. a=b,c=d
 CONTAINER = "MONITOR_CONTAINER"  # the serving container whose log carries the samples

@@ -1,5 +1,5 @@
-"""Pure builders of the stack's delivery-metrics job: its ServiceAccount, the registry token Secret (when
-the stack has one) and the hourly CronJob, all in the monitoring namespace (plan/delivery_metrics.py).
+"""Pure builders of the stack's delivery-metrics job: its ServiceAccount, the registry credentials Secret
+(when its pods sign in: plan/registry_credentials.py) and the hourly CronJob, all in the monitoring namespace (plan/delivery_metrics.py).
 
 The job is the platform's own monitoring (seconds of CPU an hour), labelled so the batch-on-spot
 guardrail exempts it like the quality monitor. It needs no Kubernetes API: no token mounted.
@@ -7,9 +7,13 @@ guardrail exempts it like the quality monitor. It needs no Kubernetes API: no to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from core import labels as L
+from facts import mlflow_client_env as mlflow_env
+from manifests.registry_credentials import credentials_env, credentials_secret_manifest
 from manifests.security_context import restricted_container_security, restricted_pod_security
-from manifests.serving import TOKEN_KEY
 from plan.delivery_metrics import DeliveryMetricsPlan
 
 RUN_AS_USER = 1000  # the image's user (delivery_metrics/Dockerfile)
@@ -40,22 +44,25 @@ def service_account_manifest(plan: DeliveryMetricsPlan) -> dict:
     }
 
 
-def token_secret_manifest(plan: DeliveryMetricsPlan, token) -> dict:
-    """`token`: text or a secret Pulumi Output, never unwrapped here."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": _metadata(plan, f"{plan.name}-{plan.token_secret}"),
-        "type": "Opaque",
-        "stringData": {TOKEN_KEY: token},
-    }
+def _secret_name(plan: DeliveryMetricsPlan) -> str | None:
+    credentials = plan.registry_credentials
+    return None if credentials is None else f"{plan.name}-{credentials.secret}"
+
+
+def credentials_secret(plan: DeliveryMetricsPlan, values: Mapping[str, Any]) -> dict:
+    """`values`: text or secret Pulumi Outputs, one per key the plan's credentials name; never unwrapped."""
+    if plan.registry_credentials is None:
+        raise ValueError(f"{plan.name}: registry credentials given, but the job signs in with none")
+    metadata = _metadata(plan, _secret_name(plan))
+    return credentials_secret_manifest(plan.registry_credentials, metadata, values)
 
 
 def cronjob_manifest(plan: DeliveryMetricsPlan) -> dict:
-    env: list[dict] = [{"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri}, {"name": "HOME", "value": "/tmp"}]
-    if plan.token_secret:
-        secret = f"{plan.name}-{plan.token_secret}"
-        env.append({"name": TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": secret, "key": TOKEN_KEY}}})
+    env: list[dict] = [
+        {"name": mlflow_env.TRACKING_URI, "value": plan.tracking_uri},
+        {"name": "HOME", "value": "/tmp"},
+        *credentials_env(plan.registry_credentials, _secret_name(plan)),
+    ]
     labels = _labels(plan)
     container = {
         "name": "metrics",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from core import labels as L
 from facts import quality_monitor_env as env
+from manifests.registry_credentials import credentials_env
 from manifests.security_context import restricted_container_security, restricted_pod_security
-from manifests.serving import TOKEN_KEY
 from plan.quality_monitor import QualityMonitorPlan
 
 RUN_AS_USER = 1000  # the image's user (quality_monitor/Dockerfile)
@@ -88,15 +88,8 @@ def _env(plan: QualityMonitorPlan) -> list[dict]:
     if monitoring.labels_source is not None:
         values[env.LABELS_URI] = monitoring.labels_source.uri
         values[env.MIN_LABELLED] = str(monitoring.labels_source.min_labelled)
-    listed: list[dict] = [{"name": k, "value": v} for k, v in values.items()]
-    if serving.token_secret:
-        listed.append(
-            {
-                "name": env.TRACKING_TOKEN,
-                "valueFrom": {"secretKeyRef": {"name": serving.token_secret, "key": TOKEN_KEY}},
-            }
-        )
-    return listed
+    # The model's own registry credentials Secret, in the same namespace.
+    return [{"name": k, "value": v} for k, v in values.items()] + credentials_env(serving.registry_credentials)
 
 
 def cronjob_manifest(plan: QualityMonitorPlan) -> dict:

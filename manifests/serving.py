@@ -8,16 +8,17 @@ registers (manifests/delivery/autoscaling.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from core import labels as L
+from facts import mlflow_client_env as mlflow_env
 from facts.runtimes import DOWNLOADER_IMAGE, MODEL_DIR, MODEL_MOUNT, Probe
 from manifests.containers import server_container
 from manifests.pod_security_namespace import pod_security_namespace
+from manifests.registry_credentials import credentials_env, credentials_secret_manifest
 from manifests.security_context import restricted_container_security, restricted_pod_security
 from plan.serving_plan import ServingPlan
-
-TOKEN_KEY = "MLFLOW_TRACKING_TOKEN"
 
 
 def model_pods_selector(plan: ServingPlan) -> dict[str, str]:
@@ -43,15 +44,13 @@ def service_account_manifest(plan: ServingPlan) -> dict:
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": False}
 
 
-def registry_secret_manifest(plan: ServingPlan, token: Any) -> dict:
-    """`token` is text, or a secret Pulumi Output of it: builders never unwrap it."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": plan.metadata(plan.token_secret),
-        "type": "Opaque",
-        "stringData": {TOKEN_KEY: token},
-    }
+def registry_secret_manifest(plan: ServingPlan, values: Mapping[str, Any]) -> dict:
+    """The Secret the model's download init container signs in to the registry with. `values`: one per
+    key the plan's credentials name, text or secret Pulumi Outputs: builders never unwrap them."""
+    if plan.registry_credentials is None:
+        raise ValueError(f"{plan.name}: registry credentials given, but the plan's pods sign in with none")
+    metadata = plan.metadata(plan.registry_credentials.secret)
+    return credentials_secret_manifest(plan.registry_credentials, metadata, values)
 
 
 def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
@@ -65,11 +64,10 @@ def _http_probe(probe: Probe, port: str, model_name: str) -> dict:
 
 def _downloader(plan: ServingPlan, version: str) -> dict:
     env: list[dict[str, Any]] = [
-        {"name": "MLFLOW_TRACKING_URI", "value": plan.tracking_uri},
+        {"name": mlflow_env.TRACKING_URI, "value": plan.tracking_uri},
         {"name": "HOME", "value": "/tmp"},  # the MLflow client writes caches under $HOME
+        *credentials_env(plan.registry_credentials),
     ]
-    if plan.token_secret:
-        env.append({"name": TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": plan.token_secret, "key": TOKEN_KEY}}})
     return {
         "name": "model-download",
         "image": DOWNLOADER_IMAGE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from facts import pushgateway
 from facts.built_images import DELIVERY_METRICS_IMAGE
 from plan.platform import PlatformRefs
-from plan.serving import TOKEN_SECRET_NAME
+from plan.registry_credentials import PodCredentials, pod_credentials
 from settings.stack import StackSettings
 
 SCHEDULE = "17 * * * *"  # hourly, off the hour; figures move by the day, the freshness alert waits 1 h
@@ -30,7 +30,8 @@ class DeliveryMetricsPlan:
     prometheus_url: str
     pushgateway_url: str
     dashboard_label: tuple[str, str]
-    token_secret: str | None = None
+    # What the job signs in to the registry with (plan/registry_credentials.py); None: nothing.
+    registry_credentials: PodCredentials | None = None
     schedule: str = SCHEDULE
 
     @property
@@ -51,5 +52,5 @@ def delivery_metrics_plan(settings: StackSettings, refs: PlatformRefs) -> Delive
         prometheus_url=refs.prometheus_url,
         pushgateway_url=pushgateway.url(refs.monitoring_namespace),
         dashboard_label=refs.dashboard_label,
-        token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
+        registry_credentials=pod_credentials(settings),
     )

@@ -25,6 +25,9 @@ class MlflowServerPlan:
     workers: int
     resources: Resources
     auth: bool
+    # auth only: the admin (the program's user, mlflowUsername) and the read-only user the model pods sign in as
+    admin_username: str
+    reader_username: str
     # Who may open a connection to the server (NetworkPolicy peers): model namespaces (their download init
     # containers), the monitoring namespace (metrics, the delivery-metrics job) and the traffic layer.
     model_namespaces: tuple[str, ...]
@@ -76,6 +79,8 @@ def mlflow_server_plan(settings: StackSettings, model_names: tuple[str, ...]) ->
         workers=server.workers,
         resources=server.resources,
         auth=server.auth == "basic",
+        admin_username=settings.mlflow_username,
+        reader_username=server.reader_username,
         model_namespaces=tuple(settings.namespace_for(name) for name in model_names),
         monitoring_namespace=settings.monitoring_namespace,
         traffic_namespaces=settings.traffic_namespaces,

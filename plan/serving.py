@@ -18,10 +18,9 @@ from plan.feature_store import feature_env
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
 from plan.pool_facts import pool_scheduling_facts
 from plan.quality_signals import quality_check_problems, quality_signals
+from plan.registry_credentials import pod_credentials
 from plan.serving_plan import Placement, Scaling, ServingPlan
 from settings.stack import StackSettings, config_key
-
-TOKEN_SECRET_NAME = "mlflow-registry-token"
 
 
 def select_models(settings: StackSettings, catalogue: Catalogue) -> tuple[ModelSpec, ...]:
@@ -146,7 +145,7 @@ def serving_plan(
         scaling=scaling_for(settings, model),
         quality_series=quality_signals(model) if quality_series is None else quality_series,
         pod_security_level=settings.pod_security_level,
-        token_secret=TOKEN_SECRET_NAME if settings.has_mlflow_token else None,
+        registry_credentials=pod_credentials(settings),
         placement=placement or Placement(),
         service_account_annotations=service_account_annotations or {},
         feature_env=feature_env(settings, model),

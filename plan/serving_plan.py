@@ -14,6 +14,7 @@ from catalogue.schema import ModelSpec
 from core import labels as L
 from facts.quality_metrics import Series
 from facts.runtimes import RuntimePreset
+from plan.registry_credentials import PodCredentials
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class ServingPlan:
     # the canary's checks, the alerts, the panels and the quality monitor read only these.
     quality_series: frozenset[Series]
     pod_security_level: str = "restricted"
-    token_secret: str | None = None  # name of the Secret holding MLFLOW_TRACKING_TOKEN, if any
+    # What the pods that read the registry sign in with (plan/registry_credentials.py); None: nothing.
+    registry_credentials: PodCredentials | None = None
     placement: Placement = field(default_factory=Placement)
     # Values are text, or Pulumi Outputs (a Workload Identity email) that the component fills in.
     service_account_annotations: Mapping[str, Any] = field(default_factory=dict)

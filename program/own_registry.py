@@ -33,9 +33,12 @@ def mlflow_server_summary(settings: StackSettings, plan: MlflowServerPlan | None
     return summary
 
 
-def own_registry(settings: StackSettings, plan: MlflowServerPlan | None, cluster: ClusterAccess) -> MlflowServer | None:
+def own_registry(loaded: LoadedSettings, plan: MlflowServerPlan | None, cluster: ClusterAccess) -> MlflowServer | None:
     """Registers the server when the stack provisions one; exports `mlflowServer` on every stack (null: the
-    stack uses someone else's server), so a stack's outputs always say which."""
+    stack uses someone else's server), so a stack's outputs always say which. With basic auth, the program's
+    user (mlflowUsername / mlflowPassword) is its admin, and it creates the model pods' reader except on the
+    bootstrap `up`."""
+    settings = loaded.stack
     server = None
     if plan is not None:
         cost_labels = settings.guardrails.labels
@@ -49,6 +52,8 @@ def own_registry(settings: StackSettings, plan: MlflowServerPlan | None, cluster
                 production=settings.production,
                 deletion_protection=settings.mlflow_server.deletion_protected(settings.production),
                 labels=cost_labels.as_gcp_labels() if cost_labels else {},
+                admin_password=loaded.mlflow_password,
+                create_reader=not settings.mlflow_server.bootstrap,
                 kube_provider=cluster.kube_provider,
             ),
         )

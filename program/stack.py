@@ -35,6 +35,7 @@ from plan.quality_monitor import quality_monitor_plan
 from plan.serving import select_models, serving_plans
 from program.feature_store import feature_store
 from program.own_registry import own_registry, registered_models
+from program.registry_credentials import credential_values
 from program.stack_jobs import stack_jobs
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
@@ -148,7 +149,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         )
 
     # The stack's own registry, if it provisions one; not behind the versions barrier: those come from it.
-    own_registry(settings, server_plan, cluster)
+    server = own_registry(loaded, server_plan, cluster)
+    registry_credentials = credential_values(loaded, server)
 
     # Argo CD and its projects and applications; and the provider each model's objects go through:
     # the cluster (direct mode) or <manifestsDir>/<environment>/<model>/ for Argo CD to pull (gitops mode).
@@ -198,7 +200,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             ModelServingArgs(
                 plan=plans[model.name],
                 version=versions[model.name].version,
-                registry_token=loaded.mlflow_token,
+                registry_credentials=registry_credentials,
                 service_account_annotations=(
                     gcp_platform.service_account_annotations(model.name) if gcp_platform else {}
                 ),
@@ -236,7 +238,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
         for name, plan in deliveries_planned.items()
     }
 
-    stack_jobs(settings, refs, plans, cluster, addons, loaded.mlflow_token)
+    stack_jobs(settings, refs, plans, cluster, addons, registry_credentials)
 
     Guardrails(
         "guardrails",  # the render groups its admission policies under rendered/<stack>/guardrails/

@@ -24,7 +24,7 @@ def stack_jobs(
     plans: Mapping[str, ServingPlan],
     cluster: ClusterAccess,
     addons: PlatformAddons,
-    registry_token: pulumi.Input[str] | None,
+    registry_credentials: Mapping[str, pulumi.Input[str]] | None,
 ) -> None:
     # Drift and accuracy: each model whose runtime logs samples gets a monitor CronJob (registered by
     # its ModelServing), pushing to one Pushgateway in the monitoring namespace that Prometheus scrapes.
@@ -40,5 +40,7 @@ def stack_jobs(
         )
     if metrics_plan is not None:
         DeliveryMetrics(
-            "delivery-metrics", DeliveryMetricsArgs(plan=metrics_plan, registry_token=registry_token), opts=opts
+            "delivery-metrics",
+            DeliveryMetricsArgs(plan=metrics_plan, registry_credentials=registry_credentials),
+            opts=opts,
         )

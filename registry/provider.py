@@ -23,7 +23,6 @@ HTTP budget per resolution (check), measured by benchmarks/bench_model_resolutio
 # moving or renaming it breaks refresh and delete of every recorded ModelVersion. Do not move it.
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +31,9 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.runtime import rpc
@@ -50,8 +47,7 @@ from registry.client import (
     metrics_of,
     tags_of,
 )
-from registry.connection import _CONNECTIONS, _CONNECTIONS_LOCK, connection_settings
-from registry.connection_keys import CONNECTION_KEYS
+from registry.connection import ConnectedProvider
 from registry.resolution import GateRefused, ResolutionError, _iso, resolve_and_gate
 from registry.version_args import (
     INPUT_KEYS,
@@ -114,23 +110,7 @@ def _props(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != "__provider"}
 
 
-class ModelVersionProvider(ResourceProvider):
-    # Nothing secret is ever captured (the token lives in _CONNECTIONS), so the serialized provider need
-    # not be a secret; if a secret Output were captured the SDK would still mark it secret.
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        with _CONNECTIONS_LOCK:
-            # Keys are full "project:key" names; secrets arrive decrypted (the host unwraps them).
-            config = {k: req.config.get(k) for k in CONNECTION_KEYS}
-            _CONNECTIONS[self] = connection_settings({k: v for k, v in config.items() if v is not None}, os.environ)
-
-    def _client(self) -> MlflowRegistryClient:
-        with _CONNECTIONS_LOCK:
-            conn = _CONNECTIONS.get(self)
-        # Not configured (a direct call outside the provider host): the MLFLOW_* env vars, like MLflow tools.
-        return (conn or connection_settings({}, os.environ)).client()
-
+class ModelVersionProvider(ConnectedProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = {k: news[k] for k in INPUT_KEYS if k in news}
         if any(v == rpc.UNKNOWN for v in inputs.values()):

@@ -5,12 +5,14 @@ connection errors, no retry on 4xx (a 4xx is an answer: retrying cannot change i
 deadline (registry/transport.py) however slowly the server answers. The session object is a per-process
 object: it is never pickled (the dynamic provider builds one per call), it keeps one `requests.Session`
 per thread (sessions are not thread-safe; `resolve_many` shares a client across threads) and it counts
-every HTTP attempt so benchmarks measure requests instead of guessing. The token goes only into the
-`Authorization` header, never into a message, log line or repr.
+every HTTP attempt so benchmarks measure requests instead of guessing. The credentials (basic, for MLflow's
+basic-auth app, when a username and a password are set; else the bearer token, as MLflow's own client
+chooses) go only into the `Authorization` header, never into a message, log line or repr.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
@@ -23,8 +25,9 @@ from urllib.parse import urlencode
 import requests
 
 from core.uris import strip_credentials, tracking_uri_problem
+from facts import mlflow_client_env as env
 from registry.answers import BROWSER_FIX, RawAnswer, decode, error_payload, expect, snippet, version_object
-from registry.connection_keys import CONFIG_DEADLINE, CONFIG_URI
+from registry.connection_keys import CONFIG_DEADLINE, CONFIG_PASSWORD, CONFIG_TOKEN, CONFIG_URI, CONFIG_USERNAME
 from registry.errors import RegistryError, RegistryUnavailable, UnexpectedAnswer
 from registry.transport import BrokenAnswer, CountingAdapter, DeadlineExceeded, fetch
 
@@ -36,7 +39,26 @@ DEFAULT_BACKOFF = 0.25  # seconds before the first retry, doubled each time
 MAX_REDIRECTS = 5  # MLflow never redirects its API; a proxy's login flow or a loop does
 CHECK_URI_FIX = f"check that the MLflow server is up and reachable from here, and the tracking URI (stack config {CONFIG_URI} or env MLFLOW_TRACKING_URI)"
 
+ACCESS_FIX = {
+    "none": f"the server wants credentials: set a user in stack config {CONFIG_USERNAME} and its password in "
+    f"secret stack config {CONFIG_PASSWORD} (or env {env.TRACKING_USERNAME} / {env.TRACKING_PASSWORD}), or a token in "
+    f"secret stack config {CONFIG_TOKEN} (or env {env.TRACKING_TOKEN})",
+    "basic": f"check the user ({CONFIG_USERNAME} or env {env.TRACKING_USERNAME}) and its password ({CONFIG_PASSWORD} "
+    f"or env {env.TRACKING_PASSWORD}), and that the user may do this (MLflow's basic-auth permissions)",
+    "token": f"set a valid token in secret stack config {CONFIG_TOKEN} or env {env.TRACKING_TOKEN}; a server running "
+    f"MLflow's basic-auth app wants a user instead: {CONFIG_USERNAME} and secret {CONFIG_PASSWORD} (or env "
+    f"{env.TRACKING_USERNAME} / {env.TRACKING_PASSWORD})",
+}
+
 log = logging.getLogger(__name__)
+
+
+def _authorization(token: str | None, username: str | None, password: str | None) -> str:
+    """The Authorization header's value: basic credentials when both are set, else the bearer token
+    (mlflow/utils/rest_utils.py makes the same choice)."""
+    if username and password:
+        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Bearer {token}" if token else ""
 
 
 def default_deadline(read_timeout: float, retries: int) -> float:
@@ -50,6 +72,8 @@ class RegistrySession:
         tracking_uri: str,
         token: str | None = None,
         *,
+        username: str | None = None,
+        password: str | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
@@ -60,7 +84,8 @@ class RegistrySession:
         if problem:
             raise RegistryError(problem[0], registry=strip_credentials(tracking_uri or "") or "<unset>", fix=problem[1])
         self.uri = tracking_uri.rstrip("/")
-        self._token = token
+        self._authorization = _authorization(token, username, password)
+        self._auth_kind = "basic" if username and password else "token" if token else "none"
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retries = retries
@@ -71,11 +96,11 @@ class RegistrySession:
         self._lock = threading.Lock()
         self.requests_by_endpoint: Counter = Counter()
 
-    def __repr__(self) -> str:  # never shows the token
-        return f"MlflowRegistryClient({self.display_uri!r}, token={'set' if self._token else 'unset'})"
+    def __repr__(self) -> str:  # never shows a credential
+        return f"MlflowRegistryClient({self.display_uri!r}, auth={self._auth_kind})"
 
     def __reduce__(self):
-        # The client holds a token and sessions: it must never reach a pickle (the provider's state).
+        # The client holds credentials and sessions: it must never reach a pickle (the provider's state).
         raise TypeError("MlflowRegistryClient must not be pickled; build one per call from the provider config")
 
     @property
@@ -130,7 +155,7 @@ class RegistrySession:
         """One REST call with bounded retries within the deadline. `what` names the object for messages."""
         url = f"{self.uri}{API}{endpoint}"
         request = f"{what}: {method} {API}{endpoint}" + (f"?{urlencode(params, doseq=True)}" if params else "")
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        headers = {"Authorization": self._authorization} if self._authorization else {}
         resolution_until = getattr(self._local, "until", None)
         until = min(time.monotonic() + self.deadline, resolution_until or float("inf"))
         attempt = 0
@@ -187,6 +212,13 @@ class RegistrySession:
             time.sleep(delay)
             attempt += 1
 
+    def request(
+        self, method: str, endpoint: str, *, what: str, params: dict | None = None, body: dict | None = None
+    ) -> dict:
+        """One call to an endpoint under /api/2.0/mlflow, with this session's credentials, retries and deadline:
+        for endpoint groups kept in their own module (registry/users.py)."""
+        return self._call(method, endpoint, what=what, params=params, body=body)
+
     def _client_error(self, answer: RawAnswer, what: str, request: str) -> RegistryError:
         payload = error_payload(answer)
         code = payload.get("error_code", "")
@@ -196,7 +228,7 @@ class RegistrySession:
             return RegistryError(
                 f"{what}: access denied ({answer.status})",
                 **kwargs,
-                fix="set a valid token in secret stack config mlops-platform:mlflowToken or env MLFLOW_TRACKING_TOKEN",
+                fix=ACCESS_FIX[self._auth_kind],
             )
         if not payload:  # not MLflow's error JSON: a proxy, a wrong path, a redirect without a target
             return UnexpectedAnswer(

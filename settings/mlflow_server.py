@@ -114,15 +114,28 @@ class MlflowServerSettings(Spec):
     replicas: int = Field(1, ge=1, le=5)
     workers: int = Field(2, ge=1, le=16)  # server processes per replica
     resources: Resources
-    # basic: MLflow's basic-auth app (admin password generated, a Pulumi secret); none: an open registry,
-    # refused in prod.
+    # basic: MLflow's basic-auth app, its admin the program's own user (mlflowUsername, its password the
+    # secret mlflowPassword); none: an open registry, refused in prod.
     auth: Literal["basic", "none"] = "basic"
+    # basic: the user the model pods (download init containers, quality monitors, delivery metrics) sign in
+    # as. The stack creates it with a generated password; every signed-in user may read, none may write
+    # (the auth app's default permission, facts/mlflow_server.py). The program signs in as the admin.
+    reader_username: str = "model-reader"
     database: CloudSqlSettings
     local: LocalStoreSettings
     # GKE: the artifact bucket; empty: <project>-<environment>-mlflow.
     artifact_bucket: str = ""
 
     _namespace = field_validator("namespace")(_dns_label)
+
+    @field_validator("reader_username")
+    @classmethod
+    def _reader(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9._-]{1,62}", value):
+            raise Invalid(
+                f"{value!r} is not a user name", "2-63 lowercase letters, digits, '.', '_', '-', e.g. model-reader"
+            )
+        return value
 
     @field_validator("artifact_bucket")
     @classmethod
@@ -145,6 +158,8 @@ def mlflow_server_problems(
     cluster: ClusterSettings,
     addons: AddonsSettings,
     model_namespaces_prefix: str,
+    *,
+    has_password: bool,
 ) -> list[Located]:
     """What the server needs from the rest of the stack, every problem at once."""
     if not server.enabled:
@@ -157,6 +172,16 @@ def mlflow_server_problems(
                 "an open registry is not acceptable in prod: anyone who reaches it could move the alias a "
                 "deployment follows",
                 "use auth: basic",
+            )
+        )
+    if server.auth == "basic" and not has_password:
+        problems.append(
+            located(
+                ("mlflowPassword",),
+                "the stack's own server uses basic auth and the program signs in as its admin user "
+                "(mlflowUsername), whose password is not set",
+                "run `pulumi config set --secret mlflowPassword <at least 12 characters>`: the server creates its "
+                "admin with it on its first start (docs/mlflow-server.md, Credentials)",
             )
         )
     if model_namespaces_prefix and server.namespace.startswith(model_namespaces_prefix):

@@ -20,9 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from core.problems import Problem, ProblemCollector
 from core.spec import problems_from_validation_error
+from facts.mlflow_client_env import REGISTRY_ENV
+from facts.mlflow_server import MIN_PASSWORD_LENGTH
 from settings.stack import PROJECT, StackSettings, config_key, declared_keys
 
 TOKEN_KEY = "mlflowToken"
+# The password of the MLflow user the program signs in as (mlflowUsername): with a token, for the same reason.
+PASSWORD_KEY = "mlflowPassword"
 # Argo CD's secrets (settings/gitops.py): the bcrypt-hashed admin password where SSO is off, and the
 # OIDC client secret where it is on. Undeclared in Pulumi.yaml for the same reason as mlflowToken.
 ARGOCD_ADMIN_PASSWORD_KEY = "argocdAdminPassword"
@@ -34,6 +38,7 @@ GRAFANA_PASSWORD_KEY = "grafanaAdminPassword"
 ALERT_WEBHOOK_KEY = "alertWebhookUrl"
 SECRET_KEYS = (
     TOKEN_KEY,
+    PASSWORD_KEY,
     ARGOCD_ADMIN_PASSWORD_KEY,
     ARGOCD_OIDC_CLIENT_SECRET_KEY,
     GRAFANA_PASSWORD_KEY,
@@ -45,6 +50,7 @@ SECRET_KEYS = (
 class LoadedSettings:
     stack: StackSettings
     mlflow_token: pulumi.Output[str] | None  # a Pulumi secret; never unwrapped by the program
+    mlflow_password: pulumi.Output[str] | None = None  # secret: mlflowUsername's password
     argocd_admin_password: pulumi.Output[str] | None = None  # secret; hashed with bcrypt before use
     argocd_oidc_client_secret: pulumi.Output[str] | None = None  # secret
     grafana_admin_password: pulumi.Output[str] | None = None  # a Pulumi secret, like the token
@@ -112,6 +118,16 @@ def read_stack_settings() -> LoadedSettings:
     token = secrets[TOKEN_KEY]
     if token is not None:
         raw["hasMlflowToken"] = True
+    password = secrets[PASSWORD_KEY]
+    if config.get(PASSWORD_KEY) is not None:  # stored in plain text is its own problem, not also "not set"
+        raw["hasMlflowPassword"] = True
+    if password is not None and len(_plain(config, PASSWORD_KEY) or "") < MIN_PASSWORD_LENGTH:
+        problems.add(
+            source,
+            config_key(PASSWORD_KEY),
+            f"is shorter than {MIN_PASSWORD_LENGTH} characters, MLflow's minimum for a basic-auth password",
+            f"run `pulumi config set --secret {PASSWORD_KEY} <at least {MIN_PASSWORD_LENGTH} characters>`",
+        )
 
     settings = None
     try:
@@ -137,6 +153,7 @@ def read_stack_settings() -> LoadedSettings:
     return LoadedSettings(
         stack=settings,
         mlflow_token=token,
+        mlflow_password=password,
         argocd_admin_password=secrets[ARGOCD_ADMIN_PASSWORD_KEY],
         argocd_oidc_client_secret=secrets[ARGOCD_OIDC_CLIENT_SECRET_KEY],
         grafana_admin_password=secrets[GRAFANA_PASSWORD_KEY],
@@ -144,15 +161,21 @@ def read_stack_settings() -> LoadedSettings:
         registry_config={
             config_key(key): value
             for key in REGISTRY_KEYS
-            if (value := (config.get(key) if key != TOKEN_KEY else _plain(config, key))) is not None
+            if (value := (_plain(config, key) if key in (TOKEN_KEY, PASSWORD_KEY) else config.get(key))) is not None
         },
-        registry_environ={
-            k: os.environ[k] for k in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN") if k in os.environ
-        },
+        registry_environ={k: os.environ[k] for k in REGISTRY_ENV if k in os.environ},
     )
 
 
-REGISTRY_KEYS = ("mlflowTrackingUri", TOKEN_KEY, "mlflowTimeoutSeconds", "mlflowRetries", "mlflowDeadlineSeconds")
+REGISTRY_KEYS = (
+    "mlflowTrackingUri",
+    TOKEN_KEY,
+    "mlflowUsername",
+    PASSWORD_KEY,
+    "mlflowTimeoutSeconds",
+    "mlflowRetries",
+    "mlflowDeadlineSeconds",
+)
 
 
 def _plain(config: pulumi.Config, key: str) -> str | None:

@@ -59,9 +59,13 @@ class StackSettings(Spec):
     mlflow_timeout_seconds: int = Field(ge=1, le=300)
     mlflow_retries: int = Field(ge=0, le=10)
     mlflow_deadline_seconds: int = Field(ge=0, le=3600)
+    mlflow_username: str
     record_deployments: bool
     has_mlflow_token: bool = Field(
         False, description="Whether mlflowToken is set; the value itself stays a Pulumi secret Output."
+    )
+    has_mlflow_password: bool = Field(
+        False, description="Whether mlflowPassword is set; the value itself stays a Pulumi secret Output."
     )
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     gpu_node_pools: tuple[GpuNodePoolSettings, ...] = ()
@@ -157,6 +161,15 @@ class StackSettings(Spec):
             raise Invalid(f"registry versions start at 1, got {', '.join(bad)}", "pin an existing version")
         return value
 
+    @field_validator("mlflow_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        if not value or ":" in value or any(c.isspace() for c in value):
+            raise Invalid(
+                f"{value!r} is not a basic-auth user name", "a name without ':' or spaces, e.g. admin (the default)"
+            )
+        return value
+
     @field_validator("mlflow_tracking_uri", "mlflow_serving_tracking_uri")
     @classmethod
     def _uri(cls, value: str, info: ValidationInfo) -> str:
@@ -202,7 +215,12 @@ class StackSettings(Spec):
                 ),
             )
             + mlflow_server_problems(
-                self.mlflow_server, self.environment, self.cluster, self.addons, self.namespace_prefix
+                self.mlflow_server,
+                self.environment,
+                self.cluster,
+                self.addons,
+                self.namespace_prefix,
+                has_password=self.has_mlflow_password,
             ),
         )
         return self
@@ -252,5 +270,5 @@ def declared_keys() -> dict[str, Any]:
     return {
         f.alias or name: f
         for name, f in StackSettings.model_fields.items()
-        if name not in ("stack", "has_mlflow_token")
+        if name not in ("stack", "has_mlflow_token", "has_mlflow_password")
     }

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from facts.mlflow_client_env import REGISTRY_ENV
 from ops.offline.engine import run_program
 from ops.offline.program_run import ProgramRun
 from ops.offline.render import RENDER_OVERRIDES
-from ops.stack_config import load_stack_config, stack_names
-from registry.connection_keys import CONFIG_URI
+from ops.stack_config import StackConfig, load_stack_config, stack_names
+from registry.connection_keys import CONFIG_PASSWORD, CONFIG_URI
+from settings.stack import config_key
 
 pytest_plugins = ["tests.mlflow_server", "tests.gke_engine", "tests.provider_harness"]
 
@@ -23,7 +27,7 @@ STACKS = stack_names(PROJECT_DIR)
 # lands in the right tier without remembering a decorator.
 PROGRAM_FIXTURES = {"stack_runs", "rendered_local"}
 PROGRAM_MODULES = {"test_program", "test_golden", "test_cli"}
-REGISTRY_FIXTURES = {"mlflow_server", "registry_client", "make_model", "seeded_demo", "postgres_mlflow"}
+REGISTRY_FIXTURES = {"mlflow_server", "registry_client", "make_model", "seeded_demo", "postgres_mlflow", "auth_mlflow"}
 
 
 def tier(item: pytest.Item) -> str:
@@ -36,12 +40,9 @@ def tier(item: pytest.Item) -> str:
     return "unit"
 
 
-REGISTRY_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN")
-
-
 @pytest.fixture(autouse=True)
 def registry_env_unchanged():
-    """Fails the test that leaves MLFLOW_TRACKING_URI/TOKEN changed (mlflow.set_tracking_uri exports the
+    """Fails the test that leaves MLFLOW_TRACKING_URI/TOKEN/USERNAME/PASSWORD changed (mlflow.set_tracking_uri exports the
     URI): the provider honours the variable over stack config, so a leak silently redirects every later
     test's registry, as a closed-port test that then resolved against a live server showed."""
     before = {k: os.environ.get(k) for k in REGISTRY_ENV}
@@ -63,6 +64,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def registry_overrides(uri: str) -> dict[str, str]:
     """Point a stack at the test registry, and never record test runs in it."""
     return {CONFIG_URI: uri, **RENDER_OVERRIDES}
+
+
+# The password of the program's MLflow user (mlflowPassword) in the tests: the own server's admin.
+ADMIN_PASSWORD = "adm-PROGRAM-7c41e09b2d"
+
+
+def with_secrets(config: StackConfig, secrets: Mapping[str, str]) -> StackConfig:
+    """`config` with `secrets` ("project:key" names) set as `pulumi config set --secret` would."""
+    return StackConfig(config.stack, {**config.values, **secrets}, secret_keys=(*config.secret_keys, *secrets))
+
+
+def own_server_config(
+    stack: str, uri: str, overrides: Mapping[str, str] | None = None, password: str | None = ADMIN_PASSWORD, **server
+) -> StackConfig:
+    """`stack` provisioning its own MLflow server (mlflowServer fields in `server`), the program's registry at
+    `uri`, and the admin's password set as a secret (None: not set)."""
+    values = {**registry_overrides(uri), config_key("mlflowServer"): json.dumps({"enabled": True, **server})}
+    config = load_stack_config(PROJECT_DIR, stack, overrides={**values, **(overrides or {})})
+    return config if password is None else with_secrets(config, {CONFIG_PASSWORD: password})
 
 
 @pytest.fixture(scope="session")

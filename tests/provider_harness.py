@@ -3,6 +3,7 @@
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from facts.mlflow_client_env import REGISTRY_ENV
 from registry.connection_keys import CONFIG_TOKEN, CONFIG_URI
 from registry.provider import ModelVersionProvider
 from registry.version_args import ModelVersionArgs
@@ -26,8 +27,8 @@ def acc(value):
 @pytest.fixture
 def no_mlflow_env(monkeypatch):
     # MLFLOW_* env vars override stack config (as in MLflow's tools): keep the developer's out of the tests.
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+    for name in REGISTRY_ENV:
+        monkeypatch.delenv(name, raising=False)
 
 
 def configured(uri, **extra) -> ModelVersionProvider:

@@ -190,9 +190,9 @@ def test_no_rendered_file_holds_a_secret_and_secrets_stay_with_pulumi(staging_wi
             assert "tok-4f2a91" not in path.read_text() and "pw-9c1e77" not in path.read_text(), path
     secrets = [r for r in run.kubernetes_objects() if r.inputs["kind"] == "Secret"]
     assert {s.inputs["metadata"]["name"] for s in secrets} == {
-        "mlflow-registry-token",
+        "mlflow-registry-credentials",
         "argocd-redis",
-        "delivery-metrics-mlflow-registry-token",
+        "delivery-metrics-mlflow-registry-credentials",
     }
     cluster = cluster_provider(run).urn + "::"
     assert all(s.options["provider"].startswith(cluster) for s in secrets)

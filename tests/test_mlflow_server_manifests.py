@@ -28,7 +28,7 @@ MODELS = ("churn-prediction", "fraud-detection")
 
 
 def _objects(stack: str, **server):
-    settings = stack_settings(stack, mlflowServer={"enabled": True, **server})
+    settings = stack_settings(stack, mlflowServer={"enabled": True, **server}, hasMlflowPassword=True)
     plan = mlflow_server_plan(settings, MODELS)
     assert plan is not None
     return settings, plan, dict(server_manifests(plan, INPUTS))
@@ -80,7 +80,7 @@ def test_gke_serves_gcs_artifacts_through_the_server_and_reaches_cloud_sql_by_th
 
 def test_an_older_cluster_gets_the_proxy_as_a_plain_sidecar():
     _settings, _plan, objects = _objects("dev", **{})
-    settings = stack_settings("dev", kubernetesVersion="1.28", mlflowServer={"enabled": True})
+    settings = stack_settings("dev", kubernetesVersion="1.28", mlflowServer={"enabled": True}, hasMlflowPassword=True)
     plan = mlflow_server_plan(settings, MODELS)
     pod = _deployment(dict(server_manifests(plan, INPUTS)))
     assert "initContainers" not in pod and [c["name"] for c in pod["containers"]] == ["mlflow", "cloud-sql-proxy"]

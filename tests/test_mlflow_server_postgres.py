@@ -24,7 +24,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from manifests.mlflow_server.server_args import BACKEND_URI_ENV, backend_store_uri, server_args
+from facts.mlflow_client_env import REGISTRY_ENV
+from facts.mlflow_server import AUTH_CONFIG_FILE
+from manifests.mlflow_server.server_args import BACKEND_URI_ENV, auth_config_ini, backend_store_uri, server_args
 from ops.demo.local_process import free_port
 from ops.demo.trained_models import log_and_register
 from registry.client import MlflowRegistryClient
@@ -32,6 +34,7 @@ from registry.first_registration import awaiting_first_registration
 from tests.mlflow_server import FULL_EVIDENCE
 from tests.provider_harness import checked, configured, news
 
+ADMIN = "admin"  # mlflowUsername's default
 PG_BIN_DIRS = ("/usr/local/bin", *sorted(str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")))
 START_TIMEOUT = 120.0
 
@@ -153,19 +156,32 @@ class Postgres:
 
 
 class Tracking:
-    """`mlflow server` as the Deployment runs it: server_args() and MLFLOW_BACKEND_STORE_URI."""
+    """`mlflow server` as the Deployment runs it: server_args() and MLFLOW_BACKEND_STORE_URI; with
+    `admin_password`, the basic-auth app as the Deployment configures it (auth_config_ini() in the file
+    MLFLOW_AUTH_CONFIG_PATH names, the admin's password and the Flask key from the environment)."""
 
-    def __init__(self, root: Path, postgres: Postgres):
+    def __init__(self, root: Path, postgres: Postgres, admin_password: str | None = None):
         self.port, self.root, self.process = free_port(), root, None
         self.uri = f"http://127.0.0.1:{self.port}"
         hosts = (f"127.0.0.1:{self.port}", f"localhost:{self.port}")
-        args = server_args(str(root / "artifacts"), hosts, workers=1, auth=False, host="127.0.0.1", port=self.port)
+        auth = admin_password is not None
+        args = server_args(str(root / "artifacts"), hosts, workers=1, auth=auth, host="127.0.0.1", port=self.port)
         self.command = [sys.executable, "-m", *args]
+        database_uri = backend_store_uri("127.0.0.1", postgres.port, postgres.password)
         self.env = {
-            **os.environ,
-            BACKEND_URI_ENV: backend_store_uri("127.0.0.1", postgres.port, postgres.password),
+            **{k: v for k, v in os.environ.items() if k not in REGISTRY_ENV},
+            BACKEND_URI_ENV: database_uri,
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         }
+        if auth:
+            root.mkdir(parents=True, exist_ok=True)
+            config = root / AUTH_CONFIG_FILE
+            config.write_text(auth_config_ini(database_uri, ADMIN))
+            self.env |= {
+                "MLFLOW_AUTH_CONFIG_PATH": str(config),
+                "MLFLOW_AUTH_ADMIN_PASSWORD": admin_password,
+                "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_urlsafe(32),
+            }
 
     def start(self) -> None:
         log = self.root / "mlflow.log"
@@ -208,8 +224,8 @@ def _served_artifacts(uri: str) -> list[str]:
     return sorted(found)
 
 
-@pytest.fixture
-def postgres_mlflow(tmp_path) -> Iterator[tuple[Postgres, Tracking]]:
+@contextlib.contextmanager
+def _postgres_and_mlflow(tmp_path: Path, admin_password: str | None = None) -> Iterator[tuple[Postgres, Tracking]]:
     missing = [name for name in ("initdb", "postgres") if _pg_binary(name) is None]
     if missing:
         pytest.skip(
@@ -218,7 +234,7 @@ def postgres_mlflow(tmp_path) -> Iterator[tuple[Postgres, Tracking]]:
     # Outside pytest's tmp_path: the `postgres` user cannot enter root's 0700 pytest directories.
     pg_root = Path(tempfile.mkdtemp(prefix="mlops-test-pg-"))
     postgres = Postgres(pg_root)
-    tracking = Tracking(tmp_path / "mlflow", postgres)
+    tracking = Tracking(tmp_path / "mlflow", postgres, admin_password)
     try:
         postgres.init()
         postgres.start()
@@ -229,6 +245,12 @@ def postgres_mlflow(tmp_path) -> Iterator[tuple[Postgres, Tracking]]:
         tracking.stop()
         postgres.stop()
         shutil.rmtree(pg_root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_mlflow(tmp_path) -> Iterator[tuple[Postgres, Tracking]]:
+    with _postgres_and_mlflow(tmp_path) as servers:
+        yield servers
 
 
 def test_register_resolve_restart_and_nothing_is_lost(postgres_mlflow, trained_estimator, no_mlflow_env):

@@ -20,15 +20,14 @@ from ops.offline.render import _write
 from ops.offline.wire_values import is_secret, unwrap
 from ops.stack_config import load_stack_config
 from settings.stack import config_key
-from tests.conftest import PROJECT_DIR, registry_overrides
+from tests.conftest import ADMIN_PASSWORD, PROJECT_DIR, own_server_config
 from tests.schemas import validate
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
 
 def _run(stack: str, uri: str, **server):
-    overrides = {**registry_overrides(uri), config_key("mlflowServer"): json.dumps({"enabled": True, **server})}
-    return run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, stack, overrides=overrides))
+    return run_program(PROJECT_DIR, own_server_config(stack, uri, **server))
 
 
 def _one(run, type_token: str):
@@ -82,15 +81,9 @@ def test_gke_gets_a_private_backed_up_cloud_sql_instance_and_a_bucket_only_its_i
     assert summary["database"]["monthlyComputeUsd"] == (197.25 if prod else None)  # g1-small: no price in facts
 
 
-def _own_server(uri: str, **server) -> dict[str, str]:
-    return {**registry_overrides(uri), config_key("mlflowServer"): json.dumps({"enabled": True, **server})}
-
-
 def test_bootstrap_creates_the_server_and_serves_nothing_without_asking_the_registry():
     closed = f"http://127.0.0.1:{free_port()}"  # the server this `up` creates does not answer yet
-    run = run_program(
-        PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=_own_server(closed, bootstrap=True))
-    )
+    run = run_program(PROJECT_DIR, own_server_config("local", closed, bootstrap=True))
     assert any(o.name == "mlflow-server-deployment" for o in run.kubernetes_objects())
     assert not [o for o in run.kubernetes_objects() if o.inputs["metadata"].get("namespace", "").startswith("ml-")]
     assert run.outputs["models"] == {}
@@ -101,7 +94,7 @@ def test_bootstrap_creates_the_server_and_serves_nothing_without_asking_the_regi
 def test_the_first_up_of_an_empty_registry_serves_nothing_and_names_every_waiting_model(tmp_path):
     empty = start_local_mlflow(tmp_path / "empty")
     try:
-        run = run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=_own_server(empty.uri)))
+        run = run_program(PROJECT_DIR, own_server_config("local", empty.uri))
     finally:
         empty.stop()
     assert run.by_type("pulumi-python:dynamic:Resource") == [] or all(
@@ -116,13 +109,9 @@ def test_the_first_up_of_an_empty_registry_serves_nothing_and_names_every_waitin
 
 def test_a_registry_that_does_not_answer_stops_the_run_before_anything_is_registered():
     closed = f"http://127.0.0.1:{free_port()}"
-    overrides = {
-        **_own_server(closed),
-        config_key("mlflowRetries"): "0",
-        config_key("mlflowTimeoutSeconds"): "2",
-    }
+    overrides = {config_key("mlflowRetries"): "0", config_key("mlflowTimeoutSeconds"): "2"}
     with pytest.raises(ProgramError) as caught:
-        run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "local", overrides=overrides))
+        run_program(PROJECT_DIR, own_server_config("local", closed, overrides))
     assert isinstance(caught.value.cause, ConfigError)
     (problem,) = caught.value.cause.problems
     assert str(problem).startswith(
@@ -161,3 +150,50 @@ def test_local_with_its_own_server_renders_strictly_valid_files_with_every_secre
         "mlflow-auth": {"admin-password": "[secret]", "basic_auth.ini": "[secret]", "flask-secret-key": "[secret]"},
         "mlflow-database": {"password": "[secret]"},
     }
+
+
+CREDENTIALS = "mlflow-registry-credentials"
+
+
+def test_the_model_pods_sign_in_as_a_reader_the_stack_creates_never_as_the_admin(mlflow_server, seeded_demo, tmp_path):
+    """basic auth: the server's admin is the program's user (mlflowPassword); the pods that read the registry
+    (downloads, monitors, delivery metrics) get the reader, a user the stack creates through the registry
+    once the server is up, with a generated password; every credential stays a secret."""
+    run = _run("local", mlflow_server.uri)  # a render: the reader is never created offline (this registry
+    # has no basic-auth app: a create would have failed the run)
+    (reader,) = [r for r in run.by_type("pulumi-python:dynamic:Resource") if r.name == "mlflow-server-reader"]
+    assert unwrap(reader.inputs)["username"] == "model-reader" and is_secret(reader.inputs["password"])
+    assert "password" in reader.options["additionalSecretOutputs"]
+    server_objects = {o.urn for o in run.kubernetes_objects() if o.name.startswith("mlflow-server-")}
+    assert server_objects and server_objects <= set(reader.options["dependencies"])  # created once the server is up
+
+    auth = next(o for o in run.kubernetes_objects() if o.inputs["metadata"]["name"] == "mlflow-auth")
+    assert is_secret(auth.inputs["stringData"])
+    assert unwrap(auth.inputs["stringData"])["admin-password"] == ADMIN_PASSWORD
+
+    secrets = [
+        o
+        for o in run.kubernetes_objects()
+        if o.inputs["kind"] == "Secret" and o.inputs["metadata"]["name"].endswith(CREDENTIALS)
+    ]
+    served = {f"ml-{name}" for name in run.outputs["models"]}
+    assert served and {s.inputs["metadata"]["namespace"] for s in secrets} >= served
+    for secret in secrets:
+        assert is_secret(secret.inputs["stringData"]), secret.name
+        values = unwrap(secret.inputs["stringData"])
+        assert set(values) == {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"}, secret.name
+        assert values["MLFLOW_TRACKING_USERNAME"] == "model-reader"
+        assert values["MLFLOW_TRACKING_PASSWORD"] != ADMIN_PASSWORD
+    models = [
+        o for o in run.kubernetes_objects() if o.inputs["kind"] == "Deployment" and o.name.endswith("-deployment")
+    ]
+    for deployment in (d for d in models if d.inputs["metadata"]["namespace"] in served):
+        (download,) = unwrap(deployment.inputs)["spec"]["template"]["spec"]["initContainers"]
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in download["env"] if "valueFrom" in e}
+        assert refs == {k: {"name": CREDENTIALS, "key": k} for k in values}, deployment.name
+
+    assert ADMIN_PASSWORD not in json.dumps(run.outputs)
+    _write(run, tmp_path)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert ADMIN_PASSWORD not in path.read_text(errors="replace"), path

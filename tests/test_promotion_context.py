@@ -11,7 +11,7 @@ import pytest
 from core.problems import ConfigError
 from ops.promotion.context import stack_context
 from registry.connection import connection_settings
-from registry.connection_keys import CONFIG_TOKEN, CONNECTION_KEYS
+from registry.connection_keys import CONFIG_PASSWORD, CONFIG_TOKEN, CONNECTION_KEYS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,10 +33,12 @@ def test_every_connection_key_of_the_stack_reaches_the_registry_client_but_the_m
         "  mlops-platform:mlflowRetries: 1\n"
         "  mlops-platform:mlflowDeadlineSeconds: 12\n"
         "  mlops-platform:mlflowToken:\n    secure: AAABAKx\n"
+        "  mlops-platform:mlflowUsername: ci-deployer\n"
+        "  mlops-platform:mlflowPassword:\n    secure: AAABAKy\n"
         '  mlops-platform:modelPins: {"churn-prediction": 3}\n',
     )
     context = stack_context(project, "s")
-    assert set(context.registry_config) == set(CONNECTION_KEYS) - {CONFIG_TOKEN}
+    assert set(context.registry_config) == set(CONNECTION_KEYS) - {CONFIG_TOKEN, CONFIG_PASSWORD}
     connection = connection_settings(context.registry_config, {})
     assert (connection.uri, connection.read_timeout, connection.retries, connection.deadline) == (
         "http://127.0.0.1:9",
@@ -44,7 +46,12 @@ def test_every_connection_key_of_the_stack_reaches_the_registry_client_but_the_m
         1,
         12.0,
     )
-    assert connection.token is None  # offline the token is a masked placeholder: the environment supplies it
+    # Offline the secrets are ciphertext: the environment supplies them, the user as a pair with its password.
+    assert connection.token is None and connection.password is None and connection.username == "ci-deployer"
+    from_ci = connection_settings(
+        context.registry_config, {"MLFLOW_TRACKING_USERNAME": "ci", "MLFLOW_TRACKING_PASSWORD": "pw"}
+    )
+    assert (from_ci.username, from_ci.password) == ("ci", "pw")
     assert context.environment == "staging" and context.pins == {"churn-prediction": 3}
     assert context.model_spec("churn-prediction").name == "churn-prediction"
     with pytest.raises(ConfigError, match="no such model in the catalogue"):

@@ -76,7 +76,7 @@ def test_cronjob_configures_the_monitor_it_runs():
     assert config.namespace == "ml-fraud-detection" and config.container == "server"
     assert config.pushgateway_url == "http://pushgateway.monitoring.svc:9091"
     token = next(e for e in container["env"] if e["name"] == "MLFLOW_TRACKING_TOKEN")
-    assert token["valueFrom"]["secretKeyRef"]["name"] == "mlflow-registry-token"
+    assert token["valueFrom"]["secretKeyRef"] == {"name": "mlflow-registry-credentials", "key": "MLFLOW_TRACKING_TOKEN"}
     assert cronjob["spec"]["schedule"] == "*/5 * * * *" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     assert container["image"] == f"europe-west4-docker.pkg.dev/acme/model-serving/quality-monitor:{IMAGE_TAG}"
 

@@ -23,6 +23,7 @@ from manifests.serving import (
     service_manifest,
 )
 from plan.quality_signals import quality_signals
+from plan.registry_credentials import PodCredentials
 from plan.serving_plan import Placement, Scaling, ServingPlan
 from tests.schemas import validate
 
@@ -57,7 +58,7 @@ def make_plan(model: ModelSpec, **changes) -> ServingPlan:
         traffic_source_cidrs=("35.191.0.0/16",),
         scaling=Scaling(*model.replica_bounds("prod")),
         quality_series=quality_signals(model),
-        token_secret="mlflow-registry-token",
+        registry_credentials=PodCredentials("program-token"),
         placement=L4_PLACEMENT,
     )
     return replace(plan, **changes)
@@ -86,7 +87,7 @@ def all_objects(plan: ServingPlan) -> list[dict]:
     return [
         namespace_manifest(plan),
         service_account_manifest(plan),
-        registry_secret_manifest(plan, "t0ken"),
+        registry_secret_manifest(plan, {"MLFLOW_TRACKING_TOKEN": "t0ken"}),
         deployment_manifest(plan, "3"),
         service_manifest(plan),
         hpa_manifest(plan),

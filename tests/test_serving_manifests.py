@@ -20,6 +20,7 @@ from manifests.serving import (
     service_manifest,
 )
 from plan.quality_signals import quality_signals
+from plan.registry_credentials import PodCredentials
 from plan.serving_plan import Placement, Scaling, ServingPlan
 from tests.schemas import validate
 
@@ -44,7 +45,7 @@ def make_plan(**changes) -> ServingPlan:
         traffic_source_cidrs=("35.191.0.0/16",),
         scaling=Scaling(min_replicas=low, max_replicas=high),
         quality_series=quality_signals(model),
-        token_secret="mlflow-registry-token",
+        registry_credentials=PodCredentials("program-token"),
     )
     return replace(plan, **changes)
 
@@ -53,7 +54,7 @@ def all_objects(plan: ServingPlan, version: str = "7") -> list[dict]:
     return [
         namespace_manifest(plan),
         service_account_manifest(plan),
-        registry_secret_manifest(plan, "t0ken"),
+        registry_secret_manifest(plan, {"MLFLOW_TRACKING_TOKEN": "t0ken"}),
         deployment_manifest(plan, version),
         service_manifest(plan),
         hpa_manifest(plan),
@@ -112,20 +113,40 @@ def test_model_is_downloaded_by_exact_version_and_served_from_local_disk():
     assert command[command.index("--dst-path") + 1] == MODEL_DIR
     env = {e["name"]: e for e in download["env"]}
     assert env["MLFLOW_TRACKING_URI"]["value"] == "http://mlflow.mlflow.svc:5000"
-    assert env["MLFLOW_TRACKING_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "mlflow-registry-token"
+    assert env["MLFLOW_TRACKING_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "mlflow-registry-credentials"
     (server,) = pod["containers"]
     server_env = {e["name"]: e.get("value") for e in server["env"]}
     assert server_env["MLSERVER_MODEL_URI"] == MODEL_DIR
     assert server_env["MLSERVER_MODEL_VERSION"] == "7"
     assert server_env["DECISION_THRESHOLD"] == "0.7"
-    assert "MLFLOW_TRACKING_TOKEN" not in server_env  # the server never sees registry credentials
+    assert not {"MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD"} & set(server_env)  # nor does the server
     mounts = {m["mountPath"]: m for m in server["volumeMounts"]}
     assert mounts["/mnt/models"]["readOnly"] is True
 
 
-def test_without_a_token_no_secret_is_referenced():
-    pod = deployment_manifest(make_plan(token_secret=None), "7")["spec"]["template"]["spec"]
+def test_without_credentials_no_secret_is_referenced():
+    pod = deployment_manifest(make_plan(registry_credentials=None), "7")["spec"]["template"]["spec"]
     assert [e["name"] for e in pod["initContainers"][0]["env"]] == ["MLFLOW_TRACKING_URI", "HOME"]
+
+
+def test_a_basic_auth_user_reaches_the_downloader_as_mlflows_own_variables():
+    plan = make_plan(registry_credentials=PodCredentials("reader"))
+    values = {"MLFLOW_TRACKING_USERNAME": "model-reader", "MLFLOW_TRACKING_PASSWORD": "pw-123456789012"}
+    secret = registry_secret_manifest(plan, values)
+    validate(secret, "1.33")
+    assert secret["metadata"]["name"] == "mlflow-registry-credentials"
+    assert secret["stringData"] == values
+    (download,) = deployment_manifest(plan, "7")["spec"]["template"]["spec"]["initContainers"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in download["env"] if "valueFrom" in e}
+    assert refs == {key: {"name": "mlflow-registry-credentials", "key": key} for key in values}
+
+
+def test_the_secret_refuses_values_other_than_the_keys_its_pods_read():
+    reader = make_plan(registry_credentials=PodCredentials("reader"))
+    with pytest.raises(ValueError, match="expected"):
+        registry_secret_manifest(reader, {"MLFLOW_TRACKING_TOKEN": "t0ken"})
+    with pytest.raises(ValueError, match="sign in with none"):
+        registry_secret_manifest(make_plan(registry_credentials=None), {"MLFLOW_TRACKING_TOKEN": "t0ken"})
 
 
 def test_probes_and_resources_follow_runtime_and_catalogue():

@@ -20,9 +20,8 @@ from facts.charts import CHARTS
 from facts.upstream_images import ADDON_IMAGES, DEFAULT_ALLOWLIST, SUBCHART, UPSTREAM_IMAGES
 from ops.offline.engine import run_program
 from ops.offline.stack_settings import offline_stack_settings
-from ops.stack_config import load_stack_config
 from settings.stack import config_key
-from tests.conftest import PROJECT_DIR, registry_overrides
+from tests.conftest import PROJECT_DIR, own_server_config
 from tests.test_images_build import pulled_images
 
 CHART_VALUES = PROJECT_DIR / "tests" / "data" / "charts"
@@ -136,12 +135,8 @@ def test_every_image_each_gke_stack_runs_is_allowlisted_or_attested(stack_runs):
 def test_the_optional_data_services_images_are_admitted_on_prod(mlflow_server):
     """The MLflow server (Cloud SQL Auth Proxy sidecar) and the Feast feature server are off on every
     committed stack, so the test above never sees their images: prod with both on."""
-    overrides = {
-        **registry_overrides(mlflow_server.uri),
-        config_key("mlflowServer"): json.dumps({"enabled": True}),
-        config_key("featureStore"): json.dumps({"enabled": True}),
-    }
-    run = run_program(PROJECT_DIR, load_stack_config(PROJECT_DIR, "prod", overrides=overrides))
+    overrides = {config_key("featureStore"): json.dumps({"enabled": True})}
+    run = run_program(PROJECT_DIR, own_server_config("prod", mlflow_server.uri, overrides))
     images = list(pulled_images(run))
     assert any("cloud-sql-proxy" in i for i in images) and any("feature-server" in i for i in images), images
     assert _images_admitted("prod", run) == len(images)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -15,11 +16,12 @@ from plan.delivery_metrics import DeliveryMetricsPlan
 @dataclass(frozen=True)
 class DeliveryMetricsArgs:
     plan: DeliveryMetricsPlan
-    registry_token: pulumi.Input[str] | None = None  # secret Output; when set, the job authenticates
+    # The registry credentials Secret's values, one per key plan.registry_credentials names (secret Outputs).
+    registry_credentials: Mapping[str, pulumi.Input[str]] | None = None
 
 
 class DeliveryMetrics(pulumi.ComponentResource):
-    """ServiceAccount, token Secret, CronJob and dashboard ConfigMap."""
+    """ServiceAccount, registry credentials Secret, CronJob and dashboard ConfigMap."""
 
     cronjob_name: pulumi.Output[str]
 
@@ -28,8 +30,14 @@ class DeliveryMetrics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         plan = args.plan
         kube_object(f"{name}-service-account", build.service_account_manifest(plan), child)
-        if args.registry_token is not None and plan.token_secret:
-            kube_object(f"{name}-registry-token", build.token_secret_manifest(plan, args.registry_token), child)
+        if args.registry_credentials is not None:
+            kube_object(
+                f"{name}-registry-credentials",
+                build.credentials_secret(plan, args.registry_credentials),
+                pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-registry-token")])
+                ),
+            )
         kube_object(f"{name}-cronjob", build.cronjob_manifest(plan), child)
         kube_object(
             f"{name}-dashboard",

@@ -23,7 +23,9 @@ from plan.serving_plan import ServingPlan
 class ModelServingArgs:
     plan: ServingPlan  # the validated model, environment and runtime
     version: pulumi.Input[str]  # the registry version to serve (a pin, or a resolved ModelVersion output)
-    registry_token: pulumi.Input[str] | None = None  # secret Output; when set, pods authenticate downloads
+    # The registry credentials Secret's values, one per key plan.registry_credentials names (secret
+    # Outputs); None: the pods sign in with nothing.
+    registry_credentials: Mapping[str, pulumi.Input[str]] | None = None
     # e.g. the Workload Identity binding {"iam.gke.io/gcp-service-account": <email Output>}
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # A Flagger Canary creates and owns the Service `<name>` (it rewrites its selector): do not manage it too.
@@ -59,10 +61,15 @@ class ModelServing(pulumi.ComponentResource):
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
 
         kube_object(f"{name}-service-account", build.service_account_manifest(plan), in_ns)
-        if args.registry_token is not None:
-            if not plan.token_secret:
-                raise ValueError(f"{plan.name}: a registry token needs plan.token_secret to name its Secret")
-            kube_object(f"{name}-registry-token", build.registry_secret_manifest(plan, args.registry_token), in_ns)
+        if args.registry_credentials is not None:
+            kube_object(
+                f"{name}-registry-credentials",
+                build.registry_secret_manifest(plan, args.registry_credentials),
+                # The Secret was `-registry-token` while the pods could sign in with a token only.
+                pulumi.ResourceOptions.merge(
+                    in_ns, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-registry-token")])
+                ),
+            )
 
         version = pulumi.Output.from_input(args.version)
         manifest = version.apply(lambda v: build.deployment_manifest(plan, str(v)))

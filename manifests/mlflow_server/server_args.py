@@ -58,7 +58,7 @@ def server_args(
     return args
 
 
-def auth_config_ini(database_uri: str) -> str:
+def auth_config_ini(database_uri: str, admin_username: str) -> str:
     """The basic-auth app's configuration [MLFLOW-AUTH]: its users live in the same database as the
     registry (its own tables and migration history, alembic_version_auth), so they survive restarts. No
     admin password here: it comes from MLFLOW_AUTH_ADMIN_PASSWORD."""
@@ -67,7 +67,7 @@ def auth_config_ini(database_uri: str) -> str:
             "[mlflow]",
             f"default_permission = {facts.AUTH_DEFAULT_PERMISSION}",
             f"database_uri = {database_uri}",
-            f"admin_username = {facts.ADMIN_USERNAME}",
+            f"admin_username = {admin_username}",
             "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
             "",
         ]

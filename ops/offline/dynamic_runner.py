@@ -4,7 +4,9 @@ Under Pulumi mocks no provider host runs, so a `pulumi-python:dynamic:Resource` 
 `run_dynamic` does what `python -m pulumi.dynamic` does for one resource (see pulumi/dynamic/__main__.py):
 base64 + dill-unpickle `inputs["__provider"]` inside `_deserialize` (so captured Outputs deserialize),
 `configure` it with a `ConfigureRequest` over the stack config, `check({}, inputs)` (no old state: a render
-is always a first deployment), then `create` unless this is a preview. Nothing here knows ModelVersion.
+is always a first deployment), then `create` unless this is a preview or the provider says its create
+changes the world (`offline_create = False`, e.g. a registry user: a render must never create one). Nothing
+here knows ModelVersion.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _deserialize
 
 PROVIDER_KEY = "__provider"
+# A provider class attribute: False when create changes something outside the state (the offline run then
+# treats the resource as in a preview: the checked inputs are its outputs, its id unknown).
+OFFLINE_CREATE = "offline_create"
 
 
 class DynamicProviderError(RuntimeError):
@@ -59,7 +64,8 @@ def run_dynamic(inputs: dict, config: dict[str, str], preview: bool) -> tuple[st
     if checked_result.failures:
         raise DynamicProviderError([(f.property, f.reason) for f in checked_result.failures])
     checked = {k: v for k, v in checked_result.inputs.items() if k != PROVIDER_KEY}
-    if preview:
+    # ModelVersion's create only reads (a render turns recording off); a provider whose create writes opts out.
+    if preview or not getattr(provider, OFFLINE_CREATE, True):
         return "", checked
     created = provider.create({**checked, PROVIDER_KEY: inputs[PROVIDER_KEY]})
     outs = {**checked, **(created.outs or {})}

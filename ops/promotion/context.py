@@ -17,7 +17,7 @@ from ops.promotion.pins_file import pins_in
 from ops.stack_config import load_stack_config
 from registry.client import MlflowRegistryClient
 from registry.connection import connection_settings
-from registry.connection_keys import CONFIG_TOKEN, CONNECTION_KEYS
+from registry.connection_keys import CONFIG_PASSWORD, CONFIG_TOKEN, CONNECTION_KEYS
 
 DriverFactory = Callable[[str], Driver]  # stack name -> a Driver on that stack
 
@@ -51,8 +51,9 @@ class StackContext:
 
 def stack_context(project_dir: Path, stack: str) -> StackContext:
     values = load_stack_config(project_dir, stack).values
-    # Offline the token is a masked placeholder: MLFLOW_TRACKING_TOKEN from the environment supplies it.
-    registry = {k: values[k] for k in CONNECTION_KEYS if k in values and k != CONFIG_TOKEN}
+    # Offline the secrets are ciphertext: the environment supplies them (MLFLOW_TRACKING_TOKEN, or
+    # MLFLOW_TRACKING_USERNAME with MLFLOW_TRACKING_PASSWORD), as it does for MLflow's own client.
+    registry = {k: values[k] for k in CONNECTION_KEYS if k in values and k not in (CONFIG_TOKEN, CONFIG_PASSWORD)}
     return StackContext(
         stack,
         values.get(config_key("environment"), stack),
