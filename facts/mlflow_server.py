@@ -42,6 +42,12 @@ HEALTH_PATH = "/health"
 IMAGE = f"{DOWNLOADER_IMAGE}-full"
 # Any non-root UID: the image declares no user; the writable places are mounted volumes and /tmp.
 RUN_AS_USER = 1000
+# CPU limits (the container-resources guardrail wants one on every container we write): the server may burst to
+# two cores whatever its request (a model registration's artifact upload is the burst); the local PostgreSQL to
+# one; the Cloud SQL Auth Proxy to half a core (it only relays the server's database connections).
+SERVER_CPU_LIMIT = "2"
+POSTGRES_CPU_LIMIT = "1"
+PROXY_CPU_LIMIT = "500m"
 # A basic-auth password has at least this many characters: MLflow refuses a shorter one, and a server given a
 # shorter admin password does not start (mlflow.utils.validation._validate_password, mlflow 3.17.2).
 MIN_PASSWORD_LENGTH = 12

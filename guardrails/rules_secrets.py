@@ -29,7 +29,9 @@ CREDENTIAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an OpenAI-style API key", re.compile(r"\bsk-[A-Za-z0-9_-]{20,}")),
     ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
     ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{20,}=*")),
-    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    # Not a Kubernetes dependent-variable reference, $(VAR): the kubelet substitutes it from another env entry
+    # (itself from a Secret), so the spec holds no password (the MLflow server's backend store URI).
+    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?!\$\([A-Za-z_][A-Za-z0-9_]*\)@)[^/\s@]+@")),
     (
         "a credential in a URL query",
         re.compile(

@@ -8,6 +8,7 @@ from typing import Literal
 
 from core.labels import PART_OF
 from facts import mlflow_server as facts
+from plan.mlflow_route import MlflowRoute, mlflow_route
 from settings.addons import Resources
 from settings.mlflow_server import LocalStoreSettings
 from settings.stack import StackSettings
@@ -36,6 +37,8 @@ class MlflowServerPlan:
     local: LocalStoreSettings
     project: str = ""  # GKE
     region: str = ""  # GKE
+    # GKE with a TLS Gateway: the route the program and CI reach the server through (plan/mlflow_route.py)
+    route: MlflowRoute | None = None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -58,11 +61,13 @@ class MlflowServerPlan:
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
         """Host headers the server answers (its DNS-rebinding guard refuses any other): the Service's
-        names as pods write them, and localhost for a port-forward."""
+        names as pods write them, localhost for a port-forward, and the route's host as the load balancer
+        forwards it (the client's Host header: no port on 443, or with it)."""
         host = facts.service_host(self.namespace)
         short = f"{facts.NAME}.{self.namespace}"
         names = (host, short, f"{short}.svc", "localhost", "127.0.0.1")
-        return tuple(name for h in names for name in (h, f"{h}:{facts.PORT}"))
+        internal = tuple(name for h in names for name in (h, f"{h}:{facts.PORT}"))
+        return internal + ((self.route.hostname, f"{self.route.hostname}:443") if self.route else ())
 
 
 def mlflow_server_plan(settings: StackSettings, model_names: tuple[str, ...]) -> MlflowServerPlan | None:
@@ -87,4 +92,5 @@ def mlflow_server_plan(settings: StackSettings, model_names: tuple[str, ...]) ->
         local=server.local,
         project=settings.cluster.project or "",
         region=(settings.cluster.region or "") if gke else "",
+        route=mlflow_route(settings),
     )

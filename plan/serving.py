@@ -11,11 +11,12 @@ from dataclasses import replace
 
 from catalogue.loader import Catalogue
 from catalogue.schema import ModelSpec
-from core.problems import Problem, ProblemCollector
+from core.problems import ConfigError, Problem, ProblemCollector
 from facts.quality_metrics import Series
 from facts.runtimes import RuntimePreset, runtime_for
 from plan.feature_store import feature_env
 from plan.gpu_placement import GpuRequest, PlacementError, place_gpu_workload
+from plan.mlflow_route import mlflow_route
 from plan.pool_facts import pool_scheduling_facts
 from plan.quality_signals import quality_check_problems, quality_signals
 from plan.registry_credentials import pod_credentials
@@ -24,6 +25,28 @@ from settings.stack import StackSettings, config_key
 
 
 def select_models(settings: StackSettings, catalogue: Catalogue) -> tuple[ModelSpec, ...]:
+    models = _listed_models(settings, catalogue)
+    route = mlflow_route(settings)
+    if route is None:
+        return models
+    # A model is served at <name>.<hostnameSuffix>: one named like the server's host would never get a request.
+    clashing = [m for m in models if f"{m.name}.{settings.addons.traffic.hostname_suffix}" == route.hostname]
+    if clashing:
+        raise ConfigError(
+            [
+                Problem(
+                    f"{settings.models_dir}/{m.name}.yaml",
+                    "name",
+                    f"the model would be served at {route.hostname}, the stack's own MLflow server's host",
+                    "rename the model, or leave it out of this stack's `models`",
+                )
+                for m in clashing
+            ]
+        )
+    return models
+
+
+def _listed_models(settings: StackSettings, catalogue: Catalogue) -> tuple[ModelSpec, ...]:
     problems = ProblemCollector()
     source = f"Pulumi.{settings.stack}.yaml"
     if not settings.models:

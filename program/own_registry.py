@@ -10,6 +10,7 @@ from catalogue.schema import ModelSpec
 from components.cluster.cluster_access import ClusterAccess
 from components.data.mlflow_server import MlflowServer, MlflowServerArgs
 from facts.cloud_sql_prices import PRICES_AS_OF, monthly_compute_usd
+from plan.mlflow_route import route_blocker
 from plan.mlflow_server import MlflowServerPlan, mlflow_server_plan
 from program.first_registration import without_awaiting_models
 from settings.pulumi_config import LoadedSettings
@@ -22,6 +23,8 @@ def mlflow_server_summary(settings: StackSettings, plan: MlflowServerPlan | None
     if plan is None or server is None:
         return None
     summary: dict[str, Any] = {"uri": server.uri, "store": plan.store}
+    if plan.route is not None:
+        summary["publicUri"] = plan.route.uri  # where the program and CI reach it, through the Gateway
     if plan.store == "cloud-sql":
         database = settings.mlflow_server.database
         summary["database"] = {
@@ -57,8 +60,26 @@ def own_registry(loaded: LoadedSettings, plan: MlflowServerPlan | None, cluster:
                 kube_provider=cluster.kube_provider,
             ),
         )
+    if plan is not None:
+        _warn_about_reach(settings, plan)
     pulumi.export("mlflowServer", mlflow_server_summary(settings, plan, server))
     return server
+
+
+def _warn_about_reach(settings: StackSettings, plan: MlflowServerPlan) -> None:
+    """How the program reaches the server is the stack's mlflowTrackingUri (the provider reads it from stack
+    config in its own process, so the program cannot redirect it): say when it does not point there."""
+    blocker = route_blocker(settings)
+    if blocker is not None:
+        pulumi.log.warn(
+            f"mlflowServer: no Gateway route ({blocker}); the program and CI reach the server with "
+            f"`kubectl -n {plan.namespace} port-forward svc/mlflow 5000` at http://127.0.0.1:5000"
+        )
+    elif plan.route is not None and settings.mlflow_tracking_uri.rstrip("/") != plan.route.uri:
+        pulumi.log.warn(
+            f"mlflowServer: the program resolves versions from {settings.mlflow_tracking_uri}, not from the stack's "
+            f"own server at {plan.route.uri}; set mlflowTrackingUri to {plan.route.uri} once it is up"
+        )
 
 
 def registered_models(

@@ -186,6 +186,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             managed_control_plane=cluster.gke is not None,
             project=settings.cluster.project,
             grafana_admin_password=loaded.grafana_admin_password,
+            mlflow_route=server_plan.route if server_plan else None,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kube_provider], depends_on=[all_resolved]),
     )

@@ -58,8 +58,11 @@ class Resources(Spec):
     cpu: Quantity
     memory: Quantity
 
-    def as_values(self) -> dict[str, dict[str, str]]:
-        return {"requests": {"cpu": str(self.cpu), "memory": str(self.memory)}, "limits": {"memory": str(self.memory)}}
+    def as_values(self, cpu_limit: str | None = None) -> dict[str, dict[str, str]]:
+        """Memory limit = request (no overcommit, no OOM surprise); a CPU limit only where given: the charts'
+        add-ons burst, while the pods the platform writes itself carry one (the container-resources guardrail)."""
+        limits = {"memory": str(self.memory), **({"cpu": cpu_limit} if cpu_limit else {})}
+        return {"requests": {"cpu": str(self.cpu), "memory": str(self.memory)}, "limits": limits}
 
 
 class MonitoringSettings(Spec):

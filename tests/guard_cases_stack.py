@@ -43,6 +43,22 @@ STACK_CASES: tuple[Case, ...] = (
         (k8s(patched(deployment(), f"{C0}.args", ["--db=postgresql://ml:hunter22@db:5432/features"])),),
         True,
     ),
+    Case(
+        "secrets-as-secret-config",
+        "pass-password-reference-in-url",  # the kubelet fills $(VAR) from an env entry read from a Secret
+        (
+            k8s(
+                patched(deployment(), f"{C0}.env", [{"name": "DB_URI", "value": "postgresql://ml:$(DB_PASSWORD)@db/f"}])
+            ),
+        ),
+        False,
+    ),
+    Case(
+        "secrets-as-secret-config",
+        "fail-password-beside-a-reference",
+        (k8s(patched(deployment(), f"{C0}.env", [{"name": "DB_URI", "value": "postgresql://ml:$(X)y@db/f"}])),),
+        True,
+    ),
     Case("secrets-as-secret-config", "missing-env", (k8s(deployment()),), False),
     # prod-model-canary
     Case("prod-model-canary", "pass", (k8s(deployment()), k8s(canary())), False),

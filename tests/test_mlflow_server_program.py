@@ -193,6 +193,8 @@ def test_the_model_pods_sign_in_as_a_reader_the_stack_creates_never_as_the_admin
         assert refs == {k: {"name": CREDENTIALS, "key": k} for k in values}, deployment.name
 
     assert ADMIN_PASSWORD not in json.dumps(run.outputs)
+    report = guard_run(run)  # pod hardening, NetworkPolicies, secrets, resources: the server and its database too
+    assert report.mandatory == [], "\n".join(str(v) for v in report.mandatory)
     _write(run, tmp_path)
     for path in tmp_path.rglob("*"):
         if path.is_file():

@@ -18,6 +18,7 @@ from components.addons.flagger import Flagger, FlaggerArgs
 from components.addons.keda import Keda, KedaArgs
 from components.addons.monitoring import Monitoring, MonitoringArgs
 from components.addons.traffic import TrafficLayer, TrafficLayerArgs
+from plan.mlflow_route import MlflowRoute
 from plan.platform import PlatformRefs
 from settings.addons import AddonsSettings
 
@@ -30,6 +31,7 @@ class PlatformAddonsArgs:
     managed_control_plane: bool = False  # a GKE cluster
     project: str | None = None  # GCP project (GKE stacks), for the Gateway's static address
     grafana_admin_password: pulumi.Input[str] | None = None  # a Pulumi secret
+    mlflow_route: MlflowRoute | None = None  # the stack's own tracking server's Gateway route, if any
 
 
 class PlatformAddons(pulumi.ComponentResource):
@@ -67,7 +69,9 @@ class PlatformAddons(pulumi.ComponentResource):
         self.monitoring_crds = [self.monitoring.chart] if self.monitoring else []
 
         self.traffic = TrafficLayer(
-            f"{name}-traffic", TrafficLayerArgs(settings=settings.traffic, project=args.project), child
+            f"{name}-traffic",
+            TrafficLayerArgs(settings=settings.traffic, project=args.project, mlflow_route=args.mlflow_route),
+            child,
         )
 
         self.flagger = None

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 from components.addons.namespace import addon_namespace
 from components.kube import kube_object
 from manifests.addons.gateway import gateway_manifest
+from plan.mlflow_route import MlflowRoute
 from settings.addons import TrafficSettings
 
 
@@ -19,6 +20,8 @@ from settings.addons import TrafficSettings
 class TrafficLayerArgs:
     settings: TrafficSettings
     project: str | None = None  # GCP project of the static address (GKE stacks)
+    # The stack's own tracking server's route (plan/mlflow_route.py): the Gateway gets its listener.
+    mlflow_route: MlflowRoute | None = None
 
 
 class TrafficLayer(pulumi.ComponentResource):
@@ -41,7 +44,7 @@ class TrafficLayer(pulumi.ComponentResource):
                 reserved = self._reserve_address(name, settings, args)
                 self.address = reserved.address
                 waits_for.append(reserved)
-            manifest = gateway_manifest(settings)
+            manifest = gateway_manifest(settings, args.mlflow_route)
             # GKE installs and owns the Gateway API CRDs (the cluster's gatewayApiConfig): none from us.
             self.gateway = kube_object(
                 f"{name}-gateway", manifest, pulumi.ResourceOptions(parent=self, depends_on=waits_for)

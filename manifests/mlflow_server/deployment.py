@@ -82,7 +82,7 @@ def _server(plan: MlflowServerPlan, destination: Any) -> dict[str, Any]:
         "startupProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 5, 60),
         "readinessProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 10, 3),
         "livenessProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 10, 6),
-        "resources": plan.resources.as_values(),
+        "resources": plan.resources.as_values(cpu_limit=facts.SERVER_CPU_LIMIT),
         "securityContext": restricted_container_security(facts.RUN_AS_USER),
         "volumeMounts": mounts,
     }
@@ -107,7 +107,10 @@ def _cloud_sql_proxy(plan: MlflowServerPlan, connection_name: Any) -> dict[str, 
         "ports": [{"name": "proxy-health", "containerPort": health, "protocol": "TCP"}],
         "startupProbe": _probe("/startup", health, 2, 30),
         "livenessProbe": _probe("/liveness", health, 10, 3),
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "64Mi"},
+            "limits": {"cpu": facts.PROXY_CPU_LIMIT, "memory": "256Mi"},
+        },
         "securityContext": restricted_container_security(facts.CLOUD_SQL_PROXY_USER),
     }
     if plan.kubernetes_minor >= facts.NATIVE_SIDECAR_MINOR:

@@ -1,7 +1,7 @@
 """Who may reach the tracking server: default-deny ingress in its namespace, then the server's port for the
 model namespaces (their download init containers), the monitoring namespace (scrapes, the delivery-metrics
-job) and the traffic layer (the Gateway the program and CI come through); the local PostgreSQL for the
-server's pods only."""
+job), the traffic layer, and with a Gateway route the load balancer's source ranges (the program and CI come
+through it); the local PostgreSQL for the server's pods only."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def _policy(plan: MlflowServerPlan, name: str, spec: dict[str, Any]) -> dict[str
 
 def network_policy_manifests(plan: MlflowServerPlan) -> list[dict[str, Any]]:
     clients = sorted({*plan.model_namespaces, plan.monitoring_namespace, *plan.traffic_namespaces})
+    # With a route, the Google load balancer's proxies (and its health checks) connect from these ranges.
+    balancer = [{"ipBlock": {"cidr": cidr}} for cidr in plan.route.source_cidrs] if plan.route else []
     policies = [
         _policy(plan, "default-deny-ingress", {"podSelector": {}, "policyTypes": ["Ingress"]}),
         _policy(
@@ -38,7 +40,7 @@ def network_policy_manifests(plan: MlflowServerPlan) -> list[dict[str, Any]]:
                 "policyTypes": ["Ingress"],
                 "ingress": [
                     {
-                        "from": [_namespace_peer(ns) for ns in clients],
+                        "from": [_namespace_peer(ns) for ns in clients] + balancer,
                         "ports": [{"protocol": "TCP", "port": facts.PORT}],
                     }
                 ],

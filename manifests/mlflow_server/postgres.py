@@ -60,7 +60,7 @@ def statefulset_manifest(plan: MlflowServerPlan, password_secret: str) -> dict[s
         "ports": [{"name": "postgres", "containerPort": facts.POSTGRES_PORT, "protocol": "TCP"}],
         "readinessProbe": _ready_check(5, 3),
         "livenessProbe": _ready_check(10, 6),
-        "resources": plan.local.database_resources.as_values(),
+        "resources": plan.local.database_resources.as_values(cpu_limit=facts.POSTGRES_CPU_LIMIT),
         "securityContext": restricted_container_security(uid),
         "volumeMounts": [
             {"name": "data", "mountPath": "/var/lib/postgresql/data"},

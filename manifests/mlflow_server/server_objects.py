@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from manifests.mlflow_server import deployment, network, objects, postgres
+from manifests.mlflow_server import deployment, network, objects, postgres, route
 from plan.mlflow_server import MlflowServerPlan
 
 
@@ -49,5 +49,10 @@ def server_manifests(plan: MlflowServerPlan, inputs: ServerInputs) -> list[tuple
         ("service", objects.service_manifest(plan)),
         ("pdb", objects.pdb_manifest(plan)),
     ]
+    if plan.route is not None:
+        items += [
+            ("route", route.route_manifest(plan, plan.route)),
+            ("health-check", route.health_check_manifest(plan)),
+        ]
     items += [(policy["metadata"]["name"], policy) for policy in network.network_policy_manifests(plan)]
     return items
