@@ -1,13 +1,13 @@
 """Serving benchmark: what our runtime costs on the request path, against stock mlserver-mlflow, in one run.
 
     .venv/bin/python -m benchmarks.bench_serving [--seconds 5] [--rounds 3] [--clients 1,8,32]
-                                                 [--flood-seconds 60] [--write docs/benchmarks.md]
+                                                 [--flood-seconds 60] [--previous REV] [--write docs/benchmarks.md]
 
 Starts, on 127.0.0.1, one MLServer 1.7.1 (.venv-serving) per runtime, all serving the same saved model
 (the demo churn champion, a 10-tree random forest over 20 features) with the serving container's
 environment (benchmarks/serving_servers.py): stock `mlserver_mlflow.MLflowRuntime`; ours with sample
 logging off (rate 0) and on (rate 1: every row logged, the worst case; the catalogue default is 0.1);
-and the previous version of ours (git PREVIOUS_REV, recording on the request path), off and on.
+and a previous version of ours (git PREVIOUS_REV, recording on the request path, or --previous REV), off and on.
 wrk (benchmarks/serving_load.py) POSTs the same one-row V2 request at 1, 8 and 32 concurrent clients.
 The machine is shared, so each round runs every runtime back to back at one concurrency, the order
 rotating per round, and a ratio is taken within a round; the table shows medians over rounds.
@@ -39,14 +39,17 @@ from benchmarks.serving_previous import PREVIOUS_REV, PREVIOUS_RUNTIME, write_pr
 from benchmarks.serving_servers import MODEL_NAME, OUR_RUNTIME, STOCK_RUNTIME, Server, save_model, start  # noqa: E402
 
 TARGETS = "ours >= 95% of stock requests/s and p99 <= stock + 1 ms at every concurrency; RSS bounded under a flood"
-# (name, implementation, sample rate, previous code?)
-RUNTIMES = (
-    ("stock", STOCK_RUNTIME, 0.0, False),
-    ("ours, logging off", OUR_RUNTIME, 0.0, False),
-    ("ours, logging on", OUR_RUNTIME, 1.0, False),
-    (f"previous ({PREVIOUS_REV}), logging off", PREVIOUS_RUNTIME, 0.0, True),
-    (f"previous ({PREVIOUS_REV}), logging on", PREVIOUS_RUNTIME, 1.0, True),
-)
+
+
+def runtimes(previous: str = PREVIOUS_REV) -> tuple[tuple[str, str, float, bool], ...]:
+    """(name, implementation, sample rate, previous code?) of every server of the run."""
+    return (
+        ("stock", STOCK_RUNTIME, 0.0, False),
+        ("ours, logging off", OUR_RUNTIME, 0.0, False),
+        ("ours, logging on", OUR_RUNTIME, 1.0, False),
+        (f"previous ({previous}), logging off", PREVIOUS_RUNTIME, 0.0, True),
+        (f"previous ({previous}), logging on", PREVIOUS_RUNTIME, 1.0, True),
+    )
 
 
 def _infer_url(server: Server) -> str:
@@ -111,12 +114,12 @@ def flood(server: Server, script: Path, seconds: float) -> dict:
     }
 
 
-def render(results: dict, clients: list[int], flooded: dict, load_before) -> str:
+def render(results: dict, clients: list[int], flooded: dict, load_before, previous: str = PREVIOUS_REV) -> str:
     columns = ["runtime", "clients", "req/s", "p50 ms", "p99 ms", "req/s vs stock", "p99 - stock ms", "met"]
     columns += ["CPU ms/req", "CPU vs stock", "errors"]
     rows = []
     met_all = True
-    for name, *_ in RUNTIMES:
+    for name, *_ in runtimes(previous):
         for count in clients:
             mine, stock = results[(name, count)], results[("stock", count)]
             ratio = statistics.median(m.requests_per_s / s.requests_per_s for m, s in zip(mine, stock, strict=True))
@@ -171,6 +174,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--flood-seconds", type=float, default=60)
     parser.add_argument("--write", type=Path, help="write the table to this markdown file")
+    parser.add_argument(
+        "--previous", default=PREVIOUS_REV, help=f"git revision of the 'previous' runtime ({PREVIOUS_REV})"
+    )
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     serving_load.wrk_binary()
@@ -180,10 +186,10 @@ def main(argv: list[str] | None = None) -> dict:
         rows = save_model(root / "model")
         body = {"inputs": [{"name": "input-0", "shape": [1, 20], "datatype": "FP64", "data": rows[0].tolist()}]}
         script = serving_load.post_script(root, json.dumps(body).encode())
-        previous = write_previous(root / "previous")
+        previous = write_previous(root / "previous", args.previous)
         servers: dict[str, Server] = {}
         try:
-            for name, implementation, rate, old in RUNTIMES:
+            for name, implementation, rate, old in runtimes(args.previous):
                 slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                 servers[name] = start(slug, implementation, root / "model", root, rate, previous if old else None)
             results = measure(servers, script, clients, args.seconds, args.rounds)
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             for server in servers.values():
                 server.stop()
-    report = render(results, clients, flooded, load_before)
+    report = render(results, clients, flooded, load_before, args.previous)
     print(report)
     if args.write:
         write_block(args.write, "SERVING", "benchmarks/bench_serving.py", report)

@@ -1,7 +1,8 @@
 """The serving runtime as it was before this benchmark's fixes (PREVIOUS_REV), for the same run.
 
-Its three modules (runtime, recorder and the facts they import) are written from git into a scratch
-directory as the package `mlops_serving_runtime_previous`, placed first on that server's PYTHONPATH.
+Its modules (every module of mlops_serving_runtime at that revision, and the facts they import) are
+written from git into a scratch directory as the package `mlops_serving_runtime_previous`, placed first on
+that server's PYTHONPATH. `bench_serving --previous REV` picks another revision.
 """
 
 from __future__ import annotations
@@ -12,21 +13,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PREVIOUS_REV = "3d6eb7d"  # the branch point: recording on the request path
 PREVIOUS_RUNTIME = "mlops_serving_runtime_previous.runtime.QualityMLflowRuntime"
-_FILES = {
-    "serving_runtime/mlops_serving_runtime/__init__.py": "mlops_serving_runtime_previous/__init__.py",
-    "serving_runtime/mlops_serving_runtime/runtime.py": "mlops_serving_runtime_previous/runtime.py",
-    "serving_runtime/mlops_serving_runtime/recorder.py": "mlops_serving_runtime_previous/recorder.py",
-    "facts/__init__.py": "facts/__init__.py",
-    "facts/quality_metrics.py": "facts/quality_metrics.py",
-    "facts/quality_samples.py": "facts/quality_samples.py",
-}
+_FACTS = ("facts/__init__.py", "facts/quality_metrics.py", "facts/quality_samples.py")
 
 
-def write_previous(directory: Path) -> Path:
-    """Writes the previous runtime under `directory`; returns the path to put first on PYTHONPATH."""
-    for source, target in _FILES.items():
+def write_previous(directory: Path, rev: str = PREVIOUS_REV) -> Path:
+    """Writes the runtime as it was at `rev` (every module of the package then, and the facts it imports)
+    under `directory`; returns the path to put first on PYTHONPATH."""
+    package = "serving_runtime/mlops_serving_runtime/"
+    modules = subprocess.run(
+        ["git", "ls-tree", "--name-only", rev, package], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split()
+    files = {m: "mlops_serving_runtime_previous/" + m.removeprefix(package) for m in modules if m.endswith(".py")}
+    files |= {f: f for f in _FACTS}
+    for source, target in files.items():
         text = subprocess.run(
-            ["git", "show", f"{PREVIOUS_REV}:{source}"], cwd=REPO, check=True, capture_output=True, text=True
+            ["git", "show", f"{rev}:{source}"], cwd=REPO, check=True, capture_output=True, text=True
         ).stdout
         path = directory / target
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from prometheus_client import REGISTRY
 
@@ -78,3 +79,48 @@ def test_dropped_rows_are_exported_per_model_and_version():
     assert REGISTRY.get_sample_value(RECORDS_DROPPED.name, labels) == 0
     recorder.dropped(7)
     assert REGISTRY.get_sample_value(RECORDS_DROPPED.name, labels) == 7
+
+
+def _histogram(model: str) -> dict[str, float]:
+    labels = {"model": model, "version": "1"}
+    name = PREDICTION_CONFIDENCE.name
+    values = {
+        bound: REGISTRY.get_sample_value(f"{name}_bucket", {**labels, "le": bound})
+        for bound in ["0.1", "0.5", "0.6", "0.7", "0.75", "0.99", "1.0", "+Inf"]
+    }
+    return values | {"count": REGISTRY.get_sample_value(f"{name}_count", labels)}
+
+
+def test_a_batch_updates_the_histogram_as_observing_every_row_does():
+    """The bulk update (one increment per bucket) against prometheus_client's own observe, value by value,
+    bounds included (a value equal to a bound falls in that bound's bucket)."""
+    rng = random.Random(3)
+    values = [0.5, 0.7, 1.0, 0.0, 0.65, 0.7000001, 0.99] + [rng.random() for _ in range(500)]
+    bulk = QualityRecorder("bulk", "1", sample_rate=0, classifier=True)
+    assert bulk._bulk is not None  # the fast path is the one under test
+    one_by_one = QualityRecorder("one-by-one", "1", sample_rate=0, classifier=True)
+    one_by_one._bulk = None  # prometheus_client's observe per value
+    half = len(values) // 2
+    bulk.observe([([1] * half, np.array(values[:half])), ([0] * (len(values) - half), np.array(values[half:]))])
+    one_by_one.observe([([1] * len(values), np.array(values))])
+    assert _histogram("bulk") == _histogram("one-by-one") and _histogram("bulk")["count"] == len(values)
+    name, labels = f"{PREDICTION_CONFIDENCE.name}_sum", {"model": "bulk", "version": "1"}
+    assert REGISTRY.get_sample_value(name, labels) == pytest.approx(sum(values), rel=1e-12)
+
+
+def test_a_batch_counts_classes_as_request_by_request_does_the_cap_included():
+    """One counter update per class over a batch gives the counts, and the same classes past the cap
+    (first come, first counted), as recording the requests one by one."""
+    requests = [list(range(i, i + 30)) for i in range(0, 90, 15)] + [[3.0, 4.0], ["5", "x"]]
+    batched = QualityRecorder("batched", "1", sample_rate=0, classifier=True)
+    batched.observe([(np.asarray(r), None) for r in requests])
+    single = QualityRecorder("single", "1", sample_rate=0, classifier=True)
+    for r in requests:
+        single.record("r", None, r)
+    labels = {str(v) for r in requests for v in r} | {"3", "4", OTHER_CLASS}
+    counts = {label: (_count("batched", label), _count("single", label)) for label in labels}
+    assert all(a == b for a, b in counts.values()), counts
+    assert _count("batched", OTHER_CLASS) == sum(len(r) for r in requests) - sum(
+        c for label, (c, _) in counts.items() if label != OTHER_CLASS and c
+    )
+    assert _count("batched", OTHER_CLASS) > 0 and _count("batched", "3") == 2  # 3 and 3.0 are one class

@@ -2,8 +2,9 @@
 
 Why: recording cost the request path a second model call (predict_proba), a counter update per row and
 a JSON line per sampled row (docs/benchmarks.md, the first serving run). The request path now only
-offers the decoded input and the output here; the recorder thread takes everything pending at once,
-so one predict_proba call and one log write serve many requests.
+offers its output (with the probabilities of its one forward pass, or the decoded input when the model
+needs a separate predict_proba) here; the recorder thread takes everything pending at once, so one
+metrics update and one log write serve many requests.
 
 Bound: at most `max_rows` rows wait. When the recorder falls that far behind (a flood, a blocked
 stdout), further predictions are served as usual but not recorded: their rows are counted as dropped
@@ -21,9 +22,12 @@ from typing import Any
 @dataclass(frozen=True)
 class Pending:
     request_id: str
-    decoded: Any  # the model's input as MLServer decoded it (a numpy array, a DataFrame, ...)
+    # The model's input as MLServer decoded it (a numpy array, a DataFrame, ...), kept only when the recorder
+    # needs it: for the sample lines, or for predict_proba when the request's own call gave no probabilities.
+    decoded: Any
     output: Any  # what the model returned for it
     rows: int
+    probabilities: Any = None  # the class probabilities the request's one forward pass gave (one_pass.py)
 
 
 class PendingQueue:

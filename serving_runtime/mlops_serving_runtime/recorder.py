@@ -22,6 +22,7 @@ from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import numpy as np
 from prometheus_client import Counter, Histogram
 
 from facts.quality_metrics import MODEL_LABEL, PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED, VERSION_LABEL
@@ -47,6 +48,33 @@ def quality_series() -> tuple[Histogram, Counter, Counter]:
     predictions = Counter(PREDICTIONS.name.removesuffix("_total"), PREDICTIONS.help, list(PREDICTIONS.labels))
     dropped = Counter(RECORDS_DROPPED.name.removesuffix("_total"), RECORDS_DROPPED.help, list(RECORDS_DROPPED.labels))
     return confidence, predictions, dropped
+
+
+def top_class(probabilities: Any) -> np.ndarray | None:
+    """Each row's confidence: its largest class probability (None without probabilities)."""
+    if probabilities is None:
+        return None
+    array = np.asarray(probabilities, dtype=float)
+    if array.size == 0:
+        return np.empty(0)
+    return array.reshape(len(array), -1).max(axis=1)
+
+
+def _all_whole(predictions: Sequence[Any] | np.ndarray) -> bool:
+    """Integer-like outputs (a regressor or pyfunc returning class ids) are counted like classes."""
+    return all(class_label(p).lstrip("-").isdigit() for p in predictions)
+
+
+def _bulk_parts(child: Any) -> tuple[np.ndarray, list[Any], Any] | None:
+    """The histogram child's bucket bounds, bucket values and sum value (prometheus_client 0.21's
+    Histogram: _upper_bounds, _buckets, _sum), so a batch is one increment per bucket instead of one
+    observe() per row; None if this prometheus_client keeps them otherwise."""
+    bounds, buckets, total = (getattr(child, a, None) for a in ("_upper_bounds", "_buckets", "_sum"))
+    if not isinstance(bounds, list) or not isinstance(buckets, list) or len(bounds) != len(buckets):
+        return None
+    if not all(hasattr(v, "inc") for v in [*buckets, total]):
+        return None
+    return np.asarray(bounds, dtype=float), buckets, total
 
 
 def parse_sample_rate(text: str | None) -> float:
@@ -87,6 +115,7 @@ class QualityRecorder:
         self._predictions = predictions
         self._dropped = dropped.labels(**{MODEL_LABEL: model, VERSION_LABEL: version})
         self._dropped.inc(0)  # exported from the start, so a rate() over it has a first point
+        self._bulk = _bulk_parts(self._confidence)
 
     def _class(self, value: Any) -> str:
         label = class_label(value)
@@ -107,20 +136,74 @@ class QualityRecorder:
     ) -> int:
         """Observes every row's confidence and class and writes the sampled rows; returns how many.
         With `lines`, the sampled rows' log lines are appended there for the caller to write in one go."""
-        confidences: list[float | None] = [None] * len(predictions)
-        if probabilities is not None:
-            top = [float(max(row)) for row in probabilities]
-            for value in top:
+        confidences = top_class(probabilities)
+        self.observe([(predictions, confidences)])
+        return self.sample(request_id, features, predictions, confidences, lines)
+
+    def observe(self, batch: Sequence[tuple[Sequence[Any] | np.ndarray, np.ndarray | None]]) -> None:
+        """The metrics of a batch of requests, each (its predictions, its rows' confidences or None), in
+        one update per series: one bulk histogram update, one counter increment per class. The values are
+        those of observing every row in turn (the sum may differ in its last bits: it is added at once)."""
+        observed = [c for _, c in batch if c is not None and len(c)]
+        if observed:
+            self._observe_confidences(np.concatenate(observed) if len(observed) > 1 else observed[0])
+        discrete = [p for p, _ in batch if len(p) and (self.classifier or _all_whole(p))]
+        if not discrete:
+            return
+        for label, count in self._class_counts(discrete).items():
+            self._predictions.labels(
+                **{MODEL_LABEL: self.model, VERSION_LABEL: self.version, "predicted_class": label}
+            ).inc(count)
+
+    def _observe_confidences(self, values: np.ndarray) -> None:
+        if self._bulk is None:  # prometheus_client without the internals the bulk update writes
+            for value in values.tolist():
                 self._confidence.observe(value)
-            confidences = list(top)
-        discrete = self.classifier or all(class_label(p).lstrip("-").isdigit() for p in predictions)
-        if discrete:  # one update per class, not per row
-            for label, count in Tally(self._class(p) for p in predictions).items():
-                self._predictions.labels(
-                    **{MODEL_LABEL: self.model, VERSION_LABEL: self.version, "predicted_class": label}
-                ).inc(count)
+            return
+        bounds, buckets, total = self._bulk
+        # Histogram.observe puts a value in the first bucket whose bound is >= it: searchsorted's "left".
+        index = np.searchsorted(bounds, values, side="left")
+        counts = np.bincount(index[index < len(bounds)], minlength=len(bounds))  # NaN: no bucket, as observe
+        total.inc(float(values.sum()))
+        for i in np.flatnonzero(counts).tolist():
+            buckets[i].inc(int(counts[i]))
+
+    def _class_counts(self, predictions: Sequence[Sequence[Any] | np.ndarray]) -> dict[str, int]:
+        """Rows per class label over the batch, labels registered in order of first appearance (as row by
+        row would): one class_label per distinct value, not per row, when every request's predictions are
+        plain numbers or text of one dtype (concatenating mixed dtypes would change values: 3 -> "3.0")."""
+        arrays = [np.asarray(p) for p in predictions]
+        if (
+            len({a.dtype for a in arrays}) == 1
+            and arrays[0].dtype.kind in "biufUS"
+            and all(a.ndim == 1 for a in arrays)
+        ):
+            flat = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+            values, first, counts = np.unique(flat, return_index=True, return_counts=True)
+            tally: dict[str, int] = {}
+            for i in np.argsort(first, kind="stable").tolist():
+                label = self._class(values[i])
+                tally[label] = tally.get(label, 0) + int(counts[i])
+            return tally
+        return dict(Tally(self._class(p) for rows in predictions for p in rows))
+
+    def sample(
+        self,
+        request_id: str,
+        features: Sequence[Sequence[Any]] | None,
+        predictions: Sequence[Any] | np.ndarray,
+        confidences: np.ndarray | Sequence[float | None] | None,
+        lines: list[str] | None = None,
+    ) -> int:
+        """Writes the sampled rows of one request (or appends their lines to `lines`); returns how many."""
         if features is None or self.sample_rate <= 0:
             return 0
+        if confidences is None:
+            confidences = [None] * len(predictions)
+        elif isinstance(confidences, np.ndarray):
+            confidences = confidences.tolist()
+        if isinstance(predictions, np.ndarray):
+            predictions = predictions.tolist()
         batch = lines if lines is not None else []
         written = len(batch)
         now = time.time()
