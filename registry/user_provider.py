@@ -1,8 +1,9 @@
 """The dynamic provider behind `RegistryUser`: one user of MLflow's basic-auth app that the stack created.
 
 It signs in with the program's registry connection (the server's admin, registry/connection.py). create
-makes the user and refuses one that exists already (registry/users.py: the stack deletes only what it can
-prove it created, and the state holds exactly what create made); a new password is an update; a new name
+makes the user and refuses one that exists already, unless it signs in with the password this create sent
+(registry/users.py: the stack deletes only what it can prove it created, and the state holds exactly what
+create made); a new password is an update; a new name
 is a replacement; delete removes the user, and a user already gone is deleted. read checks the user is still
 there (MLflow never gives a password back).
 """

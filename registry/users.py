@@ -28,9 +28,27 @@ def user_exists(client: MlflowRegistryClient, username: str) -> bool:
     return True
 
 
+def signs_in(client: MlflowRegistryClient, username: str, password: str) -> bool:
+    """Whether the server takes `username` with `password` (one read as that user; a 401 says no)."""
+    as_user = MlflowRegistryClient(
+        client.uri, username=username, password=password, read_timeout=client.read_timeout, retries=client.retries
+    )
+    try:
+        as_user.request("GET", "/registered-models/search", params={"max_results": 1}, what=f"sign in as '{username}'")
+    except RegistryError as err:
+        if err.status == 401:
+            return False
+        raise
+    finally:
+        as_user.close()
+    return True
+
+
 def create_user(client: MlflowRegistryClient, username: str, password: str) -> None:
     """Never adopts an existing user: changing the password of a user someone else created would lock them
-    out, and deleting it later would delete what the stack cannot prove it created."""
+    out, and deleting it later would delete what the stack cannot prove it created. One that signs in with
+    the password just sent is this create's own (a generated password nobody else has): the session retries a
+    POST whose answer was lost, and the retry then finds the user its first attempt made."""
     try:
         client.request(
             "POST", "/users/create", body={"username": username, "password": password}, what=f"create user '{username}'"
@@ -38,6 +56,8 @@ def create_user(client: MlflowRegistryClient, username: str, password: str) -> N
     except RegistryError as err:
         if err.code != "RESOURCE_ALREADY_EXISTS":
             raise
+        if signs_in(client, username, password):
+            return
         raise UserExists(
             f"user '{username}' already exists and this stack did not create it",
             registry=err.registry,
