@@ -15,6 +15,7 @@ from facts import mlflow_client_env as mlflow_env
 from manifests.registry_credentials import credentials_env, credentials_secret_manifest
 from manifests.security_context import restricted_container_security, restricted_pod_security
 from plan.delivery_metrics import DeliveryMetricsPlan
+from plan.registry_credentials import CREDENTIALS_SECRET
 
 RUN_AS_USER = 1000  # the image's user (delivery_metrics/Dockerfile)
 
@@ -44,17 +45,13 @@ def service_account_manifest(plan: DeliveryMetricsPlan) -> dict:
     }
 
 
-def _secret_name(plan: DeliveryMetricsPlan) -> str | None:
-    credentials = plan.registry_credentials
-    return None if credentials is None else f"{plan.name}-{credentials.secret}"
+def _secret_name(plan: DeliveryMetricsPlan) -> str:
+    return f"{plan.name}-{CREDENTIALS_SECRET}"
 
 
 def credentials_secret(plan: DeliveryMetricsPlan, values: Mapping[str, Any]) -> dict:
     """`values`: text or secret Pulumi Outputs, one per key the plan's credentials name; never unwrapped."""
-    if plan.registry_credentials is None:
-        raise ValueError(f"{plan.name}: registry credentials given, but the job signs in with none")
-    metadata = _metadata(plan, _secret_name(plan))
-    return credentials_secret_manifest(plan.registry_credentials, metadata, values)
+    return credentials_secret_manifest(plan.registry_credentials, _metadata(plan, _secret_name(plan)), values)
 
 
 def cronjob_manifest(plan: DeliveryMetricsPlan) -> dict:

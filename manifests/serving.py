@@ -18,6 +18,7 @@ from manifests.containers import server_container
 from manifests.pod_security_namespace import pod_security_namespace
 from manifests.registry_credentials import credentials_env, credentials_secret_manifest
 from manifests.security_context import restricted_container_security, restricted_pod_security
+from plan.registry_credentials import CREDENTIALS_SECRET
 from plan.serving_plan import ServingPlan
 
 
@@ -47,10 +48,7 @@ def service_account_manifest(plan: ServingPlan) -> dict:
 def registry_secret_manifest(plan: ServingPlan, values: Mapping[str, Any]) -> dict:
     """The Secret the model's download init container signs in to the registry with. `values`: one per
     key the plan's credentials name, text or secret Pulumi Outputs: builders never unwrap them."""
-    if plan.registry_credentials is None:
-        raise ValueError(f"{plan.name}: registry credentials given, but the plan's pods sign in with none")
-    metadata = plan.metadata(plan.registry_credentials.secret)
-    return credentials_secret_manifest(plan.registry_credentials, metadata, values)
+    return credentials_secret_manifest(plan.registry_credentials, plan.metadata(CREDENTIALS_SECRET), values)
 
 
 def _http_probe(probe: Probe, port: str, model_name: str) -> dict:

@@ -27,7 +27,6 @@ Source = Literal["reader", "program-user", "program-token"]
 @dataclass(frozen=True)
 class PodCredentials:
     source: Source
-    secret: str = CREDENTIALS_SECRET
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -60,7 +60,6 @@ def own_registry(loaded: LoadedSettings, plan: MlflowServerPlan | None, cluster:
                 kube_provider=cluster.kube_provider,
             ),
         )
-    if plan is not None:
         _warn_about_reach(settings, plan)
     pulumi.export("mlflowServer", mlflow_server_summary(settings, plan, server))
     return server

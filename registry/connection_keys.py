@@ -17,6 +17,8 @@ CONFIG_PASSWORD = config_key("mlflowPassword")
 CONFIG_READ_TIMEOUT = config_key("mlflowTimeoutSeconds")
 CONFIG_RETRIES = config_key("mlflowRetries")
 CONFIG_DEADLINE = config_key("mlflowDeadlineSeconds")
+# Those of them that are secrets: offline (ops) they are ciphertext, and the environment supplies them.
+SECRET_CONNECTION_KEYS = (CONFIG_TOKEN, CONFIG_PASSWORD)
 # Every stack config key the provider's configure() reads.
 CONNECTION_KEYS = (
     CONFIG_URI,

@@ -53,12 +53,12 @@ ACCESS_FIX = {
 log = logging.getLogger(__name__)
 
 
-def _authorization(token: str | None, username: str | None, password: str | None) -> str:
-    """The Authorization header's value: basic credentials when both are set, else the bearer token
-    (mlflow/utils/rest_utils.py makes the same choice)."""
+def _authorization(token: str | None, username: str | None, password: str | None) -> tuple[str, str]:
+    """(kind, the Authorization header's value): basic credentials when both are set, else the bearer token
+    (mlflow/utils/rest_utils.py makes the same choice), else nothing."""
     if username and password:
-        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-    return f"Bearer {token}" if token else ""
+        return "basic", "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return ("token", f"Bearer {token}") if token else ("none", "")
 
 
 def default_deadline(read_timeout: float, retries: int) -> float:
@@ -84,8 +84,7 @@ class RegistrySession:
         if problem:
             raise RegistryError(problem[0], registry=strip_credentials(tracking_uri or "") or "<unset>", fix=problem[1])
         self.uri = tracking_uri.rstrip("/")
-        self._authorization = _authorization(token, username, password)
-        self._auth_kind = "basic" if username and password else "token" if token else "none"
+        self._auth_kind, self._authorization = _authorization(token, username, password)
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retries = retries

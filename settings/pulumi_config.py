@@ -161,7 +161,7 @@ def read_stack_settings() -> LoadedSettings:
         registry_config={
             config_key(key): value
             for key in REGISTRY_KEYS
-            if (value := (_plain(config, key) if key in (TOKEN_KEY, PASSWORD_KEY) else config.get(key))) is not None
+            if (value := (_plain(config, key) if key in SECRET_KEYS else config.get(key))) is not None
         },
         registry_environ={k: os.environ[k] for k in REGISTRY_ENV if k in os.environ},
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.kube import kube_object
+from components.serving.registry_credentials import registry_credentials_secret
 from manifests import delivery_metrics as dashboards
 from manifests import delivery_metrics_job as build
 from plan.delivery_metrics import DeliveryMetricsPlan
@@ -31,13 +32,7 @@ class DeliveryMetrics(pulumi.ComponentResource):
         plan = args.plan
         kube_object(f"{name}-service-account", build.service_account_manifest(plan), child)
         if args.registry_credentials is not None:
-            kube_object(
-                f"{name}-registry-credentials",
-                build.credentials_secret(plan, args.registry_credentials),
-                pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-registry-token")])
-                ),
-            )
+            registry_credentials_secret(name, build.credentials_secret(plan, args.registry_credentials), child)
         kube_object(f"{name}-cronjob", build.cronjob_manifest(plan), child)
         kube_object(
             f"{name}-dashboard",

@@ -10,6 +10,7 @@ import pulumi
 
 from components.kube import kube_object
 from components.serving.quality_monitor import QualityMonitor, QualityMonitorArgs
+from components.serving.registry_credentials import registry_credentials_secret
 from facts.waits import deployment_timeouts
 from manifests import batch as batch_build
 from manifests import serving as build
@@ -62,14 +63,7 @@ class ModelServing(pulumi.ComponentResource):
 
         kube_object(f"{name}-service-account", build.service_account_manifest(plan), in_ns)
         if args.registry_credentials is not None:
-            kube_object(
-                f"{name}-registry-credentials",
-                build.registry_secret_manifest(plan, args.registry_credentials),
-                # The Secret was `-registry-token` while the pods could sign in with a token only.
-                pulumi.ResourceOptions.merge(
-                    in_ns, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-registry-token")])
-                ),
-            )
+            registry_credentials_secret(name, build.registry_secret_manifest(plan, args.registry_credentials), in_ns)
 
         version = pulumi.Output.from_input(args.version)
         manifest = version.apply(lambda v: build.deployment_manifest(plan, str(v)))

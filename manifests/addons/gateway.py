@@ -39,11 +39,11 @@ def gateway_manifest(traffic: TrafficSettings, mlflow_route: MlflowRoute | None 
     admitting routes from its namespace only, on the same port and certificates."""
     if traffic.layer != "gke-gateway":
         raise ValueError(f"no Gateway for traffic layer {traffic.layer!r}")
-    _, protocol, port = traffic.listener()
+    name, protocol, port = traffic.listener()
     suffix = traffic.hostname_suffix
     # Every model namespace carries the model label (core.labels.model_labels); add-on ones do not.
     models = {"matchExpressions": [{"key": MODEL, "operator": "Exists"}]}
-    listeners = [_listener(traffic.listener()[0], protocol, port, f"*.{suffix}" if suffix else "", models)]
+    listeners = [_listener(name, protocol, port, f"*.{suffix}" if suffix else "", models)]
     if mlflow_route is not None:
         only_server = {"matchLabels": {"kubernetes.io/metadata.name": mlflow_route.namespace}}
         listeners.append(_listener(LISTENER, protocol, port, mlflow_route.hostname, only_server))

@@ -13,28 +13,42 @@ from plan.delivery import DeliveryPlan
 GKE_NETWORKING_API = "networking.gke.io/v1"
 
 
+def health_check_policy(
+    metadata: dict, service: str, path: str, *, period_seconds: int, timeout_seconds: int, failure_threshold: int
+) -> dict:
+    """GKE's load-balancer health check of one Service: HTTP on the serving port at `path`, timed as the
+    pods' readiness probe is."""
+    return {
+        "apiVersion": GKE_NETWORKING_API,
+        "kind": "HealthCheckPolicy",
+        "metadata": metadata,
+        "spec": {
+            "default": {
+                "checkIntervalSec": period_seconds,
+                "timeoutSec": timeout_seconds,
+                "unhealthyThreshold": failure_threshold,
+                "config": {
+                    "type": "HTTP",
+                    "httpHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": path},
+                },
+            },
+            "targetRef": {"group": "", "kind": "Service", "name": service},
+        },
+    }
+
+
 def health_check_policy_manifests(plan: DeliveryPlan) -> list[dict]:
     if not plan.gke or plan.platform.gateway is None:
         return []
-    runtime = plan.serving.runtime
-    path = runtime.readiness.path_for(plan.name)
+    readiness = plan.serving.runtime.readiness
     return [
-        {
-            "apiVersion": GKE_NETWORKING_API,
-            "kind": "HealthCheckPolicy",
-            "metadata": plan.serving.metadata(f"{service}-health"),
-            "spec": {
-                "default": {
-                    "checkIntervalSec": runtime.readiness.period_seconds,
-                    "timeoutSec": runtime.readiness.timeout_seconds,
-                    "unhealthyThreshold": runtime.readiness.failure_threshold,
-                    "config": {
-                        "type": "HTTP",
-                        "httpHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": path},
-                    },
-                },
-                "targetRef": {"group": "", "kind": "Service", "name": service},
-            },
-        }
+        health_check_policy(
+            plan.serving.metadata(f"{service}-health"),
+            service,
+            readiness.path_for(plan.name),
+            period_seconds=readiness.period_seconds,
+            timeout_seconds=readiness.timeout_seconds,
+            failure_threshold=readiness.failure_threshold,
+        )
         for service in (plan.name, f"{plan.name}-primary", f"{plan.name}-canary")
     ]

@@ -28,12 +28,18 @@ def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+PROBE_TIMEOUT_SECONDS = 3
+# The server's readiness probe; the Gateway's health check of its Service is timed the same (route.py).
+READINESS_PERIOD_SECONDS = 10
+READINESS_FAILURES = 3
+
+
 def _probe(path: str, port: str | int, period: int, failures: int) -> dict[str, Any]:
     return {
         "httpGet": {"path": path, "port": port},
         "periodSeconds": period,
         "failureThreshold": failures,
-        "timeoutSeconds": 3,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
     }
 
 
@@ -80,7 +86,7 @@ def _server(plan: MlflowServerPlan, destination: Any) -> dict[str, Any]:
         "ports": [{"name": facts.PORT_NAME, "containerPort": facts.PORT, "protocol": "TCP"}],
         # The first start migrates an empty database: give it minutes, then check every 10 s.
         "startupProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 5, 60),
-        "readinessProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 10, 3),
+        "readinessProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, READINESS_PERIOD_SECONDS, READINESS_FAILURES),
         "livenessProbe": _probe(facts.HEALTH_PATH, facts.PORT_NAME, 10, 6),
         "resources": plan.resources.as_values(cpu_limit=facts.SERVER_CPU_LIMIT),
         "securityContext": restricted_container_security(facts.RUN_AS_USER),

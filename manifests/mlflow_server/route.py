@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from facts import mlflow_server as facts
-from manifests.delivery.health_checks import GKE_NETWORKING_API
+from manifests.delivery.health_checks import health_check_policy
+from manifests.mlflow_server import deployment
 from manifests.mlflow_server.objects import metadata
 from plan.mlflow_route import LISTENER, MlflowRoute
 from plan.mlflow_server import MlflowServerPlan
@@ -30,21 +31,11 @@ def route_manifest(plan: MlflowServerPlan, route: MlflowRoute) -> dict[str, Any]
 
 
 def health_check_manifest(plan: MlflowServerPlan) -> dict[str, Any]:
-    return {
-        "apiVersion": GKE_NETWORKING_API,
-        "kind": "HealthCheckPolicy",
-        "metadata": metadata(plan, f"{facts.NAME}-health"),
-        "spec": {
-            "default": {
-                # as the server's readiness probe (manifests/mlflow_server/deployment.py)
-                "checkIntervalSec": 10,
-                "timeoutSec": 5,
-                "unhealthyThreshold": 3,
-                "config": {
-                    "type": "HTTP",
-                    "httpHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": facts.HEALTH_PATH},
-                },
-            },
-            "targetRef": {"group": "", "kind": "Service", "name": facts.NAME},
-        },
-    }
+    return health_check_policy(
+        metadata(plan, f"{facts.NAME}-health"),
+        facts.NAME,
+        facts.HEALTH_PATH,
+        period_seconds=deployment.READINESS_PERIOD_SECONDS,
+        timeout_seconds=deployment.PROBE_TIMEOUT_SECONDS,
+        failure_threshold=deployment.READINESS_FAILURES,
+    )

@@ -17,7 +17,7 @@ from ops.promotion.pins_file import pins_in
 from ops.stack_config import load_stack_config
 from registry.client import MlflowRegistryClient
 from registry.connection import connection_settings
-from registry.connection_keys import CONFIG_PASSWORD, CONFIG_TOKEN, CONNECTION_KEYS
+from registry.connection_keys import CONNECTION_KEYS, SECRET_CONNECTION_KEYS
 
 DriverFactory = Callable[[str], Driver]  # stack name -> a Driver on that stack
 
@@ -53,7 +53,7 @@ def stack_context(project_dir: Path, stack: str) -> StackContext:
     values = load_stack_config(project_dir, stack).values
     # Offline the secrets are ciphertext: the environment supplies them (MLFLOW_TRACKING_TOKEN, or
     # MLFLOW_TRACKING_USERNAME with MLFLOW_TRACKING_PASSWORD), as it does for MLflow's own client.
-    registry = {k: values[k] for k in CONNECTION_KEYS if k in values and k not in (CONFIG_TOKEN, CONFIG_PASSWORD)}
+    registry = {k: values[k] for k in CONNECTION_KEYS if k in values and k not in SECRET_CONNECTION_KEYS}
     return StackContext(
         stack,
         values.get(config_key("environment"), stack),
