@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from ops.offline.guardrail_gate import guard_run
 from ops.offline.program_run import ProgramRun
 from ops.offline.render import _write
 from ops.offline.render_target import mark
@@ -52,7 +53,7 @@ def render_files(run: ProgramRun) -> dict[str, str]:
     """{relative path: masked, canonical text} of the render `ops render` writes for this run."""
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        files = _write(run, root) + [mark(root)]
+        files = _write(run, root, guard=guard_run(run)) + [mark(root)]
         return {str(path.relative_to(root)): masked(canonical(path)) for path in files}
 
 
