@@ -24,19 +24,15 @@ from components.guardrails.cost_labels import cost_labels_transformation
 from components.guardrails.guardrails import Guardrails, GuardrailsArgs
 from components.serving.model_serving import ModelServing, ModelServingArgs
 from guardrails.admission import MIN_KUBERNETES_MINOR, admission_policies
-from guardrails.context import guard_context
 from guardrails.cost import pools_ceiling
-from plan.batch import batch_plans, storage_grants
-from plan.delivery import delivery_plans
-from plan.feature_store import feature_store_plan
-from plan.gitops import gitops_plan
-from plan.platform import platform_refs, platform_summary
+from plan.batch import storage_grants
+from plan.platform import platform_summary
 from plan.quality_monitor import quality_monitor_plan
-from plan.serving import select_models, serving_plans
 from program.feature_store import feature_store
-from program.own_registry import own_registry, registered_models
+from program.own_registry import own_registry
 from program.registry_credentials import credential_values
 from program.stack_jobs import stack_jobs
+from program.stack_plan import plan_stack
 from registry.barrier import VersionsResolved
 from registry.model_version import ModelVersion
 from registry.version_args import ModelVersionArgs
@@ -65,30 +61,20 @@ def load_inputs(project_dir: Path = PROJECT_DIR) -> tuple[LoadedSettings, Catalo
     return loaded, load_catalogue(project_dir / loaded.stack.models_dir)
 
 
-def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
-    """Registers every resource of one stack from validated settings and catalogue."""
+def build(loaded: LoadedSettings, catalogue: Catalogue, only_models: frozenset[str] | None = None) -> Program:
+    """Registers every resource of one stack from validated settings and catalogue.
+
+    `only_models` is for a pull request's offline preview alone (ops/offline/scoped_preview.py, never a
+    deployment): every model's version and the whole platform are registered, but serving and delivery only
+    for these models, the ones whose inputs the change touched (program/preview_scope.py)."""
+    planned = plan_stack(loaded, catalogue)
     settings = loaded.stack
-    models = select_models(settings, catalogue)
-    models, server_plan = registered_models(loaded, models)  # on its own server: those it has a version of
-    plans = serving_plans(settings, models)  # a GPU model no pool of this stack can take stops the run here
-    # A gs:// job on a local stack (or pvc:// on GKE), or a GKE stack with jobs but no batch pool stops the run here.
-    batches = batch_plans(settings, plans)
-    guard = guard_context(settings)  # an override naming no rule stops the run here, before any resource
-    delivery = gitops_plan(settings, models, catalogue)  # so does a gitops team the catalogue does not know
-    features = feature_store_plan(settings, models)  # so does a model reading features on a stack without them
-
-    def selector(model) -> dict:
-        pin = settings.model_pins.get(model.name)  # a rollback's pin overrides the catalogue's selector
-        return {"version": pin} if pin is not None else model.environments[settings.environment].selector()
-
-    refs = platform_refs(settings)
-    # A fallback that is not warm, or a canary interval shorter than a route update, stops the run here.
-    deliveries_planned = delivery_plans(
-        settings,
-        plans,
-        refs,
-        alerts=loaded.alert_webhook_url is not None,
-    )
+    models, server_plan, plans, batches = planned.models, planned.server_plan, planned.servings, planned.batches
+    guard, delivery, features, refs = planned.guard, planned.gitops, planned.features, planned.refs
+    selector = planned.selector
+    served = tuple(m for m in models if only_models is None or m.name in only_models)
+    served_names = {m.name for m in served}
+    deliveries_planned = {name: plan for name, plan in planned.deliveries.items() if name in served_names}
 
     versions = {
         model.name: ModelVersion(
@@ -211,7 +197,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
             ),
             opts=gitops.model_options(model.name, depends_on=[all_resolved, versions[model.name], *addons.ready]),
         )
-        for model in models
+        for model in served
     }
 
     # Progressive delivery per model: the Canary needs its target Deployment, the fallback route the
@@ -270,7 +256,7 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
                 # Where promote reads this model's rollout health from (ops/promotion/canary_health.py).
                 "canary": deliveries[model.name].canary_ref,
             }
-            for model in models
+            for model in served
         },
     )
     return Program(
@@ -284,7 +270,8 @@ def build(loaded: LoadedSettings, catalogue: Catalogue) -> Program:
     )
 
 
-def main(project_dir: Path = PROJECT_DIR) -> Program:
-    """The entry point `__main__.py` calls: validate everything, then register everything."""
+def main(project_dir: Path = PROJECT_DIR, only_models: frozenset[str] | None = None) -> Program:
+    """The entry point `__main__.py` calls: validate everything, then register everything (`only_models`:
+    see build)."""
     loaded, catalogue = load_inputs(project_dir)
-    return build(loaded, catalogue)
+    return build(loaded, catalogue, only_models)

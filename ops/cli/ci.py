@@ -13,7 +13,7 @@ from pathlib import Path
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
 from ops.automation.run_options import DriverError, Outcome, RunOptions
-from ops.report.stack_report import StackReport, load_costs
+from ops.report.stack_report import CostChange, StackReport, load_costs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Tests replace this to drive the real code against a fake CLI.
@@ -36,7 +36,14 @@ def run_options(args: argparse.Namespace, stack: str | None = None) -> RunOption
     )
 
 
-def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list[str] | None = None) -> int:
+def _finish(
+    args: argparse.Namespace,
+    outcome: Outcome,
+    source: str,
+    notes: list[str] | None = None,
+    cost: CostChange | None = None,
+) -> int:
+    """Prints the outcome and writes the report; `cost` is the cost line when no --cost file gives one."""
     from ops.report.markdown import counts_text
 
     print(f"{args.stack}: {counts_text(outcome.log.counts())} ({source}, exit {int(outcome.code)})")
@@ -45,7 +52,13 @@ def _finish(args: argparse.Namespace, outcome: Outcome, source: str, notes: list
     if getattr(args, "report_json", None):
         costs = load_costs(Path(args.cost)) if getattr(args, "cost", None) else {}
         report = StackReport(
-            args.stack, source, int(outcome.code), outcome.log, outcome.messages, notes or [], costs.get(args.stack)
+            args.stack,
+            source,
+            int(outcome.code),
+            outcome.log,
+            outcome.messages,
+            notes or [],
+            costs.get(args.stack, cost),
         )
         report.save(Path(args.report_json))
     return int(outcome.code)
@@ -87,6 +100,8 @@ def _preview_offline(args: argparse.Namespace) -> int:
     from ops.offline.render import render
     from ops.offline.snapshot import SnapshotResolver, load_snapshot
 
+    if args.base_tree:
+        return _preview_against_tree(args)
     resolver = SnapshotResolver(load_snapshot(Path(args.registry_snapshot)))
     result = render(Path(args.project), args.stack, Path(args.out) if args.out else None, resolve_dynamic=resolver)
     base = load_plan(Path(args.base_plan)) if args.base_plan else None
@@ -96,6 +111,20 @@ def _preview_offline(args: argparse.Namespace) -> int:
         notes.append("No base render was given: every resource counts as a create.")
     source = f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
     return _finish(args, Outcome(ExitCode.OK, log), source, notes)
+
+
+def _preview_against_tree(args: argparse.Namespace) -> int:
+    from ops.offline.plan_diff import offline_changes
+    from ops.offline.scoped_preview import preview_against_tree
+    from ops.offline.snapshot import load_snapshot
+
+    snapshot = load_snapshot(Path(args.registry_snapshot))
+    out = Path(args.out) if args.out else None
+    preview = preview_against_tree(Path(args.project), Path(args.base_tree), args.stack, snapshot, out)
+    log = offline_changes(preview.head.run, snapshot, preview.base_plan)
+    cost = CostChange(round(preview.ceiling, 2), preview.previous_ceiling) if preview.ceiling is not None else None
+    source = f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
+    return _finish(args, Outcome(ExitCode.OK, log), source, preview.notes, cost)
 
 
 def _pr_comment(args: argparse.Namespace) -> int:
@@ -185,7 +214,13 @@ def register(commands) -> None:
     cmd.add_argument(
         "--registry-snapshot", required=True, help="snapshot file (ops snapshot, or a stack's models output)"
     )
-    cmd.add_argument("--base-plan", help="plan.json of the base branch's render, to diff against")
+    base = cmd.add_mutually_exclusive_group()
+    base.add_argument("--base-plan", help="plan.json of the base branch's render, to diff against")
+    base.add_argument(
+        "--base-tree",
+        help="the base branch's checkout: both rendered here, only the models the change touched when the code "
+        "and stack files are the same (the report's cost line too, unless --cost gives one)",
+    )
     cmd.add_argument("--out", help="render output directory (default: rendered/<stack>/)")
     cmd.add_argument("--project", default=str(PROJECT_DIR), help=argparse.SUPPRESS)
     _reporting(cmd)

@@ -45,13 +45,15 @@ def run_program(
     last_outputs: dict | None = None,
     resolve_dynamic: DynamicResolver | None = None,
     on_step: StepObserver | None = None,
+    only_models: frozenset[str] | None = None,
 ) -> ProgramRun:
     """Runs the program on `<project_dir>` (its models/) for one stack and returns what it registered and exported.
 
     `last_outputs` are the stack outputs of a previous deployment, as a StackReference to the stack itself
     would read them (none by default: a first deployment). `on_step(kind, name)` hears of each model version
-    resolved and resource registered, from the engine's threads (ops/progress.py counts them). Any error (bad
-    settings, a refused model version) is raised as ProgramError carrying the original.
+    resolved and resource registered, from the engine's threads (ops/progress.py counts them). `only_models`
+    limits serving and delivery to those models (a pull request's scoped preview: program/stack.py build).
+    Any error (bad settings, a refused model version) is raised as ProgramError carrying the original.
     """
     project_dir = project_dir.resolve()
     mocks = ProgramMocks(config, preview, last_outputs, resolve_dynamic, on_step)
@@ -70,7 +72,7 @@ def run_program(
     secret_outputs: set[str] = set()
 
     def program():
-        pulumi_program.main(project_dir)
+        pulumi_program.main(project_dir, only_models)
         stack_resource = pulumi.runtime.get_root_resource()
         outputs = dict(getattr(stack_resource, "outputs", {}) or {})
 

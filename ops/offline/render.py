@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -39,6 +40,9 @@ HELM_CHART = "kubernetes:helm.sh/v4:Chart"
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Offline renders must not write to the registry: ModelVersion records deployments only on a real `up`.
 RENDER_OVERRIDES = {config_key("recordDeployments"): "false"}
+# plan.json's monthly cost ceiling in USD (guardrails/cost.py), absent when a price is missing: a pull
+# request's preview reads the base's from it (ops/offline/scoped_preview.py).
+COST_CEILING_KEY = "costCeilingUsd"
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,14 @@ def render(
     overrides: dict[str, str] | None = None,
     resolve_dynamic: DynamicResolver | None = None,
     progress: Progress | None = None,
+    only_models: frozenset[str] | None = None,
 ) -> RenderResult:
     """`overrides` replace stack config values (the demo points the stack at its local registry);
     `resolve_dynamic` answers for the registry (ops/offline/snapshot.py: a registry snapshot).
     out_dir is replaced only when it is new, empty or a previous render (ops/offline/render_target.py).
-    `progress` shows models resolved n/N, resources registered and files written (default: plain lines)."""
+    `progress` shows models resolved n/N, resources registered and files written (default: plain lines).
+    `only_models`: serving and delivery of these models only (ops/offline/scoped_preview.py); plan.json
+    then names them under "scope"."""
     progress = progress or Progress.plain()
     out_dir = out_dir or project_dir / "rendered" / stack
     check_target(out_dir, project_dir)  # before the program runs: a refused path costs nothing
@@ -78,6 +85,7 @@ def render(
             preview=True,
             resolve_dynamic=resolve_dynamic,
             on_step=lambda kind, name: phases[kind].advance(detail=name),
+            only_models=only_models,
         )
     guard = enforce(run)  # mandatory guardrail violations raise here: nothing is written
     shown, out_dir = out_dir, out_dir.expanduser().resolve()
@@ -85,7 +93,7 @@ def render(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         with progress.phase("files written", total=len(run.kubernetes_objects()) + 1) as written:
-            files = _write(run, staging, written.advance)
+            files = _write(run, staging, written.advance, only_models, guard)
         mark(staging)
         check_target(shown, project_dir)  # again: the directory may have changed while the program ran
         if out_dir.exists():
@@ -154,7 +162,13 @@ def _models_in(project_dir: Path, values: dict[str, str]) -> int | None:
     return len(catalogue.for_environment(values.get(config_key("environment"), "")))
 
 
-def _write(run: ProgramRun, directory: Path, wrote: Callable[..., None] = lambda **_: None) -> list[Path]:
+def _write(
+    run: ProgramRun,
+    directory: Path,
+    wrote: Callable[..., None] = lambda **_: None,
+    only_models: frozenset[str] | None = None,
+    guard: GuardReport | None = None,
+) -> list[Path]:
     by_urn = {r.urn: r for r in run.resources}
     files = []
     directories = run.render_directories()
@@ -176,13 +190,18 @@ def _write(run: ProgramRun, directory: Path, wrote: Callable[..., None] = lambda
         path.write_text(yaml.dump(manifest, Dumper=YAML_DUMPER, sort_keys=False), encoding="utf-8")
         files.append(path)
         wrote(detail=path.name)
-    plan = {
+    plan: dict[str, Any] = {
         "stack": run.stack,
         "outputs": {k: ("[secret]" if k in run.secret_outputs else mask(v)) for k, v in run.outputs.items()},
         "addons": addon_entries(run),
         # Sorted: the engine registers resources concurrently, so their order varies from run to run.
         "resources": sorted((_plan_entry(r, by_urn) for r in run.resources), key=lambda e: (e["type"], e["name"])),
     }
+    ceiling = guard.monthly_usd if guard is not None else None
+    if ceiling is not None:
+        plan[COST_CEILING_KEY] = round(ceiling, 2)
+    if only_models is not None:  # not a whole render: the models whose serving and delivery it holds
+        plan["scope"] = sorted(only_models)
     plan_path = directory / "plan.json"
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     files.append(plan_path)
