@@ -77,7 +77,7 @@ vendor: install        ## regenerate tests/data/ from local clones of the pinned
 bench: install bench-preview bench-canary bench-serving bench-monitor  ## every benchmark, each printing its table into docs/benchmarks.md; then the scale one (10/100/500 models, local + dev)
 	$(PY) -m benchmarks.bench_scale --write docs/benchmarks.md
 
-bench-preview: install  ## the PR path (offline preview + pr-comment) of a 100-model catalogue vs the SDK floor
+bench-preview: install  ## the fork PR path of a 100-model catalogue, before (whole renders, cost runs) and now (the scoped preview), vs the SDK floor
 	$(PY) -m benchmarks.bench_preview --models 100 --stacks local,dev --write docs/benchmarks.md
 
 bench-serving: install serving-venv  ## our serving runtime vs stock mlserver-mlflow under wrk at 1/8/32 clients, and a flood (needs `apt-get install -y wrk`)

@@ -2,20 +2,23 @@
 
     .venv/bin/python -m benchmarks.bench_preview [--models 100] [--stacks dev] [--write docs/benchmarks.md]
 
-A generated catalogue of N models (benchmarks/scale_catalogue.py) is the base branch; the pull request
-changes one `models/<name>.yaml` (its replica bounds). Per stack, each step is its own `python -m ops`
-process, as the fork workflow runs them (.github/workflows/preview.yml), against a registry snapshot (no
-MLflow, no Pulumi backend, no network):
+A generated catalogue of N models (benchmarks/scale_catalogue.py), committed to a git repository, is the
+base branch; the pull request is a clone of it in which one `models/<name>.yaml` changed (its replica
+bounds), committed. Per stack, each step is its own `python -m ops` process against a registry snapshot
+(no MLflow, no Pulumi backend, no network), two paths in the same run:
 
-1. `ops render` of the base branch (its plan.json is the base plan),
-2. `ops preview-offline --base-plan ... --report-json ...` of the head,
-3. `ops pr-comment --print` of that report (no GitHub call).
+- before: the fork job's steps until the scoped preview: `ops cost` of the base and of the head, `ops render`
+  of the base, `ops preview-offline --base-plan --cost` of the head, `ops pr-comment --print`;
+- now (.github/workflows/preview.yml): `ops preview-offline --base-tree` (both branches in one process, only
+  the models the change touched: ops/offline/scoped_preview.py), `ops pr-comment --print`.
 
-Wall seconds (interpreter start to exit) and CPU seconds (user + system of the child, getrusage) per step.
-Beside them, in the same run, the SDK floor (benchmarks/scale_floors.py `sdk`): the bare Pulumi SDK
-registering the very resources the head registered, under echo mocks, in its own process. "ours/SDK CPU"
-divides the head's preview-offline process CPU by the floor process's CPU (imports included in both).
-Prints a table and the load average; asserts nothing.
+The run stops if the two paths report other changes (every create, update, replace and delete, with its
+properties). Wall seconds (interpreter start to exit) and CPU seconds (user + system of the child,
+getrusage) per step. Beside them, the SDK floor (benchmarks/scale_floors.py `sdk`): the bare Pulumi SDK
+registering the very resources the head's whole render registered, under echo mocks, in its own process;
+"whole render CPU s" is the base's `ops render` process and "whole render / SDK CPU" divides it by the
+floor (imports included in both).
+Prints a table and the load average.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -39,7 +43,7 @@ from benchmarks.scale_catalogue import generate_project, model_names  # noqa: E4
 
 BEGIN = "<!-- PREVIEW RESULTS BEGIN (benchmarks/bench_preview.py writes this block) -->"
 END = "<!-- PREVIEW RESULTS END -->"
-TARGETS = "Targets (issue 19 item 4): the PR path under 15 s per stack on 2 cores; the 100-model render under 20 s."
+TARGETS = "Targets (issue 19 item 4): the PR path under 15 s per stack on 2 cores; the 100-model render under 20 s. Before: the fork job's steps until the scoped preview (ops cost of base and head, ops render of the base, preview-offline --base-plan, pr-comment); now: preview-offline --base-tree, pr-comment. The run stops if the two report other changes."
 
 
 def _timed(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]:
@@ -55,18 +59,14 @@ def _timed(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]:
 
 
 def _change_one_model(project: Path, name: str) -> None:
-    """The pull request: one model file changed (its maximum replicas)."""
+    """The pull request: one model file changed (its maximum replicas, in every environment that sets them)."""
     path = project / "models" / f"{name}.yaml"
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if line.strip().startswith("maxReplicas:"):
-            indent = line[: len(line) - len(line.lstrip())]
-            lines[i] = f"{indent}maxReplicas: {int(line.split(':', 1)[1]) + 1}"
-            break
-    else:
+    text, count = re.subn(
+        r"maxReplicas: (\d+)", lambda m: f"maxReplicas: {int(m.group(1)) + 1}", path.read_text(encoding="utf-8")
+    )
+    if not count:
         raise RuntimeError(f"{path}: no maxReplicas to change")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
 
 
 def _dump_child(project: Path, stack: str, snapshot: Path, dump: Path) -> None:
@@ -81,36 +81,83 @@ def _dump_child(project: Path, stack: str, snapshot: Path, dump: Path) -> None:
         _figures(result, stack, 0.0, 0.0, dump, mask, unwrap)
 
 
-def measure(models: int, stack: str, work: Path) -> dict:
-    names = model_names(models)
+def _git(tree: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost"}
+    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@localhost"}
+    subprocess.run(["git", "-C", str(tree), *args], check=True, capture_output=True, env=env)
+
+
+def _checkouts(work: Path, names: list[str]) -> tuple[Path, Path]:
+    """The base branch (a generated catalogue, committed) and the pull request's checkout of it, in which
+    one model file changed, committed: what the workflow's `actions/checkout` and `git worktree add` give."""
     base, head = work / "base", work / "head"
     generate_project(base, names)
-    generate_project(head, names)
-    _change_one_model(head, names[models // 2])
+    _git(base, "init", "-q")
+    _git(base, "add", "-A")
+    _git(base, "commit", "-qm", "base")
+    subprocess.run(["git", "clone", "-q", str(base), str(head)], check=True)
+    _change_one_model(head, names[len(names) // 2])
+    _git(head, "commit", "-qam", "one model changed")
+    return base, head
+
+
+def _changed_rows(report: Path) -> list[tuple]:
+    changes = json.loads(report.read_text(encoding="utf-8"))["log"]["changes"]
+    return sorted((c["op"], c["urn"], tuple(c.get("diffs") or ())) for c in changes if c["op"] != "same")
+
+
+def measure(models: int, stack: str, work: Path) -> dict:
+    names = model_names(models)
+    base, head = _checkouts(work, names)
     snapshot = work / f"snapshot-{stack}.json"
     snapshot.write_text(
         json.dumps({"stack": stack, "models": {n: {"version": "2"} for n in names}}) + "\n", encoding="utf-8"
     )
     ops = [sys.executable, "-m", "ops"]
-    base_out, head_out, report = work / f"base-{stack}", work / f"head-{stack}", work / f"report-{stack}.json"
+    snap = ["--stack", stack, "--registry-snapshot", str(snapshot)]
     row: dict = {"models": models, "stack": stack}
-    row["base_render"] = _timed(
-        [*ops, "render", "--stack", stack, "--registry-snapshot", str(snapshot), "--out", str(base_out)]
-        + ["--project", str(base)]
-    )
-    row["preview_offline"] = _timed(
-        [*ops, "preview-offline", "--stack", stack, "--registry-snapshot", str(snapshot)]
-        + ["--base-plan", str(base_out / "plan.json"), "--out", str(head_out), "--report-json", str(report)]
-        + ["--project", str(head)]
+    # Before: the fork job's steps until this change (both cost runs, the base render, the head's preview).
+    base_cost, head_cost = work / "base-cost.json", work / "cost.json"
+    whole_report, whole_out = work / f"whole-report-{stack}.json", work / f"whole-head-{stack}"
+    row["whole"] = [
+        _timed([*ops, "cost", "--stack", stack, "--out", str(base_cost), "--project", str(base)]),
+        _timed(
+            [*ops, "cost", "--stack", stack, "--previous", str(base_cost), "--out", str(head_cost)]
+            + ["--project", str(head)]
+        ),
+        _timed([*ops, "render", *snap, "--out", str(work / "whole-base"), "--project", str(base)]),
+        _timed(
+            [
+                *ops,
+                "preview-offline",
+                *snap,
+                "--base-plan",
+                str(work / "whole-base" / "plan.json"),
+                "--cost",
+                str(head_cost),
+            ]
+            + ["--out", str(whole_out), "--report-json", str(whole_report), "--project", str(head)]
+        ),
+    ]
+    # Now: the one preview step against the base's checkout, then the comment.
+    report = work / f"report-{stack}.json"
+    row["scoped"] = _timed(
+        [*ops, "preview-offline", *snap, "--base-tree", str(base), "--out", str(work / f"head-{stack}")]
+        + ["--report-json", str(report), "--project", str(head)]
     )
     comment = work / f"comment-{stack}.md"
     with comment.open("w", encoding="utf-8") as sink:
         row["pr_comment"] = _timed([*ops, "pr-comment", str(report), "--print"], stdout=sink)
-    row["comment_bytes"] = comment.stat().st_size
+    with (work / f"whole-comment-{stack}.md").open("w", encoding="utf-8") as sink:
+        row["whole"].append(_timed([*ops, "pr-comment", str(whole_report), "--print"], stdout=sink))
+    if _changed_rows(report) != _changed_rows(whole_report):
+        raise RuntimeError(f"{stack}: the scoped preview reports other changes than the whole renders")
     data = json.loads(report.read_text(encoding="utf-8"))
-    changes = data["log"]["changes"]
-    row["changed"] = sum(1 for c in changes if c["op"] not in ("same",))
-    row["resources"] = len(changes)
+    row["changed"] = len(_changed_rows(report))
+    row["scoped_resources"] = len(json.loads((work / f"head-{stack}" / "plan.json").read_text())["resources"])
+    row["resources"] = len(json.loads((whole_out / "plan.json").read_text(encoding="utf-8"))["resources"])
+    row["scoped_models"] = len(json.loads((work / f"head-{stack}" / "plan.json").read_text()).get("scope", names))
+    row["cost_agrees"] = data.get("cost") == json.loads(whole_report.read_text(encoding="utf-8")).get("cost")
     dump = work / f"dump-{stack}"
     subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_preview", "--dump-child", str(head), stack, str(snapshot), str(dump)],
@@ -119,23 +166,26 @@ def measure(models: int, stack: str, work: Path) -> dict:
     )
     floor_json = work / f"floor-{stack}.json"
     row["sdk_floor"] = _timed([sys.executable, "-m", "benchmarks.scale_floors", "sdk", str(dump), str(floor_json)])
-    row["sdk_floor_inner"] = json.loads(floor_json.read_text(encoding="utf-8"))
     return row
 
 
 def table(rows: list[dict]) -> str:
     head = (
-        "| models | stack | changed / resources | base render wall s | base render CPU s | preview-offline wall s "
-        "| preview-offline CPU s | pr-comment wall s | pr-comment CPU s | PR path wall s | PR path CPU s "
-        "| SDK floor wall s | SDK floor CPU s | ours/SDK CPU |"
+        "| models | stack | changed rows | resources rendered, head: scoped / whole | before: PR path wall s "
+        "| before: PR path CPU s | whole render CPU s | preview-offline --base-tree wall s | CPU s "
+        "| pr-comment wall s | CPU s | now: PR path wall s | now: PR path CPU s | now / before CPU "
+        "| SDK floor CPU s (whole head) | whole render / SDK CPU | cost line agrees |"
     )
-    lines = [head, "|" + "---|" * 14]
+    lines = [head, "|" + "---|" * 17]
     for r in rows:
-        (bw, bc), (pw, pc), (cw, cc), (fw, fc) = r["base_render"], r["preview_offline"], r["pr_comment"], r["sdk_floor"]
+        (sw, sc), (cw, cc), (_, fc) = r["scoped"], r["pr_comment"], r["sdk_floor"]
+        whole_wall, whole_cpu = sum(w for w, _ in r["whole"]), sum(c for _, c in r["whole"])
+        render_cpu = r["whole"][2][1]  # `ops render` of the base: the whole 100-model render
         lines.append(
-            f"| {r['models']} | {r['stack']} | {r['changed']} / {r['resources']} | {bw:.1f} | {bc:.1f} | {pw:.1f} "
-            f"| {pc:.1f} | {cw:.1f} | {cc:.1f} | {bw + pw + cw:.1f} | {bc + pc + cc:.1f} | {fw:.1f} | {fc:.1f} "
-            f"| {pc / fc:.2f} |"
+            f"| {r['models']} | {r['stack']} | {r['changed']} | {r['scoped_resources']} / {r['resources']} "
+            f"({r['scoped_models']} models) | {whole_wall:.1f} | {whole_cpu:.1f} | {render_cpu:.1f} | {sw:.1f} | {sc:.1f} "
+            f"| {cw:.1f} | {cc:.1f} | {sw + cw:.1f} | {sc + cc:.1f} | {(sc + cc) / whole_cpu:.2f} | {fc:.1f} "
+            f"| {render_cpu / fc:.2f} | {'yes' if r['cost_agrees'] else 'NO'} |"
         )
     return "\n".join(lines)
 
