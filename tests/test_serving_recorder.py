@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import sys
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 from prometheus_client import REGISTRY
 
@@ -47,6 +49,27 @@ def test_sampling_follows_the_rate_and_writes_parseable_lines():
     samples = [PredictionSample.from_line(line) for line in out.getvalue().splitlines()]
     assert written == len(samples) and 250 < written < 350
     assert all(s is not None and s.confidence == 0.6 and s.features == rows[s.row] for s in samples)
+
+
+def test_sample_lines_hold_the_values_of_each_row_as_python_values():
+    """The lines `_record` writes (rows from numpy's tolist(), orjson's path), rows of numpy scalars and the
+    rows of an array (json's path) read back as the PredictionSample of the rows' Python values."""
+    array = np.random.default_rng(2).normal(size=(3, 20)) * np.logspace(-300, 300, 20)
+    names = [f"f{i}" for i in range(20)]
+    recorder = QualityRecorder("lines", "4", sample_rate=1, classifier=True, feature_names=names)
+    lines: list[str] = []
+    for features in (array.tolist(), [list(r) for r in array], array):
+        recorder.sample("req", features, np.array([0, 1, 1]), np.array([0.9, 0.6, 1 / 3]), lines)
+    recorder.sample("other", [[np.int64(2), np.float32(0.1), "a"]], [np.int64(1)], None, lines)
+    samples = [s for s in map(PredictionSample.from_line, lines) if s is not None]
+    assert len(samples) == 10
+    assert lines[0] == orjson.dumps(json.loads(lines[0])).decode() + "\n"  # orjson's path was taken
+    assert [s.features for s in samples[:9]] == array.tolist() * 3
+    assert [s.prediction for s in samples[:3]] == [0, 1, 1] and samples[2].confidence == 1 / 3
+    assert all(s.feature_names == names and s.model == "lines" and s.version == "4" for s in samples[:9])
+    assert samples[9] == PredictionSample(
+        samples[9].time, "lines", "4", "other", 0, [2, 0.10000000149011612, "a"], 1, None, names
+    )
 
 
 @pytest.mark.parametrize("text, rate", [(None, 0.0), ("", 0.0), ("0.25", 0.25), ("1", 1.0)])

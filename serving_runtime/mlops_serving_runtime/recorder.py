@@ -26,7 +26,7 @@ import numpy as np
 from prometheus_client import Counter, Histogram
 
 from facts.quality_metrics import MODEL_LABEL, PREDICTION_CONFIDENCE, PREDICTIONS, RECORDS_DROPPED, VERSION_LABEL
-from facts.quality_samples import PredictionSample, class_label
+from facts.quality_samples import class_label, sample_line
 
 # Dense around the source documents' threshold (confidence >= 0.7); a binary classifier never goes below 0.5.
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0)
@@ -206,22 +206,17 @@ class QualityRecorder:
             predictions = predictions.tolist()
         batch = lines if lines is not None else []
         written = len(batch)
-        now = time.time()
+        now, model, version, names = time.time(), self.model, self.version, self.feature_names
         for row, (values, prediction, confidence) in enumerate(zip(features, predictions, confidences, strict=True)):
             if self._rng.random() >= self.sample_rate:
                 continue
-            sample = PredictionSample(
-                time=now,
-                model=self.model,
-                version=self.version,
-                request_id=request_id,
-                row=row,
-                features=[v.item() if hasattr(v, "item") else v for v in values],
-                prediction=prediction.item() if hasattr(prediction, "item") else prediction,
-                confidence=confidence,
-                feature_names=self.feature_names,
+            if type(values) not in (list, tuple):  # a row of a numpy array: its numpy scalars
+                values = list(values)
+            # Rows from numpy's tolist() (the runtime's) go orjson's way; sample_line writes numpy scalars as
+            # their Python values itself, so there is no conversion per value here.
+            batch.append(
+                sample_line(now, model, version, request_id, row, values, prediction, confidence, names) + "\n"
             )
-            batch.append(sample.to_line() + "\n")
         if lines is None:
             self.write(batch)
         return len(batch) - written

@@ -50,7 +50,7 @@ MAX_PENDING_ROWS = 10_000  # rows waiting for the recorder at most (pending.py);
 # At 0.05 s a batch held one or two requests at low rates (docs/benchmarks.md); metrics are scraped every
 # 15-30 s, so half a second of delay costs nothing and shares each predict_proba among more requests.
 DRAIN_INTERVAL_SECONDS = 0.5
-# Writing sample lines is the one long step of a batch (tens of us per row): the recorder hands the GIL
+# Writing sample lines is the one long step of a batch (about 5 us per row): the recorder hands the GIL
 # to the request path this often, so a request waits at most about this long behind it, not the
 # interpreter's 5 ms switch interval. The metrics update of a batch is one vectorised step, well below it.
 YIELD_SECONDS = 0.001
