@@ -7,6 +7,7 @@ latency distribution with --latency. Parsed here, never estimated.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -72,7 +73,14 @@ def parse(output: str, connections: int) -> LoadResult:
     )
 
 
-def run(url: str, script: Path, connections: int, seconds: float) -> LoadResult:
+def run(url: str, script: Path, connections: int, seconds: float, cpus: frozenset[int] | None = None) -> LoadResult:
+    """One wrk run; `cpus`: wrk runs on these CPUs only."""
     command = [wrk_binary(), "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--latency", "--timeout", "10s"]
-    out = subprocess.run([*command, "-s", str(script), url], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [*command, "-s", str(script), url],
+        check=True,
+        capture_output=True,
+        text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+    ).stdout
     return parse(out, connections)

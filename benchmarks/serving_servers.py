@@ -84,10 +84,17 @@ class Server:
 
 
 def start(
-    name: str, implementation: str, model_dir: Path, root: Path, sample_rate: float, python_path: Path | None = None
+    name: str,
+    implementation: str,
+    model_dir: Path,
+    root: Path,
+    sample_rate: float,
+    python_path: Path | None = None,
+    cpus: frozenset[int] | None = None,
 ) -> Server:
     """Starts one MLServer serving `model_dir` with `implementation`; waits until the model is ready.
-    `python_path` goes first on PYTHONPATH (the previous runtime's modules)."""
+    `python_path` goes first on PYTHONPATH (the previous runtime's modules); `cpus`: the server and the
+    inference worker it forks run on these CPUs only (inherited affinity)."""
     home = root / name
     home.mkdir(parents=True)
     ports = {k: free_port() for k in ("MLSERVER_HTTP_PORT", "MLSERVER_GRPC_PORT", "MLSERVER_METRICS_PORT")}
@@ -108,7 +115,13 @@ def start(
     command = [str(SERVING_VENV / "bin" / "mlserver"), "start", str(home)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, env=environ, cwd=home, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=environ,
+            cwd=home,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
     server = Server(
         name,
