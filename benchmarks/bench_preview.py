@@ -154,9 +154,9 @@ def measure(models: int, stack: str, work: Path) -> dict:
         raise RuntimeError(f"{stack}: the scoped preview reports other changes than the whole renders")
     data = json.loads(report.read_text(encoding="utf-8"))
     row["changed"] = len(_changed_rows(report))
-    row["scoped_resources"] = len(json.loads((work / f"head-{stack}" / "plan.json").read_text())["resources"])
+    scoped_plan = json.loads((work / f"head-{stack}" / "plan.json").read_text(encoding="utf-8"))
+    row["scoped_resources"], row["scoped_models"] = len(scoped_plan["resources"]), len(scoped_plan.get("scope", names))
     row["resources"] = len(json.loads((whole_out / "plan.json").read_text(encoding="utf-8"))["resources"])
-    row["scoped_models"] = len(json.loads((work / f"head-{stack}" / "plan.json").read_text()).get("scope", names))
     row["cost_agrees"] = data.get("cost") == json.loads(whole_report.read_text(encoding="utf-8")).get("cost")
     dump = work / f"dump-{stack}"
     subprocess.run(

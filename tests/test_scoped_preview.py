@@ -20,7 +20,7 @@ import pytest
 
 from ops.__main__ import main
 from ops.offline.plan_diff import offline_changes
-from ops.offline.render import COST_CEILING_KEY, render
+from ops.offline.render import COST_CEILING_KEY, cost_ceiling, render
 from ops.offline.scoped_preview import preview_against_tree, tree_state
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
 from ops.report.stack_report import StackReport
@@ -118,8 +118,8 @@ def test_a_change_to_one_model_is_rendered_alone_and_reported_as_the_whole_rende
     assert len(preview.head.run.resources) < len(full_head.run.resources)
     assert served(preview.base_plan) == served(full_plan)
     # The cost line: the same figures as the whole renders' guardrails give.
-    assert preview.ceiling == full_head.guard.monthly_usd
-    assert preview.previous_ceiling == full_plan.get(COST_CEILING_KEY)
+    assert preview.head.guard.monthly_usd == full_head.guard.monthly_usd
+    assert cost_ceiling(preview.base_plan) == full_plan.get(COST_CEILING_KEY)
     # Every file the scoped render wrote is the whole render's, byte for byte (plan.json aside).
     for path in preview.head.files:
         if path.name != "plan.json":
@@ -215,7 +215,7 @@ def test_a_base_holding_other_code_is_rendered_by_that_code(tmp_path):
     assert preview.base_plan is not None
     assert preview.base_plan["argv"][:3] == ["render", "--stack", "dev"]
     assert preview.base_plan["snapshotModels"] == sorted(SNAPSHOT.models)
-    assert preview.previous_ceiling == 12.5
+    assert cost_ceiling(preview.base_plan) == 12.5
 
     (base / "ops" / "__main__.py").write_text("import sys\nsys.exit('the base program refused its stack file')\n")
     git(base, "commit", "-qam", "failing")

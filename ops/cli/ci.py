@@ -9,11 +9,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ops.automation.driver import Driver
 from ops.automation.exit_codes import ExitCode
 from ops.automation.run_options import DriverError, Outcome, RunOptions
 from ops.report.stack_report import CostChange, StackReport, load_costs
+
+if TYPE_CHECKING:
+    from ops.offline.render import RenderResult
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Tests replace this to drive the real code against a fake CLI.
@@ -109,8 +113,7 @@ def _preview_offline(args: argparse.Namespace) -> int:
     notes = resolver.notes()
     if base is None:
         notes.append("No base render was given: every resource counts as a create.")
-    source = f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
-    return _finish(args, Outcome(ExitCode.OK, log), source, notes)
+    return _finish(args, Outcome(ExitCode.OK, log), _offline_source(args), notes)
 
 
 def _preview_against_tree(args: argparse.Namespace) -> int:
@@ -122,9 +125,21 @@ def _preview_against_tree(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     preview = preview_against_tree(Path(args.project), Path(args.base_tree), args.stack, snapshot, out)
     log = offline_changes(preview.head.run, snapshot, preview.base_plan)
-    cost = CostChange(round(preview.ceiling, 2), preview.previous_ceiling) if preview.ceiling is not None else None
-    source = f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
-    return _finish(args, Outcome(ExitCode.OK, log), source, preview.notes, cost)
+    cost = _cost_line(preview.head, preview.base_plan)
+    return _finish(args, Outcome(ExitCode.OK, log), _offline_source(args), preview.notes, cost)
+
+
+def _offline_source(args: argparse.Namespace) -> str:
+    return f"offline render against registry snapshot {args.registry_snapshot} (no Pulumi state, no registry)"
+
+
+def _cost_line(head: RenderResult, base_plan: dict | None) -> CostChange | None:
+    """The report's cost line from the renders themselves (a --cost file, when given, wins in _finish): the
+    head's guardrail report and the ceiling the base's plan.json recorded."""
+    from ops.offline.render import cost_ceiling
+
+    ceiling = head.guard.monthly_usd if head.guard is not None else None
+    return CostChange(round(ceiling, 2), cost_ceiling(base_plan)) if ceiling is not None else None
 
 
 def _pr_comment(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ RENDER_OVERRIDES = {config_key("recordDeployments"): "false"}
 # plan.json's monthly cost ceiling in USD (guardrails/cost.py), absent when a price is missing: a pull
 # request's preview reads the base's from it (ops/offline/scoped_preview.py).
 COST_CEILING_KEY = "costCeilingUsd"
+PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ def _plan_entry(resource: RecordedResource, by_urn: dict[str, RecordedResource])
     } | ({"customTimeouts": timeouts} if (timeouts := resource.options.get("customTimeouts")) else {})
 
 
+def cost_ceiling(plan: dict | None) -> float | None:
+    """The monthly cost ceiling a plan.json recorded (None: no plan, a price was missing, or an older render)."""
+    value = (plan or {}).get(COST_CEILING_KEY)
+    return value if isinstance(value, int | float) else None
+
+
 def addon_entries(run: ProgramRun) -> list[dict]:
     """Each Helm chart the run installs: chart, version, repository, namespace and values, secrets masked.
     In chart order: the engine registers resources concurrently, so the run's own order varies."""
@@ -202,7 +209,7 @@ def _write(
         plan[COST_CEILING_KEY] = round(ceiling, 2)
     if only_models is not None:  # not a whole render: the models whose serving and delivery it holds
         plan["scope"] = sorted(only_models)
-    plan_path = directory / "plan.json"
+    plan_path = directory / PLAN_FILE
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     files.append(plan_path)
     wrote(detail=plan_path.name)

@@ -5,10 +5,10 @@ The fork workflow used to render both branches whole (and run the whole program 
 line): four runs of every resource for a change to one model file. Here, when base and head hold the same
 code and stack files (every tracked file but the catalogue's YAML is identical, and neither checkout has
 uncommitted changes to tracked files), both sides are rendered by this process's code with serving and
-delivery only for the models in `preview_scope` (program/preview_scope.py says why that is exact); both
-renders also give the cost line (each side's guardrail report holds its GPU ceiling). Otherwise both are
-rendered whole: the base by its own code (`python -m ops render` in its checkout) when it holds the program,
-and the report says why.
+delivery only for the models in `preview_scope` (program/preview_scope.py says why that is exact); the
+two renders also give the cost line (the head's guardrail report and the base's plan.json hold their
+ceilings). Otherwise both are rendered whole: the base by its own code (`python -m ops render` in its
+checkout) when it holds the program, and the report says why.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from catalogue.loader import load_catalogue
 from core.fingerprint import Unfingerprintable
 from core.problems import ConfigError
 from ops.offline.guardrail_gate import GuardrailViolations
+from ops.offline.plan_diff import load_plan
 from ops.offline.program_run import ProgramError
-from ops.offline.render import COST_CEILING_KEY, RENDER_OVERRIDES, RenderResult, render
+from ops.offline.render import PLAN_FILE, RENDER_OVERRIDES, RenderResult, render
 from ops.offline.snapshot import RegistrySnapshot, SnapshotResolver
 from ops.offline.stack_settings import offline_loaded_settings
 from ops.progress import Progress
 from program.preview_scope import ModelInputs, model_inputs, preview_scope
 from program.stack_plan import plan_stack
+from settings.pulumi_config import LoadedSettings
 
 GIT_SECONDS = 60  # each git command that reads a checkout's files
 BASE_RENDER_SECONDS = 1800  # the base branch's own render, when its code differs (the workflow's job has 30 min)
@@ -42,8 +44,6 @@ class TreePreview:
     head: RenderResult
     base_plan: dict | None  # None: the base branch did not render
     notes: list[str]
-    ceiling: float | None  # the head's monthly cost ceiling (the report's cost line); None: a price is missing
-    previous_ceiling: float | None  # the base's, from its plan.json
     scope: frozenset[str] | None  # the models rendered on both sides; None: both rendered whole
 
 
@@ -77,13 +77,8 @@ def _git(tree: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _models_dir(project_dir: Path, stack: str) -> str:
-    return offline_loaded_settings(project_dir, stack, RENDER_OVERRIDES).stack.models_dir
-
-
-def _inputs(project_dir: Path, stack: str) -> ModelInputs | str:
+def _inputs(project_dir: Path, loaded: LoadedSettings) -> ModelInputs | str:
     """The stack's per-model inputs, or why the preview cannot be scoped on them."""
-    loaded = offline_loaded_settings(project_dir, stack, RENDER_OVERRIDES)
     if loaded.stack.mlflow_server.enabled:
         # Planning asks the stack's own server which models it has: a network call the preview does not make.
         return "the stack runs its own MLflow server"
@@ -104,15 +99,17 @@ def preview_against_tree(
     """The head's render (to `out_dir`), the base's plan and the report's notes and cost line. A head that
     does not render raises as `ops render` does; a base that does not render is reported against nothing."""
     project_dir, base_tree = project_dir.resolve(), base_tree.resolve()
-    catalogue_dir = _models_dir(project_dir, stack)  # the same in both when their stack files are
+    head_settings = offline_loaded_settings(project_dir, stack, RENDER_OVERRIDES)  # a bad head stops here
+    catalogue_dir = head_settings.stack.models_dir  # the same in both when their stack files are
     head_state = tree_state(project_dir, catalogue_dir)
     same_program = head_state is not None and head_state == tree_state(base_tree, catalogue_dir)
     scope: frozenset[str] | None = None
     why_whole = "base and head differ in more than catalogue entries (code, stack files or uncommitted changes)"
     if same_program:
-        head_inputs = _inputs(project_dir, stack)
+        head_inputs = _inputs(project_dir, head_settings)
         try:
-            base_inputs = _inputs(base_tree, stack)
+            # Identical stack files: the base's settings are the head's; only its catalogue is its own.
+            base_inputs = _inputs(base_tree, head_settings)
         except ConfigError:
             base_inputs = "the base branch's catalogue does not load"
         if isinstance(head_inputs, ModelInputs) and isinstance(base_inputs, ModelInputs):
@@ -138,9 +135,7 @@ def preview_against_tree(
             "and delivery resources are unchanged and were not rendered; every model's version and the whole "
             "platform were."
         )
-    ceiling = head.guard.monthly_usd if head.guard is not None else None
-    previous = (base_plan or {}).get(COST_CEILING_KEY)
-    return TreePreview(head, base_plan, notes, ceiling, previous if isinstance(previous, int | float) else None, scope)
+    return TreePreview(head, base_plan, notes, scope)
 
 
 def _render_base(
@@ -161,7 +156,7 @@ def _render_base(
             )
         except (ConfigError, ProgramError, GuardrailViolations) as err:
             return None, f"The base branch does not render ({_first_line(err)}): every resource counts as a create."
-        return _plan(out), None
+        return load_plan(out / PLAN_FILE), None
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
         json.dump(snapshot.to_dict(), file)
     cmd = [sys.executable, "-m", "ops", "render", "--stack", stack, "--registry-snapshot", file.name, "--out", str(out)]
@@ -171,14 +166,10 @@ def _render_base(
         return None, f"The base branch's render took over {BASE_RENDER_SECONDS} s: every resource counts as a create."
     finally:
         Path(file.name).unlink(missing_ok=True)
-    if done.returncode != 0 or not (out / "plan.json").is_file():
+    if done.returncode != 0 or not (out / PLAN_FILE).is_file():
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         return None, f"The base branch does not render ({last}): every resource counts as a create."
-    return _plan(out), None
-
-
-def _plan(out: Path) -> dict:
-    return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    return load_plan(out / PLAN_FILE), None
 
 
 def _first_line(err: Exception) -> str:
